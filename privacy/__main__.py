@@ -1,0 +1,3 @@
+from privacy.cli import main
+
+main()

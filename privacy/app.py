@@ -1,0 +1,78 @@
+"""The application factory: `create_app(settings)` wires every domain into one Litestar app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from privacy import endpoints, pages
+from privacy.api_page import ApiReferencePage
+from privacy.db import database_config
+from privacy.keys import Keyring, load_master_secret
+from privacy.settings import Settings
+from privacy.templating import jinja_environment
+from privacy.web import EXCEPTION_HANDLERS, StaffAuthentication, security_headers_middleware, staff_guard
+
+STATIC = Path(__file__).parent / "static"
+
+
+class Metrics(PrometheusController):
+    path = "/metrics"
+    include_in_schema = False
+
+
+def create_app(settings: Settings) -> Litestar:
+    keyring = Keyring(load_master_secret(settings))
+    db_config = database_config(settings, session_info={"keyring": keyring})
+    prometheus = PrometheusConfig(app_name="privacy_toolkit", prefix="privacy", group_path=True,
+                                  exclude=["^/metrics", "^/static"])
+    admin_api = Router(path="/api/v1/admin", route_handlers=endpoints.ADMIN_CONTROLLERS,
+                       middleware=[StaffAuthentication], guards=[staff_guard])
+    console = Router(path="/console", route_handlers=pages.CONSOLE_PAGES, middleware=[StaffAuthentication],
+                     guards=[staff_guard], include_in_schema=False)
+    return Litestar(
+        route_handlers=[
+            endpoints.HealthController,
+            Metrics,
+            admin_api,
+            console,
+            *pages.PUBLIC_PAGES,
+            create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
+        ],
+        plugins=[SQLAlchemyPlugin(config=db_config)],
+        middleware=[
+            security_headers_middleware(settings.served_over_https),
+            prometheus.middleware,
+        ],
+        csrf_config=CSRFConfig(
+            secret=keyring.subkey("csrf").hex(),
+            cookie_name="privacy_csrf",
+            cookie_secure=settings.served_over_https,
+            cookie_httponly=True,
+            exclude=["/api/", "/health", "/metrics", "/schema", "/static"],
+        ),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment())),
+        openapi_config=OpenAPIConfig(
+            title="privacy-toolkit",
+            version="1",
+            path="/schema",
+            render_plugins=[ApiReferencePage(path="/")],
+        ),
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+        request_max_body_size=settings.max_body_bytes,
+        state=State({"settings": settings, "keyring": keyring, "db_config": db_config}),
+    )
+
+
+def app_from_environment() -> Litestar:
+    """Entry point for the ASGI server's workers (`uvicorn --factory`)."""
+    return create_app(Settings())

@@ -1,0 +1,292 @@
+"""The `privacy` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+import secrets
+import shutil
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from privacy import audit, auth, config_file, rotation
+from privacy.actors import Actor, Role
+from privacy.db import database_config, migration_commands, upgrade_database, utcnow
+from privacy.errors import PrivacyError
+from privacy.keys import Keyring, load_master_secret
+from privacy.settings import Settings
+
+T = TypeVar("T")
+FIRST_ADMIN_EMAIL = "admin@example.com"
+DEMO_FILE = "demo.yaml"
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@contextlib.asynccontextmanager
+async def _sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    config = database_config(settings, session_info={"keyring": Keyring(load_master_secret(settings))})
+    try:
+        yield config.create_session_maker()
+    finally:
+        await config.get_engine().dispose()
+
+
+def _run(settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
+    """Migrate the embedded default, then run `work` with a session factory; errors end the command."""
+    if settings.embedded:
+        upgrade_database(settings)
+
+    async def main() -> T:
+        async with _sessions(settings) as sessions:
+            return await work(sessions)
+
+    try:
+        return asyncio.run(main())
+    except PrivacyError as error:
+        _fail(error)
+
+
+def _fail(error: PrivacyError) -> Any:
+    click.secho(f"error: {error.detail}", fg="red", err=True)
+    for item in error.errors:
+        click.echo(f"  {item.path}: {item.message}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """privacy-toolkit: run an organisation's GDPR programme."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the service (migrating the embedded default first)."""
+    import uvicorn
+
+    settings = _settings()
+    if settings.embedded:
+        upgrade_database(settings)
+        _run(settings, lambda sessions: _ensure_first_admin(sessions, settings))
+    if workers > 1:
+        _prepare_multiprocess_metrics(settings)
+    # No access log: it would record visitors' IP addresses, which are personal data.
+    uvicorn.run("privacy.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                access_log=False, proxy_headers=False, log_level=settings.log_level.lower())
+
+
+def _prepare_multiprocess_metrics(settings: Settings) -> None:
+    metrics_dir = settings.data_dir / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
+
+
+async def _ensure_first_admin(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    """On an empty embedded install, create an admin and print its login, this once."""
+    async with sessions() as session, session.begin():
+        if await auth.count_users(session):
+            return
+        password = secrets.token_urlsafe(12)
+        await auth.create_user(session, email=FIRST_ADMIN_EMAIL, password=password, role=Role.ADMIN,
+                               actor=Actor.system("first-start"))
+    click.echo(
+        f"\nConsole: {settings.public_url}/console\n  email:    {FIRST_ADMIN_EMAIL}\n  password: {password}\n"
+        "This login is shown once. Add your own users with `privacy users create`.\n"
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema."""
+    upgrade_database(_settings())
+    click.echo("database is at the newest schema")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database."""
+    migration_commands(_settings()).current(verbose=False)
+
+
+@db.command("check")
+def db_check() -> None:
+    """Exit non-zero when the models and the migrations disagree or the database is behind."""
+    output = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(output):
+            migration_commands(_settings()).check()
+    except Exception as error:  # Alembic raises its own CommandError with the differences
+        click.secho(f"not in step: {error}", fg="red", err=True)
+        sys.exit(1)
+    click.echo("models, migrations and database agree")
+
+
+@main.command()
+def demo() -> None:
+    """Load the example organisation (a hosting company) through `privacy apply`."""
+    text = resources.files("privacy").joinpath(DEMO_FILE).read_text()
+    _apply_text(_settings(), text, dry_run=False, actor=Actor.system("demo"))
+
+
+@main.command("apply")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print the changes; change nothing.")
+def apply_command(file: Path, dry_run: bool) -> None:
+    """Create or update the organisation and register from a YAML file."""
+    _apply_text(_settings(), file.read_text(), dry_run=dry_run, actor=Actor.system("apply"))
+
+
+def _apply_text(settings: Settings, text: str, *, dry_run: bool, actor: Actor) -> None:
+    try:
+        config = config_file.parse_config(text)
+    except PrivacyError as error:
+        _fail(error)
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> list[config_file.Change]:
+        async with sessions() as session:
+            changes = await config_file.apply_config(session, config=config, actor=actor, now=utcnow())
+            await (session.rollback() if dry_run else session.commit())
+            return changes
+
+    changes = _run(settings, work)
+    for change in changes:
+        if change.kind != "unchanged":
+            click.echo(change.describe())
+    counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in ("create", "update", "unchanged")}
+    verb = "would apply" if dry_run else "applied"
+    click.echo(f"{verb}: {counts['create']} created, {counts['update']} updated, {counts['unchanged']} unchanged")
+
+
+@main.command("export-config")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def export_config(file: Path | None) -> None:
+    """Write the current configuration as YAML (to standard output without FILE)."""
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> str:
+        async with sessions() as session:
+            return await config_file.export_config(session)
+
+    text = _run(_settings(), work)
+    if file is None:
+        click.echo(text, nl=False)
+    else:
+        file.write_text(text)
+
+
+@main.group()
+def users() -> None:
+    """Staff users."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(email: str, role: str, password_stdin: bool) -> None:
+    """Create a staff user (prompts for the password)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> None:
+        async with sessions() as session, session.begin():
+            await auth.create_user(session, email=email, password=password, role=Role(role),
+                                   actor=Actor.system("cli"))
+
+    _run(_settings(), work)
+    click.echo(f"created {role} user")
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens."""
+
+
+@tokens.command("create")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--name", required=True)
+def tokens_create(role: str, name: str) -> None:
+    """Create an API token; the token is printed alone on the last line, once."""
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> str:
+        async with sessions() as session, session.begin():
+            _, secret = await auth.create_token(session, name=name, role=Role(role), actor=Actor.system("cli"))
+            return secret
+
+    secret = _run(_settings(), work)
+    click.echo(f"created {role} token '{name}'; it is shown only now:")
+    click.echo(secret)
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; exit non-zero naming the first bad entry."""
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> audit.ChainReport:
+        async with sessions() as session:
+            return await audit.verify_chain(session)
+
+    report = _run(_settings(), work)
+    if not report.intact:
+        click.secho(f"audit trail broken at entry {report.first_bad_seq}: {report.problem}", fg="red", err=True)
+        sys.exit(1)
+    head = f"; head is entry {report.head_seq}, {report.head_hash}" if report.head_seq else ""
+    click.echo(f"audit trail intact: {report.checked} entries{head}")
+
+
+@main.group()
+def keys() -> None:
+    """Encryption keys."""
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Start a new field-encryption key and re-encrypt every stored field under it."""
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
+        async with sessions() as session, session.begin():
+            key_id = await rotation.start_rotation(session, actor=Actor.system("keys-rotate"))
+            total = await rotation.count_encrypted(session)
+        with click.progressbar(length=total, label=f"re-encrypting under key {key_id}", file=sys.stderr) as bar:
+            done = await rotation.reencrypt_all(sessions, key_id=key_id, progress=lambda _name, n: bar.update(n))
+        return key_id, done
+
+    key_id, done = _run(_settings(), work)
+    click.echo(f"key {key_id} is active; {done} fields re-encrypted")
+
+
+@keys.command("status")
+def keys_status() -> None:
+    """How many stored fields each key id protects."""
+
+    async def work(sessions: async_sessionmaker[AsyncSession]) -> dict[int, int]:
+        async with sessions() as session:
+            return await rotation.fields_per_key(session)
+
+    for key_id, count in _run(_settings(), work).items():
+        click.echo(f"key {key_id}: {count} fields")

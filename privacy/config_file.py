@@ -1,0 +1,128 @@
+"""Configuration as code: one YAML file applied idempotently, and written back out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import yaml
+from pydantic import Field, ValidationError, model_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privacy import register
+from privacy.actors import Actor
+from privacy.errors import Invalid, NotFound, validation_errors
+from privacy.schemas import ActivityIn, OrganisationProfile, Schema
+
+# Blocks that later parts of the toolkit fill; refused until then rather than silently ignored.
+NOT_YET_SUPPORTED = ("retention", "subprocessors", "consent")
+
+
+class ConfigFile(Schema):
+    organisation: OrganisationProfile | None = None
+    activities: list[ActivityIn] = Field(default_factory=list, max_length=5000)
+    retention: Any = None
+    subprocessors: Any = None
+    consent: Any = None
+
+    @model_validator(mode="after")
+    def _keys_unique_and_blocks_supported(self) -> ConfigFile:
+        seen: set[str] = set()
+        errors = []
+        for index, activity in enumerate(self.activities):
+            if activity.key in seen:
+                errors.append(f"activities[{index}].key: duplicate key '{activity.key}'")
+            seen.add(activity.key)
+        for block in NOT_YET_SUPPORTED:
+            if getattr(self, block):
+                errors.append(f"{block}: not supported by this version of privacy-toolkit yet")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+
+@dataclass
+class Change:
+    path: str
+    kind: str  # create, update, unchanged
+    fields: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if self.kind == "update":
+            return f"~ {self.path}: {', '.join(self.fields)}"
+        return f"{'+' if self.kind == 'create' else '='} {self.path}"
+
+
+def parse_config(text: str) -> ConfigFile:
+    """Parse and validate the whole file; every error names its path in the file."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise Invalid(f"the file is not valid YAML{where}") from error
+    if not isinstance(document, dict):
+        raise Invalid("the file must be a mapping with keys such as organisation and activities")
+    try:
+        return ConfigFile.model_validate(document)
+    except ValidationError as error:
+        raise Invalid(
+            "the configuration file has errors; nothing was applied",
+            errors=validation_errors(error),
+        ) from error
+
+
+async def apply_config(
+    session: AsyncSession, *, config: ConfigFile, actor: Actor, now: datetime
+) -> list[Change]:
+    """Create or update everything the file names, in the caller's transaction."""
+    changes: list[Change] = []
+    if config.organisation is not None:
+        before = await register.get_organisation(session)
+        changed = await register.save_organisation(session, profile=config.organisation, actor=actor, now=now)
+        changes.append(_organisation_change(before, config.organisation, changed))
+    for activity in config.activities:
+        changes.append(await _apply_activity(session, activity=activity, actor=actor, now=now))
+    return changes
+
+
+def _organisation_change(
+    before: OrganisationProfile | None, after: OrganisationProfile, changed: bool
+) -> Change:
+    if before is None:
+        return Change("organisation", "create")
+    if not changed:
+        return Change("organisation", "unchanged")
+    return Change("organisation", "update", _changed_fields(before.model_dump(), after.model_dump()))
+
+
+async def _apply_activity(session: AsyncSession, *, activity: ActivityIn, actor: Actor, now: datetime) -> Change:
+    path = f"activities[{activity.key}]"
+    try:
+        current = await register.get_activity(session, key=activity.key)
+    except NotFound:
+        await register.create_activity(session, activity=activity, actor=actor, now=now)
+        return Change(path, "create")
+    _, changed = await register.update_activity(session, key=activity.key, activity=activity, actor=actor, now=now)
+    if not changed:
+        return Change(path, "unchanged")
+    before = register.as_activity_in(current)
+    return Change(path, "update", _changed_fields(before.model_dump(), activity.model_dump()))
+
+
+def _changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [name for name in after if before.get(name) != after[name]]
+
+
+async def export_config(session: AsyncSession) -> str:
+    organisation = await register.get_organisation(session)
+    activities = await register.list_activities(session)
+    document: dict[str, Any] = {}
+    if organisation is not None:
+        document["organisation"] = organisation.model_dump(mode="json", exclude_defaults=True)
+    document["activities"] = [
+        register.as_activity_in(a).model_dump(mode="json", exclude_defaults=True)
+        for a in sorted(activities, key=lambda a: a.key)
+    ]
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)

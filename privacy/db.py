@@ -1,0 +1,88 @@
+"""Database: declarative base, engine and session configuration, migrations."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AlembicCommands,
+    AsyncSessionConfig,
+    EngineConfig,
+    SQLAlchemyAsyncConfig,
+)
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import JSON, MetaData, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from privacy.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTimeUTC(timezone=True), dict[str, Any]: JSONDocument, list[Any]: JSONDocument}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def database_config(settings: Settings, *, session_info: dict[str, Any] | None = None) -> SQLAlchemyAsyncConfig:
+    url = settings.effective_database_url
+    if settings.embedded:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    config = SQLAlchemyAsyncConfig(
+        connection_string=url,
+        metadata=Base.metadata,
+        engine_config=EngineConfig(pool_pre_ping=not url.startswith("sqlite")),
+        session_config=AsyncSessionConfig(expire_on_commit=False, info=session_info or {}),
+        alembic_config=AlembicAsyncConfig(
+            script_location=str(MIGRATIONS),
+            version_table_name="alembic_version",
+            render_as_batch=True,
+            user_module_prefix=None,
+        ),
+        before_send_handler="autocommit_include_redirects",
+    )
+    if url.startswith("sqlite"):
+        event.listen(config.get_engine().sync_engine, "connect", _sqlite_pragmas)
+    return config
+
+
+def _sqlite_pragmas(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def migration_commands(settings: Settings) -> AlembicCommands:
+    return AlembicCommands(sqlalchemy_config=database_config(settings))
+
+
+def upgrade_database(settings: Settings) -> None:
+    """Migrate to head. Must be called outside a running event loop (Alembic's env runs its own)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        migration_commands(settings).upgrade("head")

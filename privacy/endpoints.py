@@ -1,0 +1,226 @@
+"""Admin API of the core under /api/v1/admin, and the service's health and metrics."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_204_NO_CONTENT
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privacy import audit, auth, register
+from privacy.actors import Permission
+from privacy.db import utcnow
+from privacy.errors import PrivacyError
+from privacy.exports import build_record, record_csv, record_pdf
+from privacy.models import ApiToken, StaffUser
+from privacy.schemas import (
+    ActivityIn,
+    ActivityOut,
+    ActivityVersionOut,
+    AuditEntryOut,
+    ChainReportOut,
+    DataCategory,
+    OrganisationProfile,
+    TokenCreated,
+    TokenIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+    UserUpdate,
+)
+from privacy.web import DbSession, current_actor
+
+READ = {"permission": Permission.READ}
+EXPORT = {"permission": Permission.EXPORT}
+EDIT_REGISTER = {"permission": Permission.EDIT_REGISTER}
+EDIT_ORGANISATION = {"permission": Permission.EDIT_ORGANISATION}
+MANAGE_STAFF = {"permission": Permission.MANAGE_STAFF}
+
+
+class HealthController(Controller):
+    path = "/health"
+    tags = ["service"]
+
+    @get("/live", summary="The process is up")
+    async def live(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/ready", summary="The database answers")
+    async def ready(self, db_session: DbSession) -> Response[dict[str, str]]:
+        try:
+            await db_session.execute(text("SELECT 1"))
+        except Exception:
+            return Response({"status": "database unavailable"}, status_code=503)
+        return Response({"status": "ok"})
+
+
+class OrganisationController(Controller):
+    path = "/organisation"
+    tags = ["register"]
+
+    @get("/", opt=READ, summary="The organisation profile")
+    async def show(self, db_session: DbSession) -> OrganisationProfile:
+        return await register.require_organisation(db_session)
+
+    @put("/", opt=EDIT_ORGANISATION, summary="Create or replace the organisation profile")
+    async def replace(self, request: Request[Any, Any, Any], db_session: DbSession,
+                      data: JSONBody[OrganisationProfile]) -> OrganisationProfile:
+        await register.save_organisation(db_session, profile=data, actor=current_actor(request))
+        return data
+
+    @get("/data-categories", opt=READ, summary="The personal data taxonomy, starter and custom")
+    async def categories(self, db_session: DbSession) -> list[DataCategory]:
+        return await register.data_categories(db_session)
+
+
+class ActivityController(Controller):
+    path = "/activities"
+    tags = ["register"]
+
+    @get("/", opt=READ, summary="The register, each activity with its gaps")
+    async def list_all(self, db_session: DbSession) -> list[ActivityOut]:
+        return await register.list_activities(db_session)
+
+    @post("/", opt=EDIT_REGISTER, summary="Add an activity to the register")
+    async def create(self, request: Request[Any, Any, Any], db_session: DbSession,
+                     data: JSONBody[ActivityIn]) -> ActivityOut:
+        return await register.create_activity(db_session, activity=data, actor=current_actor(request))
+
+    @get("/{key:str}", opt=READ, summary="One activity with its gaps")
+    async def show(self, db_session: DbSession, key: FromPath[str]) -> ActivityOut:
+        return await register.get_activity(db_session, key=key)
+
+    @put("/{key:str}", opt=EDIT_REGISTER, summary="Replace an activity (a new version is kept)")
+    async def replace(self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str],
+                      data: JSONBody[ActivityIn]) -> ActivityOut:
+        activity, _ = await register.update_activity(db_session, key=key, activity=data,
+                                                     actor=current_actor(request))
+        return activity
+
+    @delete("/{key:str}", opt=EDIT_REGISTER, summary="Remove an activity (its history is kept)")
+    async def remove(self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> None:
+        await register.delete_activity(db_session, key=key, actor=current_actor(request))
+
+    @get("/{key:str}/versions", opt=READ, summary="Every version the activity has had")
+    async def versions(self, db_session: DbSession, key: FromPath[str]) -> list[ActivityVersionOut]:
+        return await register.activity_versions(db_session, key=key)
+
+
+class ExportController(Controller):
+    path = "/exports"
+    tags = ["exports"]
+
+    @get("/ropa.json", opt=EXPORT, summary="Art. 30 record as JSON")
+    async def ropa_json(self, db_session: DbSession) -> Response[dict[str, Any]]:
+        record = await _art30_record(db_session)
+        return Response(record, headers=_attachment("ropa.json"))
+
+    @get("/ropa.csv", opt=EXPORT, summary="Art. 30 record as CSV, one row per activity", media_type="text/csv")
+    async def ropa_csv(self, db_session: DbSession) -> Response[str]:
+        record = await _art30_record(db_session)
+        return Response(record_csv(record), media_type="text/csv; charset=utf-8",
+                        headers=_attachment("ropa.csv"))
+
+    @get("/ropa.pdf", opt=EXPORT, summary="Art. 30 record as PDF", media_type="application/pdf")
+    async def ropa_pdf(self, db_session: DbSession) -> Response[bytes]:
+        record = await _art30_record(db_session)
+        return Response(record_pdf(record), media_type="application/pdf", headers=_attachment("ropa.pdf"))
+
+
+async def _art30_record(session: AsyncSession) -> dict[str, Any]:
+    organisation = await register.require_organisation(session)
+    return build_record(organisation, await register.list_activities(session), generated_at=utcnow())
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"}
+
+
+class AuditController(Controller):
+    path = "/audit"
+    tags = ["audit"]
+
+    @get("/", opt=READ, summary="Audit trail, newest first")
+    async def list_entries(
+        self, db_session: DbSession,
+        before_seq: Annotated[int | None, QueryParameter(ge=1)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+    ) -> list[AuditEntryOut]:
+        entries = await audit.list_entries(db_session, before_seq=before_seq, limit=limit)
+        return [audit_entry_out(db_session, entry) for entry in entries]
+
+    @get("/verify", opt=READ, summary="Check the hash chain")
+    async def verify(self, db_session: DbSession) -> ChainReportOut:
+        report = await audit.verify_chain(db_session)
+        return ChainReportOut(intact=report.intact, checked=report.checked, head_seq=report.head_seq,
+                              head_hash=report.head_hash, first_bad_seq=report.first_bad_seq,
+                              problem=report.problem)
+
+
+def audit_entry_out(session: AsyncSession, entry: Any) -> AuditEntryOut:
+    try:
+        before, after = audit.open_payload(session, entry, "before"), audit.open_payload(session, entry, "after")
+    except PrivacyError:
+        before = after = {"error": "payload failed its integrity check"}
+    return AuditEntryOut(seq=entry.seq, at=entry.at, actor=entry.actor, action=entry.action,
+                         object_type=entry.object_type, object_id=entry.object_id, before=before, after=after)
+
+
+class UserController(Controller):
+    path = "/users"
+    tags = ["staff"]
+
+    @get("/", opt=MANAGE_STAFF, summary="Staff users")
+    async def list_all(self, db_session: DbSession) -> list[UserOut]:
+        return [user_out(db_session, user) for user in await auth.list_users(db_session)]
+
+    @post("/", opt=MANAGE_STAFF, summary="Create a staff user")
+    async def create(self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[UserIn]) -> UserOut:
+        user = await auth.create_user(db_session, email=data.email, password=data.password, role=data.role,
+                                      actor=current_actor(request))
+        return user_out(db_session, user)
+
+    @patch("/{user_id:uuid}", opt=MANAGE_STAFF, summary="Change a user's role or deactivate them")
+    async def update(self, request: Request[Any, Any, Any], db_session: DbSession, user_id: FromPath[uuid.UUID],
+                     data: JSONBody[UserUpdate]) -> UserOut:
+        user = await auth.update_user(db_session, user_id=user_id, role=data.role, active=data.active,
+                                      actor=current_actor(request))
+        return user_out(db_session, user)
+
+
+def user_out(session: AsyncSession, user: StaffUser) -> UserOut:
+    return UserOut(id=user.id, email=auth.user_label(session, user), role=user.role, active=user.active,
+                   created_at=user.created_at, last_login_at=user.last_login_at)
+
+
+class TokenController(Controller):
+    path = "/tokens"
+    tags = ["staff"]
+
+    @get("/", opt=MANAGE_STAFF, summary="API tokens (never the secrets)")
+    async def list_all(self, db_session: DbSession) -> list[TokenOut]:
+        return [token_out(token) for token in await auth.list_tokens(db_session)]
+
+    @post("/", opt=MANAGE_STAFF, summary="Create an API token; the secret is shown once")
+    async def create(self, request: Request[Any, Any, Any], db_session: DbSession,
+                     data: JSONBody[TokenIn]) -> TokenCreated:
+        token, secret = await auth.create_token(db_session, name=data.name, role=data.role,
+                                                actor=current_actor(request))
+        return TokenCreated(**token_out(token).model_dump(), token=secret)
+
+    @delete("/{token_id:uuid}", opt=MANAGE_STAFF, summary="Revoke an API token", status_code=HTTP_204_NO_CONTENT)
+    async def revoke(self, request: Request[Any, Any, Any], db_session: DbSession, token_id: FromPath[uuid.UUID]) -> None:
+        await auth.revoke_token(db_session, token_id=token_id, actor=current_actor(request), now=utcnow())
+
+
+def token_out(token: ApiToken) -> TokenOut:
+    return TokenOut(id=token.id, name=token.name, role=token.role, created_by=token.created_by,
+                    created_at=token.created_at, last_used_at=token.last_used_at, revoked_at=token.revoked_at)
+
+
+ADMIN_CONTROLLERS = [OrganisationController, ActivityController, ExportController, AuditController,
+                     UserController, TokenController]

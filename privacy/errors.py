@@ -1,0 +1,103 @@
+"""One error hierarchy for every domain, mapped once to RFC 9457 problem details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+
+@dataclass
+class FieldError:
+    path: str
+    message: str
+
+
+class PrivacyError(Exception):
+    status_code = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[FieldError] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.extra = extra
+
+
+class Invalid(PrivacyError):
+    status_code = 422
+    title = "Invalid input"
+
+
+class Unauthorized(PrivacyError):
+    status_code = 401
+    title = "Authentication required"
+
+
+class Forbidden(PrivacyError):
+    status_code = 403
+    title = "Not allowed"
+
+
+class NotFound(PrivacyError):
+    status_code = 404
+    title = "Not found"
+
+
+class Conflict(PrivacyError):
+    status_code = 409
+    title = "Conflict"
+
+
+class TooManyRequests(PrivacyError):
+    status_code = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+@dataclass
+class Problem:
+    """The body of an RFC 9457 answer."""
+
+    status: int
+    title: str
+    detail: str
+    instance: str
+    errors: list[FieldError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": "about:blank",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "instance": self.instance,
+        }
+        if self.errors:
+            body["errors"] = [{"path": e.path, "message": e.message} for e in self.errors]
+        return body
+
+
+def error_path(location: tuple[int | str, ...] | list[int | str]) -> str:
+    """Render a pydantic error location as `activities[3].lawful_basis`."""
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def validation_errors(error: ValidationError) -> list[FieldError]:
+    """Pydantic's errors as paths and messages a person can act on."""
+    found = []
+    for item in error.errors():
+        location = tuple(part for part in item["loc"] if part not in ("function-after", "model"))
+        message = str(item["msg"]).removeprefix("Value error, ")
+        found.append(FieldError(path=error_path(location) or "(file)", message=message))
+    return found

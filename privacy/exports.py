@@ -1,0 +1,150 @@
+"""The Art. 30 record for auditors, as JSON, CSV and PDF, all built from one structure."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from privacy.pdf import render_pdf
+from privacy.schemas import ActivityOut, ActivityRole, Contact, OrganisationProfile, Transfer
+from privacy.taxonomy import DATA_CATEGORIES
+from privacy.templating import jinja_environment
+
+# Art. 30(1)(a)-(g), in the column order of the CNIL, Belgian DPA and ICO templates; lawful basis
+# and Art. 9 condition close the row as in those templates' accountability columns.
+CONTROLLER_FIELDS: list[tuple[str, str]] = [
+    ("controller", "(a) Controller and contact details"),
+    ("joint_controllers", "(a) Joint controllers"),
+    ("representative", "(a) Representative"),
+    ("dpo", "(a) Data protection officer"),
+    ("purposes", "(b) Purposes of the processing"),
+    ("data_subject_categories", "(c) Categories of data subjects"),
+    ("personal_data_categories", "(c) Categories of personal data"),
+    ("recipients", "(d) Categories of recipients"),
+    ("transfers", "(e) Transfers to third countries and safeguards"),
+    ("retention", "(f) Time limits for erasure"),
+    ("security_measures", "(g) Technical and organisational security measures"),
+    ("lawful_basis", "Lawful basis (Art. 6(1))"),
+    ("special_categories", "Special categories and Art. 9(2) condition"),
+]
+
+# Art. 30(2)(a)-(d).
+PROCESSOR_FIELDS: list[tuple[str, str]] = [
+    ("processor", "(a) Processor and contact details"),
+    ("controller", "(a) Controller on whose behalf the processor acts"),
+    ("representative", "(a) Representative"),
+    ("dpo", "(a) Data protection officer"),
+    ("categories_of_processing", "(b) Categories of processing carried out"),
+    ("transfers", "(c) Transfers to third countries and safeguards"),
+    ("security_measures", "(d) Technical and organisational security measures"),
+]
+
+Value = str | list[str]
+
+
+def build_record(
+    organisation: OrganisationProfile, activities: list[ActivityOut], *, generated_at: datetime
+) -> dict[str, Any]:
+    controller = [a for a in activities if a.role is not ActivityRole.PROCESSOR]
+    processor = [a for a in activities if a.role is ActivityRole.PROCESSOR]
+    return {
+        "generated_at": generated_at.isoformat(),
+        "organisation": organisation.model_dump(mode="json"),
+        "controller_activities": [_controller_entry(organisation, a) for a in controller],
+        "processor_activities": [_processor_entry(organisation, a) for a in processor],
+    }
+
+
+def _entry_head(activity: ActivityOut) -> dict[str, Value]:
+    return {"key": activity.key, "name": activity.name, "version": str(activity.version)}
+
+
+def _representatives(organisation: OrganisationProfile) -> list[str]:
+    pairs = [("EU", organisation.eu_representative), ("UK", organisation.uk_representative)]
+    return [f"{region}: {_contact(contact)}" for region, contact in pairs if contact]
+
+
+def _controller_entry(organisation: OrganisationProfile, activity: ActivityOut) -> dict[str, Value]:
+    return {
+        **_entry_head(activity),
+        "controller": _organisation_contact(organisation),
+        "joint_controllers": [_contact(c) for c in activity.joint_controllers],
+        "representative": _representatives(organisation),
+        "dpo": _contact(organisation.dpo) if organisation.dpo else "",
+        "purposes": activity.purpose,
+        "data_subject_categories": activity.data_subject_categories,
+        "personal_data_categories": [DATA_CATEGORIES.get(c, c) for c in activity.personal_data_categories],
+        "recipients": activity.recipients,
+        "transfers": [_transfer(t) for t in activity.transfers],
+        "retention": activity.retention,
+        "security_measures": activity.security_measures,
+        "lawful_basis": _lawful_basis(activity),
+        "special_categories": [
+            f"{use.category.value} ({use.condition.value if use.condition else 'no Art. 9(2) condition'})"
+            for use in activity.special_categories
+        ],
+    }
+
+
+def _processor_entry(organisation: OrganisationProfile, activity: ActivityOut) -> dict[str, Value]:
+    return {
+        **_entry_head(activity),
+        "processor": _organisation_contact(organisation),
+        "controller": _contact(activity.controller) if activity.controller else "",
+        "representative": _representatives(organisation),
+        "dpo": _contact(organisation.dpo) if organisation.dpo else "",
+        "categories_of_processing": activity.purpose,
+        "transfers": [_transfer(t) for t in activity.transfers],
+        "security_measures": activity.security_measures,
+    }
+
+
+def _organisation_contact(organisation: OrganisationProfile) -> str:
+    return f"{organisation.legal_name}, {organisation.address}, {organisation.contact_email}"
+
+
+def _contact(contact: Contact) -> str:
+    return ", ".join(part for part in (contact.name, contact.address, contact.email, contact.phone) if part)
+
+
+def _transfer(transfer: Transfer) -> str:
+    safeguard = transfer.safeguard.value if transfer.safeguard else "no safeguard recorded"
+    recipient = f"{transfer.recipient}, " if transfer.recipient else ""
+    return f"{recipient}{transfer.country}: {safeguard}"
+
+
+def _lawful_basis(activity: ActivityOut) -> str:
+    basis = activity.lawful_basis
+    if basis is None:
+        return ""
+    detail = activity.consent_purpose or activity.legitimate_interest or activity.legal_obligation
+    return f"{basis.value}: {detail}" if detail else basis.value
+
+
+def record_csv(record: dict[str, Any]) -> str:
+    """One row per activity; controller rows fill the Art. 30(1) columns, processor rows Art. 30(2)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    labels = [label for _, label in CONTROLLER_FIELDS] + [label for _, label in PROCESSOR_FIELDS]
+    writer.writerow(["Record", "Reference", "Activity", "Version", *labels])
+    for entry in record["controller_activities"]:
+        row = [_cell(entry[f]) for f, _ in CONTROLLER_FIELDS] + ["" for _ in PROCESSOR_FIELDS]
+        writer.writerow(["Art. 30(1) controller", entry["key"], entry["name"], entry["version"], *row])
+    for entry in record["processor_activities"]:
+        row = ["" for _ in CONTROLLER_FIELDS] + [_cell(entry[f]) for f, _ in PROCESSOR_FIELDS]
+        writer.writerow(["Art. 30(2) processor", entry["key"], entry["name"], entry["version"], *row])
+    return out.getvalue()
+
+
+def _cell(value: Value) -> str:
+    text = "; ".join(value) if isinstance(value, list) else value
+    # A leading =, +, - or @ would run as a formula in a spreadsheet (CSV injection).
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def record_pdf(record: dict[str, Any]) -> bytes:
+    """Cover, contents with page numbers, controller activities, then processor activities."""
+    context = {"record": record, "controller_fields": CONTROLLER_FIELDS, "processor_fields": PROCESSOR_FIELDS}
+    return render_pdf(jinja_environment(), "exports/ropa.html", context)

@@ -1,0 +1,137 @@
+"""Console forms: flat fields and one-item-per-line text areas, to and from the schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from privacy.schemas import ActivityIn, OrganisationProfile
+
+SEPARATOR = "|"
+
+
+def _text(form: dict[str, Any], name: str) -> str:
+    value = form.get(name, "")
+    return str(value[-1] if isinstance(value, list) else value).strip()
+
+
+def _optional(form: dict[str, Any], name: str) -> str | None:
+    return _text(form, name) or None
+
+
+def _lines(form: dict[str, Any], name: str) -> list[str]:
+    return [line.strip() for line in _text(form, name).splitlines() if line.strip()]
+
+
+def _columns(line: str, count: int) -> list[str | None]:
+    parts = [part.strip() or None for part in line.split(SEPARATOR)]
+    return (parts + [None] * count)[:count]
+
+
+def _contact(form: dict[str, Any], prefix: str) -> dict[str, Any] | None:
+    name = _text(form, f"{prefix}_name")
+    if not name:
+        return None
+    return {"name": name, "email": _optional(form, f"{prefix}_email"), "address": _optional(form, f"{prefix}_address")}
+
+
+def activity_from_form(form: dict[str, Any]) -> ActivityIn:
+    special = [_columns(line, 2) for line in _lines(form, "special_categories")]
+    transfers = [_columns(line, 3) for line in _lines(form, "transfers")]
+    return ActivityIn.model_validate({
+        "key": _text(form, "key"),
+        "name": _text(form, "name"),
+        "purpose": _text(form, "purpose"),
+        "description": _text(form, "description"),
+        "role": _text(form, "role") or "controller",
+        "controller": _contact(form, "controller"),
+        "joint_controllers": [{"name": name} for name in _lines(form, "joint_controllers")],
+        "data_subject_categories": _lines(form, "data_subject_categories"),
+        "personal_data_categories": _lines(form, "personal_data_categories"),
+        "special_categories": [{"category": c, "condition": condition} for c, condition in special],
+        "lawful_basis": _optional(form, "lawful_basis"),
+        "consent_purpose": _optional(form, "consent_purpose"),
+        "legitimate_interest": _optional(form, "legitimate_interest"),
+        "balancing_test": _optional(form, "balancing_test"),
+        "legal_obligation": _optional(form, "legal_obligation"),
+        "recipients": _lines(form, "recipients"),
+        "transfers": [{"country": country, "safeguard": safeguard, "recipient": recipient}
+                      for country, safeguard, recipient in transfers],
+        "retention": _text(form, "retention"),
+        "security_measures": _lines(form, "security_measures"),
+        "source": _text(form, "source"),
+        "automated_decisions": {"used": _text(form, "automated_decisions_used") == "yes",
+                                "logic": _optional(form, "automated_decisions_logic")},
+        "dpia": {"status": _text(form, "dpia_status") or "not_assessed", "reference": _optional(form, "dpia_reference")},
+    })
+
+
+def activity_to_form(activity: ActivityIn) -> dict[str, str]:
+    controller = activity.controller
+    return {
+        "key": activity.key,
+        "name": activity.name,
+        "purpose": activity.purpose,
+        "description": activity.description,
+        "role": activity.role.value,
+        "controller_name": controller.name if controller else "",
+        "controller_email": (controller.email or "") if controller else "",
+        "controller_address": (controller.address or "") if controller else "",
+        "joint_controllers": "\n".join(c.name for c in activity.joint_controllers),
+        "data_subject_categories": "\n".join(activity.data_subject_categories),
+        "personal_data_categories": "\n".join(activity.personal_data_categories),
+        "special_categories": "\n".join(
+            f"{u.category.value} {SEPARATOR} {u.condition.value if u.condition else ''}".strip(" |")
+            for u in activity.special_categories
+        ),
+        "lawful_basis": activity.lawful_basis.value if activity.lawful_basis else "",
+        "consent_purpose": activity.consent_purpose or "",
+        "legitimate_interest": activity.legitimate_interest or "",
+        "balancing_test": activity.balancing_test or "",
+        "legal_obligation": activity.legal_obligation or "",
+        "recipients": "\n".join(activity.recipients),
+        "transfers": "\n".join(
+            f"{t.country} {SEPARATOR} {t.safeguard.value if t.safeguard else ''} {SEPARATOR} {t.recipient or ''}"
+            .rstrip(" |")
+            for t in activity.transfers
+        ),
+        "retention": activity.retention,
+        "security_measures": "\n".join(activity.security_measures),
+        "source": activity.source,
+        "automated_decisions_used": "yes" if activity.automated_decisions.used else "",
+        "automated_decisions_logic": activity.automated_decisions.logic or "",
+        "dpia_status": activity.dpia.status.value,
+        "dpia_reference": activity.dpia.reference or "",
+    }
+
+
+def organisation_from_form(form: dict[str, Any]) -> OrganisationProfile:
+    return OrganisationProfile.model_validate({
+        "legal_name": _text(form, "legal_name"),
+        "address": _text(form, "address"),
+        "country": _text(form, "country"),
+        "contact_email": _text(form, "contact_email"),
+        "dpo": _contact(form, "dpo"),
+        "eu_representative": _contact(form, "eu_representative"),
+        "uk_representative": _contact(form, "uk_representative"),
+        "lead_supervisory_authority": _optional(form, "lead_supervisory_authority"),
+        "custom_data_categories": _lines(form, "custom_data_categories"),
+    })
+
+
+def organisation_to_form(profile: OrganisationProfile | None) -> dict[str, str]:
+    if profile is None:
+        return {}
+    form = {
+        "legal_name": profile.legal_name,
+        "address": profile.address,
+        "country": profile.country,
+        "contact_email": profile.contact_email,
+        "lead_supervisory_authority": profile.lead_supervisory_authority or "",
+        "custom_data_categories": "\n".join(profile.custom_data_categories),
+    }
+    for prefix in ("dpo", "eu_representative", "uk_representative"):
+        contact = getattr(profile, prefix)
+        form[f"{prefix}_name"] = contact.name if contact else ""
+        form[f"{prefix}_email"] = (contact.email or "") if contact else ""
+        form[f"{prefix}_address"] = (contact.address or "") if contact else ""
+    return form

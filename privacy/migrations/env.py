@@ -1,0 +1,39 @@
+"""Alembic environment: runs on the engine advanced-alchemy's command config hands over."""
+
+import asyncio
+from typing import TYPE_CHECKING, cast
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+import privacy.models  # noqa: F401  (registers the tables on the metadata)
+from privacy.db import Base
+
+if TYPE_CHECKING:
+    from advanced_alchemy.alembic.commands import AlembicCommandConfig
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+config = cast("AlembicCommandConfig", context.config)
+
+
+def do_run_migrations(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        version_table=config.version_table_name,
+        render_as_batch=config.render_as_batch,
+        compare_type=True,
+        user_module_prefix=config.user_module_prefix,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_migrations_online() -> None:
+    engine = cast("AsyncEngine", config.engine)
+    async with engine.connect() as connection:
+        await connection.run_sync(do_run_migrations)
+    await engine.dispose()
+
+
+asyncio.run(run_migrations_online())

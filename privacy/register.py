@@ -1,0 +1,174 @@
+"""The register of processing activities (Art. 30) and the organisation behind it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privacy.actors import Actor
+from privacy.audit import record_change
+from privacy.db import utcnow
+from privacy.errors import Conflict, NotFound
+from privacy.gaps import find_gaps
+from privacy.models import ActivityVersion, Organisation, ProcessingActivity
+from privacy.schemas import ActivityIn, ActivityOut, ActivityVersionOut, DataCategory, OrganisationProfile
+from privacy.taxonomy import DATA_CATEGORIES
+
+ORGANISATION_ROW = 1
+
+
+async def get_organisation(session: AsyncSession) -> OrganisationProfile | None:
+    row = await session.get(Organisation, ORGANISATION_ROW)
+    return OrganisationProfile.model_validate(row.profile) if row else None
+
+
+async def require_organisation(session: AsyncSession) -> OrganisationProfile:
+    profile = await get_organisation(session)
+    if profile is None:
+        raise NotFound("the organisation profile has not been set up yet")
+    return profile
+
+
+async def save_organisation(
+    session: AsyncSession, *, profile: OrganisationProfile, actor: Actor, now: datetime | None = None
+) -> bool:
+    """Create or update the profile; returns whether anything changed."""
+    row = await session.get(Organisation, ORGANISATION_ROW)
+    after = profile.model_dump(mode="json")
+    before = row.profile if row else None
+    if before == after:
+        return False
+    if row is None:
+        row = Organisation(id=ORGANISATION_ROW, legal_name="", country="", profile={})
+        session.add(row)
+    row.legal_name, row.country, row.profile = profile.legal_name, profile.country, after
+    row.updated_at = now or utcnow()
+    await record_change(
+        session, actor=actor, action="organisation.updated", object_type="organisation",
+        object_id=str(ORGANISATION_ROW), before=before, after=after, now=now,
+    )
+    return True
+
+
+async def data_categories(session: AsyncSession) -> list[DataCategory]:
+    profile = await get_organisation(session)
+    custom = profile.custom_data_categories if profile else []
+    starter = [DataCategory(key=key, label=label, custom=False) for key, label in DATA_CATEGORIES.items()]
+    extra = [DataCategory(key=key, label=key.replace("_", " "), custom=True) for key in custom]
+    return starter + extra
+
+
+async def list_activities(session: AsyncSession) -> list[ActivityOut]:
+    profile = await get_organisation(session)
+    rows = (await session.scalars(select(ProcessingActivity).order_by(ProcessingActivity.name))).all()
+    return [_activity_out(row, profile) for row in rows]
+
+
+async def get_activity(session: AsyncSession, *, key: str) -> ActivityOut:
+    return _activity_out(await _activity_row(session, key), await get_organisation(session))
+
+
+async def _activity_row(session: AsyncSession, key: str) -> ProcessingActivity:
+    row = await session.scalar(select(ProcessingActivity).where(ProcessingActivity.key == key))
+    if row is None:
+        raise NotFound(f"no processing activity with key '{key}'")
+    return row
+
+
+def _activity_out(row: ProcessingActivity, profile: OrganisationProfile | None) -> ActivityOut:
+    activity = ActivityIn.model_validate(row.content)
+    return ActivityOut(
+        **activity.model_dump(),
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        gaps=find_gaps(activity, profile),
+    )
+
+
+def as_activity_in(activity: ActivityOut) -> ActivityIn:
+    return ActivityIn.model_validate(activity.model_dump(include=set(ActivityIn.model_fields)))
+
+
+async def create_activity(
+    session: AsyncSession, *, activity: ActivityIn, actor: Actor, now: datetime | None = None
+) -> ActivityOut:
+    if await session.scalar(select(ProcessingActivity.id).where(ProcessingActivity.key == activity.key)):
+        raise Conflict(f"a processing activity with key '{activity.key}' already exists")
+    now = now or utcnow()
+    row = ProcessingActivity(key=activity.key, version=1, created_at=now, content={}, name="", role="")
+    _store(row, activity, now)
+    session.add(row)
+    await _keep_version(session, row, actor=actor, now=now)
+    await record_change(
+        session, actor=actor, action="activity.created", object_type="processing_activity",
+        object_id=activity.key, before=None, after=row.content, now=now,
+    )
+    return _activity_out(row, await get_organisation(session))
+
+
+async def update_activity(
+    session: AsyncSession, *, key: str, activity: ActivityIn, actor: Actor, now: datetime | None = None
+) -> tuple[ActivityOut, bool]:
+    """Replace an activity's content; returns it and whether anything changed."""
+    row = await _activity_row(session, key)
+    if activity.key != key:
+        raise Conflict("an activity's key cannot change; create a new activity instead")
+    before = dict(row.content)
+    after = activity.model_dump(mode="json")
+    if before == after:
+        return _activity_out(row, await get_organisation(session)), False
+    now = now or utcnow()
+    row.version += 1
+    _store(row, activity, now)
+    await _keep_version(session, row, actor=actor, now=now)
+    await record_change(
+        session, actor=actor, action="activity.updated", object_type="processing_activity",
+        object_id=key, before=before, after=after, now=now,
+    )
+    return _activity_out(row, await get_organisation(session)), True
+
+
+async def delete_activity(session: AsyncSession, *, key: str, actor: Actor, now: datetime | None = None) -> None:
+    """Remove an activity from the register; its versions stay, ending with an empty one."""
+    row = await _activity_row(session, key)
+    now = now or utcnow()
+    session.add(ActivityVersion(activity_key=key, version=row.version + 1, content=None,
+                                actor=actor.reference, changed_at=now))
+    await record_change(
+        session, actor=actor, action="activity.deleted", object_type="processing_activity",
+        object_id=key, before=row.content, after=None, now=now,
+    )
+    await session.delete(row)
+
+
+def _store(row: ProcessingActivity, activity: ActivityIn, now: datetime) -> None:
+    row.content = activity.model_dump(mode="json")
+    row.name = activity.name
+    row.role = activity.role.value
+    row.lawful_basis = activity.lawful_basis.value if activity.lawful_basis else None
+    row.updated_at = now
+
+
+async def _keep_version(session: AsyncSession, row: ProcessingActivity, *, actor: Actor, now: datetime) -> None:
+    session.add(ActivityVersion(activity_key=row.key, version=row.version, content=row.content,
+                                actor=actor.reference, changed_at=now))
+    await session.flush()
+
+
+async def activity_versions(session: AsyncSession, *, key: str) -> list[ActivityVersionOut]:
+    rows = (
+        await session.scalars(
+            select(ActivityVersion).where(ActivityVersion.activity_key == key).order_by(ActivityVersion.version)
+        )
+    ).all()
+    if not rows:
+        raise NotFound(f"no processing activity with key '{key}'")
+    return [
+        ActivityVersionOut(
+            version=row.version, changed_at=row.changed_at, actor=row.actor,
+            content=ActivityIn.model_validate(row.content) if row.content else None,
+        )
+        for row in rows
+    ]

@@ -1,0 +1,174 @@
+"""Test set-up: every test runs against a real database migrated to head (SQLite by default,
+PostgreSQL when PRIVACY_DATABASE_URL is set), with a real app and a real HTTP test client."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sys
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from privacy import auth
+from privacy.actors import Actor, Role
+from privacy.app import create_app
+from privacy.db import Base, upgrade_database
+from privacy.settings import Settings
+
+TEST_SECRET = "test-master-secret-" + "x" * 32
+POSTGRES_URL = os.environ.get("PRIVACY_DATABASE_URL")
+pytest_plugins = ["tests.browser_fixtures"]
+
+
+def on_postgres() -> bool:
+    return POSTGRES_URL is not None
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if POSTGRES_URL:
+        asyncio.run(_reset_postgres_schema(POSTGRES_URL))
+        return POSTGRES_URL
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+async def _reset_postgres_schema(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Upgrading the empty database to head is itself the first migration test."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path_factory.mktemp("data"),
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        login_max_failures=5,
+    )
+    upgrade_database(settings)
+    return settings
+
+
+@pytest.fixture
+def settings(migrated_settings: Settings) -> Iterator[Settings]:
+    yield migrated_settings
+    asyncio.run(_empty_tables(migrated_settings.effective_database_url))
+
+
+async def _empty_tables(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                await connection.execute(table.delete())
+    await engine.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def sessions(app: Litestar) -> async_sessionmaker[AsyncSession]:
+    maker: async_sessionmaker[AsyncSession] = app.state.db_config.create_session_maker()
+    return maker
+
+
+SYSTEM = Actor.system("tests")
+
+
+@pytest.fixture
+async def tokens(sessions: async_sessionmaker[AsyncSession]) -> dict[Role, str]:
+    """One API token per role."""
+    created = {}
+    async with sessions() as session, session.begin():
+        for role in Role:
+            _, secret = await auth.create_token(session, name=f"{role.value} token", role=role, actor=SYSTEM)
+            created[role] = secret
+    return created
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def admin(tokens: dict[Role, str]) -> dict[str, str]:
+    return bearer(tokens[Role.ADMIN])
+
+
+@pytest.fixture
+def officer(tokens: dict[Role, str]) -> dict[str, str]:
+    return bearer(tokens[Role.PRIVACY_OFFICER])
+
+
+@pytest.fixture
+def auditor(tokens: dict[Role, str]) -> dict[str, str]:
+    return bearer(tokens[Role.AUDITOR])
+
+
+def random_email() -> str:
+    return f"staff-{secrets.token_hex(4)}@example.org"
+
+
+ORGANISATION: dict[str, Any] = {
+    "legal_name": "Example Hosting SA",
+    "address": "1 Rue de l'Exemple, 1000 Brussels",
+    "country": "BE",
+    "contact_email": "privacy@example.org",
+    "dpo": {"name": "Dana Officer", "email": "dpo@example.org"},
+    "lead_supervisory_authority": "Autorité de protection des données",
+}
+
+
+def activity(key: str = "billing", **fields: Any) -> dict[str, Any]:
+    """A complete controller activity: no gaps unless a test takes something away."""
+    return {
+        "key": key,
+        "name": fields.pop("name", f"Activity {key}"),
+        "purpose": "Invoice customers and keep accounting records",
+        "data_subject_categories": ["Customers"],
+        "personal_data_categories": ["contact", "billing"],
+        "lawful_basis": "contract",
+        "recipients": ["Payment provider"],
+        "retention": "Ten years",
+        "security_measures": ["Encryption at rest"],
+        "dpia": {"status": "not_required"},
+        **fields,
+    }
+
+
+def environment_for(settings: Settings) -> dict[str, str]:
+    """Environment for running the `privacy` command or server against the test database."""
+    return {
+        **os.environ,
+        "PRIVACY_DATABASE_URL": settings.effective_database_url,
+        "PRIVACY_DATA_DIR": str(settings.data_dir),
+        "PRIVACY_SECRET_KEY": TEST_SECRET,
+    }
+
+
+def privacy_command(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "privacy", *arguments]
