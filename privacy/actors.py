@@ -17,13 +17,14 @@ class Permission(StrEnum):
     EXPORT = "export"
     EDIT_REGISTER = "edit_register"
     EDIT_ORGANISATION = "edit_organisation"
+    VIEW_STAFF = "view_staff"
     MANAGE_STAFF = "manage_staff"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.PRIVACY_OFFICER: frozenset({Permission.READ, Permission.EXPORT, Permission.EDIT_REGISTER}),
-    Role.AUDITOR: frozenset({Permission.READ, Permission.EXPORT}),
+    Role.AUDITOR: frozenset({Permission.READ, Permission.EXPORT, Permission.VIEW_STAFF}),
 }
 
 

@@ -38,6 +38,7 @@ READ = {"permission": Permission.READ}
 EXPORT = {"permission": Permission.EXPORT}
 EDIT_REGISTER = {"permission": Permission.EDIT_REGISTER}
 EDIT_ORGANISATION = {"permission": Permission.EDIT_ORGANISATION}
+VIEW_STAFF = {"permission": Permission.VIEW_STAFF}
 MANAGE_STAFF = {"permission": Permission.MANAGE_STAFF}
 
 
@@ -174,7 +175,7 @@ class UserController(Controller):
     path = "/users"
     tags = ["staff"]
 
-    @get("/", opt=MANAGE_STAFF, summary="Staff users")
+    @get("/", opt=VIEW_STAFF, summary="Staff users")
     async def list_all(self, db_session: DbSession) -> list[UserOut]:
         return [user_out(db_session, user) for user in await auth.list_users(db_session)]
 
@@ -201,7 +202,7 @@ class TokenController(Controller):
     path = "/tokens"
     tags = ["staff"]
 
-    @get("/", opt=MANAGE_STAFF, summary="API tokens (never the secrets)")
+    @get("/", opt=VIEW_STAFF, summary="API tokens (never the secrets)")
     async def list_all(self, db_session: DbSession) -> list[TokenOut]:
         return [token_out(token) for token in await auth.list_tokens(db_session)]
 

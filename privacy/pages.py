@@ -15,7 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from privacy import audit, auth, register
 from privacy.actors import Actor, Permission, Role
 from privacy.db import utcnow
-from privacy.endpoints import audit_entry_out, token_out, user_out
+from privacy.endpoints import (
+    EDIT_ORGANISATION,
+    EDIT_REGISTER,
+    MANAGE_STAFF,
+    READ,
+    VIEW_STAFF,
+    audit_entry_out,
+    token_out,
+    user_out,
+)
 from privacy.errors import FieldError, PrivacyError, Problem, TooManyRequests, Unauthorized, validation_errors
 from privacy.forms import activity_from_form, activity_to_form, organisation_from_form, organisation_to_form
 from privacy.schemas import ActivityRole, Article9Condition, DpiaStatus, LawfulBasis, Safeguard, SpecialCategory
@@ -23,10 +32,6 @@ from privacy.settings import Settings
 from privacy.web import SESSION_COOKIE, DbSession, current_actor
 
 Form = URLEncodedBody[dict[str, Any]]
-READ = {"permission": Permission.READ}
-EDIT_REGISTER = {"permission": Permission.EDIT_REGISTER}
-EDIT_ORGANISATION = {"permission": Permission.EDIT_ORGANISATION}
-MANAGE_STAFF = {"permission": Permission.MANAGE_STAFF}
 CHOICES = {
     "roles": list(ActivityRole), "bases": list(LawfulBasis), "dpia_statuses": list(DpiaStatus),
     "special_categories": list(SpecialCategory), "conditions": list(Article9Condition),
@@ -151,7 +156,7 @@ async def audit_page(request: Request[Any, Any, Any], db_session: DbSession,
     return page(request, "audit.html", entries=[audit_entry_out(db_session, e) for e in entries], report=report)
 
 
-@get("/users", opt=MANAGE_STAFF)
+@get("/users", opt=VIEW_STAFF)
 async def users_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
     users = [user_out(db_session, user) for user in await auth.list_users(db_session)]
     return page(request, "users.html", users=users, errors=[])
@@ -177,7 +182,7 @@ async def update_user(request: Request[Any, Any, Any], db_session: DbSession, us
     return Redirect("/console/users", status_code=303)
 
 
-@get("/tokens", opt=MANAGE_STAFF)
+@get("/tokens", opt=VIEW_STAFF)
 async def tokens_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
     tokens = [token_out(token) for token in await auth.list_tokens(db_session)]
     return page(request, "tokens.html", tokens=tokens, created=None, errors=[])

@@ -7,8 +7,9 @@ import asyncio
 import os
 import secrets
 import sys
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from litestar import Litestar
@@ -19,22 +20,30 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from privacy import auth
 from privacy.actors import Actor, Role
 from privacy.app import create_app
-from privacy.db import Base, upgrade_database
+from privacy.db import Base, database_config, upgrade_database
 from privacy.settings import Settings
 
+T = TypeVar("T")
 TEST_SECRET = "test-master-secret-" + "x" * 32
 POSTGRES_URL = os.environ.get("PRIVACY_DATABASE_URL")
 pytest_plugins = ["tests.browser_fixtures"]
 
 
-def on_postgres() -> bool:
-    return POSTGRES_URL is not None
+def in_own_thread(work: Callable[..., T], *arguments: Any) -> T:
+    """Run blocking set-up that starts its own event loop (Alembic, asyncio.run) where the
+    browser tests' Playwright already runs one on this thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work, *arguments).result()
+
+
+def run_async(work: Coroutine[Any, Any, T]) -> T:
+    return in_own_thread(asyncio.run, work)
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     if POSTGRES_URL:
-        asyncio.run(_reset_postgres_schema(POSTGRES_URL))
+        run_async(_reset_postgres_schema(POSTGRES_URL))
         return POSTGRES_URL
     return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
@@ -57,14 +66,14 @@ def migrated_settings(database_url: str, tmp_path_factory: pytest.TempPathFactor
         secret_key=TEST_SECRET,
         login_max_failures=5,
     )
-    upgrade_database(settings)
+    in_own_thread(upgrade_database, settings)
     return settings
 
 
 @pytest.fixture
 def settings(migrated_settings: Settings) -> Iterator[Settings]:
     yield migrated_settings
-    asyncio.run(_empty_tables(migrated_settings.effective_database_url))
+    run_async(_empty_tables(migrated_settings.effective_database_url))
 
 
 async def _empty_tables(url: str) -> None:
@@ -91,9 +100,11 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 
 
 @pytest.fixture
-def sessions(app: Litestar) -> async_sessionmaker[AsyncSession]:
-    maker: async_sessionmaker[AsyncSession] = app.state.db_config.create_session_maker()
-    return maker
+async def sessions(app: Litestar, settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions of the test's own engine: the app's pool may live on another event loop."""
+    config = database_config(settings, session_info={"keyring": app.state.keyring})
+    yield config.create_session_maker()
+    await config.get_engine().dispose()
 
 
 SYSTEM = Actor.system("tests")

@@ -1,10 +1,11 @@
 """Alembic environment: runs on the engine advanced-alchemy's command config hands over."""
 
 import asyncio
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlalchemy.types import TypeDecorator
 
 import privacy.models  # noqa: F401  (registers the tables on the metadata)
 from privacy.db import Base
@@ -16,13 +17,20 @@ if TYPE_CHECKING:
 config = cast("AlembicCommandConfig", context.config)
 
 
+def compare_type(_context: Any, _inspected: Any, _metadata: Any, _inspected_type: Any, metadata_type: Any) -> bool | None:
+    # Decorated types (GUID, DateTimeUTC) reflect as their storage type; compare the rest as usual.
+    if isinstance(metadata_type, TypeDecorator):
+        return False
+    return None
+
+
 def do_run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,
         version_table=config.version_table_name,
         render_as_batch=config.render_as_batch,
-        compare_type=True,
+        compare_type=compare_type,
         user_module_prefix=config.user_module_prefix,
     )
     with context.begin_transaction():

@@ -1,0 +1,113 @@
+"""The audit trail: every change recorded, personal data sealed, tampering found and named."""
+
+from __future__ import annotations
+
+import subprocess
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from privacy import audit, auth
+from privacy.actors import Role
+from privacy.models import AuditEntry
+from privacy.settings import Settings
+from tests.conftest import SYSTEM, activity, environment_for, privacy_command
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def make_trail(sessions: Sessions, count: int = 4) -> None:
+    async with sessions() as session, session.begin():
+        for index in range(count):
+            await auth.create_user(session, email=f"person{index}@example.org", password="a long password",
+                                   role=Role.AUDITOR, actor=SYSTEM)
+
+
+async def report(sessions: Sessions) -> audit.ChainReport:
+    async with sessions() as session:
+        return await audit.verify_chain(session)
+
+
+async def test_every_api_change_is_in_the_trail_with_who_before_and_after(
+    client: AsyncTestClient[Litestar], admin: dict[str, str]
+) -> None:
+    await client.post("/api/v1/admin/activities", json=activity("billing"), headers=admin)
+    await client.put("/api/v1/admin/activities/billing", json=activity("billing", retention="Five years"),
+                     headers=admin)
+    entries = (await client.get("/api/v1/admin/audit", headers=admin)).json()
+    updated = entries[0]
+    assert updated["action"] == "activity.updated"
+    assert updated["actor"].startswith("token:")
+    assert updated["before"]["retention"] == "Ten years"
+    assert updated["after"]["retention"] == "Five years"
+    assert (await client.get("/api/v1/admin/audit/verify", headers=admin)).json()["intact"] is True
+
+
+async def test_personal_data_in_the_trail_is_not_stored_in_clear(sessions: Sessions) -> None:
+    await make_trail(sessions, 1)
+    async with sessions() as session:
+        entry = (await session.scalars(select(AuditEntry))).one()
+        assert "person0@example.org" not in (entry.after_encrypted or "")
+        assert audit.open_payload(session, entry, "after") == {
+            "email": "person0@example.org", "role": "auditor", "active": True}
+
+
+async def test_intact_chain_verifies(sessions: Sessions) -> None:
+    await make_trail(sessions)
+    result = await report(sessions)
+    assert result.intact and result.checked == 4 and result.head_seq == 4
+
+
+async def test_edited_entry_is_named(sessions: Sessions) -> None:
+    await make_trail(sessions)
+    async with sessions() as session, session.begin():
+        await session.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(action="user.deleted"))
+    result = await report(sessions)
+    assert result.first_bad_seq == 2 and "edited" in (result.problem or "")
+
+
+async def test_altered_payload_is_named(sessions: Sessions) -> None:
+    await make_trail(sessions)
+    async with sessions() as session, session.begin():
+        third = await session.get(AuditEntry, 3)
+        second = await session.get(AuditEntry, 2)
+        assert third and second
+        third.after_encrypted = second.after_encrypted  # a valid ciphertext, but of another entry
+    result = await report(sessions)
+    assert result.first_bad_seq == 3 and "payload" in (result.problem or "")
+
+
+async def test_removed_entry_is_named(sessions: Sessions) -> None:
+    await make_trail(sessions)
+    async with sessions() as session, session.begin():
+        entry = await session.get(AuditEntry, 2)
+        await session.delete(entry)
+    result = await report(sessions)
+    assert result.first_bad_seq == 3 and "entry 2 is missing" in (result.problem or "")
+
+
+async def test_reordered_entries_are_named(sessions: Sessions) -> None:
+    await make_trail(sessions)
+    async with sessions() as session, session.begin():
+        await session.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(seq=100))
+        await session.execute(update(AuditEntry).where(AuditEntry.seq == 3).values(seq=2))
+        await session.execute(update(AuditEntry).where(AuditEntry.seq == 100).values(seq=3))
+    result = await report(sessions)
+    assert result.first_bad_seq == 2
+    assert "removed or reordered" in (result.problem or "")
+
+
+async def test_cli_verify_exits_non_zero_naming_the_entry(sessions: Sessions, settings: Settings) -> None:
+    await make_trail(sessions)
+    good = subprocess.run(privacy_command("audit", "verify"), env=environment_for(settings),
+                          capture_output=True, text=True, check=False)
+    assert good.returncode == 0, good.stderr
+    assert "intact: 4 entries" in good.stdout
+    async with sessions() as session, session.begin():
+        await session.execute(update(AuditEntry).where(AuditEntry.seq == 3).values(actor="user:someone-else"))
+    bad = subprocess.run(privacy_command("audit", "verify"), env=environment_for(settings),
+                         capture_output=True, text=True, check=False)
+    assert bad.returncode == 1
+    assert "entry 3" in bad.stderr

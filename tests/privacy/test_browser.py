@@ -1,0 +1,103 @@
+"""The console in headless Chromium: sign in, add an activity, see its gap, fix it, export the PDF."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from urllib.parse import urlparse
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from privacy.settings import Settings
+from tests.browser_fixtures import LiveServer
+from tests.conftest import environment_for, privacy_command
+
+pytestmark = pytest.mark.browser
+EMAIL = "officer@example.org"
+PASSWORD = "a long browser password"
+
+
+@pytest.fixture
+def signed_in(page: Page, settings: Settings, live_server: LiveServer) -> Page:
+    for arguments in (["demo"], ["users", "create", EMAIL, "--role", "admin", "--password-stdin"]):
+        subprocess.run(privacy_command(*arguments), env=environment_for(settings), input=PASSWORD + "\n",
+                       text=True, check=True, capture_output=True)
+    page.goto("/console/login")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Register of processing activities")).to_be_visible()
+    return page
+
+
+def assert_accessible(page: Page) -> None:
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_login_page_is_accessible(page: Page, live_server: LiveServer) -> None:
+    page.goto("/console/login")
+    assert_accessible(page)
+
+
+def test_create_activity_see_gap_fix_it_and_export(signed_in: Page, live_server: LiveServer) -> None:
+    page = signed_in
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
+    assert_accessible(page)
+
+    page.get_by_role("link", name="New activity").click()
+    assert_accessible(page)
+    page.get_by_label("Key", exact=True).fill("webinars")
+    page.get_by_label("Name", exact=True).fill("Webinar registrations")
+    page.get_by_label("Purpose", exact=True).fill("Register people for our webinars and send them the recording")
+    page.get_by_label("Lawful basis (Art. 6(1))").select_option("consent")
+    page.get_by_label("Categories of data subjects").fill("Webinar participants")
+    page.get_by_label("Categories of personal data").fill("identification\ncontact")
+    page.get_by_label("Retention (time limits for erasure)").fill("Six months after the webinar")
+    page.get_by_label("Security measures").fill("Access limited to the events team")
+    page.get_by_label("DPIA status").select_option("not_required")
+    page.get_by_role("button", name="Create activity").click()
+
+    expect(page.get_by_role("heading", name="Webinar registrations")).to_be_visible()
+    gaps = page.locator("ul.gaps")
+    expect(gaps).to_contain_text("consent basis without the consent purpose")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Consent purpose (consent basis)").fill("webinar-registration")
+    page.get_by_role("button", name="Save a new version").click()
+    expect(page.get_by_text("No gaps found.")).to_be_visible()
+    expect(page.get_by_role("table", name="Every version of this activity").locator("tbody tr")).to_have_count(2)
+
+    page.get_by_role("link", name="Back to the register").click()
+    row = page.get_by_role("row").filter(has_text="Webinar registrations")
+    expect(row).to_contain_text("complete")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Art. 30 record (PDF)").click()
+    path = download_info.value.path()
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
+    assert "Webinar registrations" in text
+    assert "consent: webinar-registration" in text
+    assert hosts == {urlparse(live_server.url).netloc}, "the console contacts no third party"
+
+
+def test_auditor_sees_the_register_but_no_edit_controls(page: Page, settings: Settings,
+                                                        live_server: LiveServer) -> None:
+    for arguments in (["demo"], ["users", "create", "auditor@example.org", "--role", "auditor",
+                                 "--password-stdin"]):
+        subprocess.run(privacy_command(*arguments), env=environment_for(settings), input=PASSWORD + "\n",
+                       text=True, check=True, capture_output=True)
+    page.goto("/console/login")
+    page.get_by_label("Email").fill("auditor@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("link", name="Billing and accounting")).to_be_visible()
+    expect(page.get_by_role("link", name="New activity")).to_have_count(0)
+    page.get_by_role("link", name="Audit trail").click()
+    expect(page.get_by_role("status")).to_contain_text("Chain intact")
+    assert_accessible(page)

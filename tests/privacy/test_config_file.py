@@ -1,0 +1,103 @@
+"""Configuration as code: `privacy apply`, `--dry-run`, `export-config` and the demo."""
+
+from __future__ import annotations
+
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from privacy import config_file, register
+from privacy.gaps import find_gaps
+from privacy.settings import Settings
+from tests.conftest import ORGANISATION, activity, environment_for, privacy_command
+
+
+def run(settings: Settings, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(privacy_command(*arguments), env=environment_for(settings), capture_output=True,
+                          text=True, check=False)
+
+
+def write(tmp_path: Path, document: object) -> str:
+    path = tmp_path / "privacy.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return str(path)
+
+
+async def activity_keys(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+    async with sessions() as session:
+        return [a.key for a in await register.list_activities(session)]
+
+
+async def test_apply_is_idempotent_and_dry_run_changes_nothing(
+    settings: Settings, tmp_path: Path, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    path = write(tmp_path, {"organisation": ORGANISATION, "activities": [activity("billing"), activity("support")]})
+    dry = run(settings, "apply", path, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "+ activities[billing]" in dry.stdout and "would apply: 3 created" in dry.stdout
+    assert await activity_keys(sessions) == []
+
+    first = run(settings, "apply", path)
+    assert "applied: 3 created, 0 updated, 0 unchanged" in first.stdout
+    second = run(settings, "apply", path)
+    assert "applied: 0 created, 0 updated, 3 unchanged" in second.stdout
+
+    changed = write(tmp_path, {"activities": [activity("billing", retention="Seven years")]})
+    third = run(settings, "apply", changed)
+    assert "~ activities[billing]: retention" in third.stdout
+
+
+async def test_one_invalid_entry_applies_nothing_and_names_its_path(
+    settings: Settings, tmp_path: Path, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    entries = [activity(f"a{index}") for index in range(4)]
+    entries[3]["lawful_basis"] = "because we can"
+    path = write(tmp_path, {"organisation": ORGANISATION, "activities": entries})
+    result = run(settings, "apply", path)
+    assert result.returncode == 2
+    assert "activities[3].lawful_basis" in result.stderr
+    assert await activity_keys(sessions) == []
+
+
+def test_errors_name_paths_for_duplicates_and_unsupported_blocks() -> None:
+    text = yaml.safe_dump({"activities": [activity("a"), activity("a")], "retention": [{"key": "x"}]})
+    try:
+        config_file.parse_config(text)
+    except config_file.Invalid as error:
+        messages = " ".join(f"{e.path}: {e.message}" for e in error.errors)
+    assert "activities[1].key: duplicate key 'a'" in messages
+    assert "retention: not supported" in messages
+
+
+def test_broken_yaml_names_the_line() -> None:
+    try:
+        config_file.parse_config("activities:\n  - key: [unclosed\n")
+    except config_file.Invalid as error:
+        assert "line" in error.detail
+
+
+async def test_export_then_apply_changes_nothing(settings: Settings, tmp_path: Path) -> None:
+    assert run(settings, "demo").returncode == 0
+    exported = run(settings, "export-config")
+    assert exported.returncode == 0
+    path = tmp_path / "exported.yaml"
+    path.write_text(exported.stdout)
+    again = run(settings, "apply", str(path))
+    assert "0 created, 0 updated, 12 unchanged" in again.stdout
+    written = tmp_path / "written.yaml"
+    assert run(settings, "export-config", str(written)).returncode == 0
+    assert written.read_text() == exported.stdout
+
+
+def test_demo_is_a_complete_hosting_company() -> None:
+    config = config_file.parse_config(resources.files("privacy").joinpath("demo.yaml").read_text())
+    assert config.organisation is not None
+    assert len(config.activities) >= 10
+    bases = {a.lawful_basis for a in config.activities if a.lawful_basis}
+    assert len(bases) >= 4
+    assert any(t.safeguard and t.safeguard.value == "sccs_2021_914" for a in config.activities for t in a.transfers)
+    assert any(a.role.value == "processor" for a in config.activities)
+    assert {a.key: find_gaps(a, config.organisation) for a in config.activities if find_gaps(a, config.organisation)} == {}

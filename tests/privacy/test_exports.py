@@ -1,0 +1,91 @@
+"""The Art. 30 record as an auditor downloads it: the same facts in PDF, CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from pypdf import PdfReader
+
+from privacy.exports import CONTROLLER_FIELDS, PROCESSOR_FIELDS
+from tests.conftest import ORGANISATION, activity
+
+Client = AsyncTestClient[Litestar]
+PROCESSOR = activity("hosting", name="Hosting customer content", role="processor", lawful_basis=None,
+                     controller={"name": "Customer Ltd"}, transfers=[{"country": "US", "safeguard": "sccs_2021_914"}])
+
+
+async def seed(client: Client, admin: dict[str, str]) -> None:
+    await client.put("/api/v1/admin/organisation", json=ORGANISATION, headers=admin)
+    await client.post("/api/v1/admin/activities", json=activity("billing", name="Billing"), headers=admin)
+    await client.post("/api/v1/admin/activities",
+                      json=activity("newsletter", name="Newsletter", lawful_basis="consent",
+                                    consent_purpose="newsletter"), headers=admin)
+    await client.post("/api/v1/admin/activities", json=PROCESSOR, headers=admin)
+
+
+async def test_json_separates_controller_and_processor_records(client: Client, admin: dict[str, str],
+                                                               auditor: dict[str, str]) -> None:
+    await seed(client, admin)
+    response = await client.get("/api/v1/admin/exports/ropa.json", headers=auditor)
+    assert response.status_code == 200
+    record = response.json()
+    assert [e["name"] for e in record["controller_activities"]] == ["Billing", "Newsletter"]
+    assert [e["name"] for e in record["processor_activities"]] == ["Hosting customer content"]
+    processor = record["processor_activities"][0]
+    assert set(processor) == {"key", "name", "version"} | {field for field, _ in PROCESSOR_FIELDS}
+    assert processor["controller"] == "Customer Ltd"
+    assert processor["transfers"] == ["US: sccs_2021_914"]
+    assert record["controller_activities"][1]["lawful_basis"] == "consent: newsletter"
+
+
+async def test_csv_has_one_row_per_activity_in_article_30_order(client: Client, admin: dict[str, str],
+                                                                auditor: dict[str, str]) -> None:
+    await seed(client, admin)
+    response = await client.get("/api/v1/admin/exports/ropa.csv", headers=auditor)
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text)))
+    header = rows[0]
+    assert header[:4] == ["Record", "Reference", "Activity", "Version"]
+    labels = header[4:]
+    assert labels[:7] == [label for _, label in CONTROLLER_FIELDS][:7]
+    assert [label[:3] for label in labels[:11]] == ["(a)"] * 4 + ["(b)", "(c)", "(c)", "(d)", "(e)", "(f)", "(g)"]
+    assert len(rows) == 4
+    billing = dict(zip(header, rows[1], strict=True))
+    assert billing["(b) Purposes of the processing"] == "Invoice customers and keep accounting records"
+    assert billing["(f) Time limits for erasure"] == "Ten years"
+    hosting = dict(zip(header, rows[3], strict=True))
+    assert hosting["Record"] == "Art. 30(2) processor"
+    assert hosting["(a) Controller on whose behalf the processor acts"] == "Customer Ltd"
+
+
+async def test_csv_cells_cannot_run_as_spreadsheet_formulas(client: Client, admin: dict[str, str]) -> None:
+    await client.put("/api/v1/admin/organisation", json=ORGANISATION, headers=admin)
+    await client.post("/api/v1/admin/activities", json=activity("x", retention="=HYPERLINK(\"http://evil\")"),
+                      headers=admin)
+    text = (await client.get("/api/v1/admin/exports/ropa.csv", headers=admin)).text
+    assert "'=HYPERLINK" in text
+
+
+async def test_pdf_has_cover_contents_sections_and_page_numbers(client: Client, admin: dict[str, str],
+                                                                auditor: dict[str, str]) -> None:
+    await seed(client, admin)
+    response = await client.get("/api/v1/admin/exports/ropa.pdf", headers=auditor)
+    assert response.headers["content-type"] == "application/pdf"
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+    assert "Record of processing activities" in pages[0]
+    assert ORGANISATION["legal_name"] in pages[0]
+    assert "Contents" in pages[0]
+    body = "\n".join(pages[1:])
+    assert body.index("Activities as controller") < body.index("Billing") < body.index("Activities as processor")
+    assert body.index("Activities as processor") < body.index("Hosting customer content", body.index("Activities as processor"))
+    assert "Customer Ltd" in body
+    assert f"Page 2 of {len(pages)}" in pages[1]
+
+
+async def test_export_without_an_organisation_says_what_is_missing(client: Client, auditor: dict[str, str]) -> None:
+    response = await client.get("/api/v1/admin/exports/ropa.json", headers=auditor)
+    assert response.status_code == 404
+    assert "organisation profile" in response.json()["detail"]
