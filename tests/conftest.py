@@ -183,3 +183,9 @@ def environment_for(settings: Settings) -> dict[str, str]:
 
 def privacy_command(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "privacy", *arguments]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright keeps an event loop running on the main thread for the rest
+    of the session, where pytest-asyncio could no longer start its own."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
