@@ -31,10 +31,14 @@ class ApiReferencePage(OpenAPIRenderPlugin):
             for method, operation in item.items()
             if method in METHODS
         ]
-        page = jinja_environment().get_template("api_reference.html").render(
-            info=openapi_schema.get("info", {}),
-            operations=operations,
-            schemas=openapi_schema.get("components", {}).get("schemas", {}),
+        page = (
+            jinja_environment()
+            .get_template("api_reference.html")
+            .render(
+                info=openapi_schema.get("info", {}),
+                operations=operations,
+                schemas=openapi_schema.get("components", {}).get("schemas", {}),
+            )
         )
         return page.encode()
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
@@ -33,12 +33,22 @@ class Metrics(PrometheusController):
 def create_app(settings: Settings) -> Litestar:
     keyring = Keyring(load_master_secret(settings))
     db_config = database_config(settings, session_info={"keyring": keyring})
-    prometheus = PrometheusConfig(app_name="privacy_toolkit", prefix="privacy", group_path=True,
-                                  exclude=["^/metrics", "^/static"])
-    admin_api = Router(path="/api/v1/admin", route_handlers=endpoints.ADMIN_CONTROLLERS,
-                       middleware=[StaffAuthentication], guards=[staff_guard])
-    console = Router(path="/console", route_handlers=pages.CONSOLE_PAGES, middleware=[StaffAuthentication],
-                     guards=[staff_guard], include_in_schema=False)
+    prometheus = PrometheusConfig(
+        app_name="privacy_toolkit", prefix="privacy", group_path=True, exclude=["^/metrics", "^/static"]
+    )
+    admin_api = Router(
+        path="/api/v1/admin",
+        route_handlers=endpoints.ADMIN_CONTROLLERS,
+        middleware=[StaffAuthentication],
+        guards=[staff_guard],
+    )
+    console = Router(
+        path="/console",
+        route_handlers=pages.CONSOLE_PAGES,
+        middleware=[StaffAuthentication],
+        guards=[staff_guard],
+        include_in_schema=False,
+    )
     return Litestar(
         route_handlers=[
             endpoints.HealthController,

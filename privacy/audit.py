@@ -156,9 +156,7 @@ async def _entries_in_order(session: AsyncSession, batch: int = 1000) -> AsyncIt
         after_seq = rows[-1].seq
 
 
-async def list_entries(
-    session: AsyncSession, *, before_seq: int | None = None, limit: int = 50
-) -> list[AuditEntry]:
+async def list_entries(session: AsyncSession, *, before_seq: int | None = None, limit: int = 50) -> list[AuditEntry]:
     query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
     if before_seq is not None:
         query = query.where(AuditEntry.seq < before_seq)

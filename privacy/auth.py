@@ -22,7 +22,7 @@ from privacy.keys import decrypt_field, encrypt_field, keyring_of
 from privacy.models import ApiToken, LoginFailure, StaffSession, StaffUser
 
 MIN_PASSWORD_LENGTH = 12
-TOKEN_PREFIX = "pt_"
+TOKEN_PREFIX = "pt_"  # noqa: S105 (marks a token, is not one)
 # Token use is recorded at most this often, so reading the API does not write on every request.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 
@@ -64,9 +64,7 @@ def user_actor(session: AsyncSession, user: StaffUser, *, via_session: bool = Fa
     )
 
 
-async def create_user(
-    session: AsyncSession, *, email: str, password: str, role: Role, actor: Actor
-) -> StaffUser:
+async def create_user(session: AsyncSession, *, email: str, password: str, role: Role, actor: Actor) -> StaffUser:
     email = email.strip()
     if "@" not in email or len(email) > 254:
         raise Invalid("not an email address", errors=[])
@@ -84,8 +82,13 @@ async def create_user(
     session.add(user)
     await session.flush()
     await record_change(
-        session, actor=actor, action="user.created", object_type="staff_user", object_id=str(user.id),
-        before=None, after={"email": email, "role": role.value, "active": True},
+        session,
+        actor=actor,
+        action="user.created",
+        object_type="staff_user",
+        object_id=str(user.id),
+        before=None,
+        after={"email": email, "role": role.value, "active": True},
     )
     return user
 
@@ -114,8 +117,13 @@ async def update_user(
         if not active:
             await session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
     await record_change(
-        session, actor=actor, action="user.updated", object_type="staff_user", object_id=str(user.id),
-        before=before, after={"role": user.role, "active": user.active},
+        session,
+        actor=actor,
+        action="user.updated",
+        object_type="staff_user",
+        object_id=str(user.id),
+        before=before,
+        after={"role": user.role, "active": user.active},
     )
     return user
 
@@ -143,11 +151,18 @@ async def log_in(
     await session.execute(delete(LoginFailure).where(LoginFailure.subject == subjects[0]))
     user.last_login_at = now
     token = secrets.token_urlsafe(32)
-    session.add(StaffSession(id=sha256_hex(token), user_id=user.id, created_at=now,
-                             expires_at=now + policy.session_lifetime))
+    session.add(
+        StaffSession(id=sha256_hex(token), user_id=user.id, created_at=now, expires_at=now + policy.session_lifetime)
+    )
     await record_change(
-        session, actor=user_actor(session, user), action="user.logged_in", object_type="staff_user",
-        object_id=str(user.id), before=None, after=None, now=now,
+        session,
+        actor=user_actor(session, user),
+        action="user.logged_in",
+        object_type="staff_user",
+        object_id=str(user.id),
+        before=None,
+        after=None,
+        now=now,
     )
     return user, token
 
@@ -162,9 +177,7 @@ async def _refuse_when_throttled(
         .group_by(LoginFailure.subject)
     )
     if max((count for _, count in counts), default=0) >= policy.max_failures:
-        raise TooManyRequests(
-            "too many failed logins; try again later", retry_after=int(policy.window.total_seconds())
-        )
+        raise TooManyRequests("too many failed logins; try again later", retry_after=int(policy.window.total_seconds()))
 
 
 async def actor_for_session_token(session: AsyncSession, *, token: str, now: datetime) -> Actor | None:
@@ -190,8 +203,13 @@ async def create_token(session: AsyncSession, *, name: str, role: Role, actor: A
     session.add(token)
     await session.flush()
     await record_change(
-        session, actor=actor, action="token.created", object_type="api_token", object_id=str(token.id),
-        before=None, after={"name": name, "role": role.value},
+        session,
+        actor=actor,
+        action="token.created",
+        object_type="api_token",
+        object_id=str(token.id),
+        before=None,
+        after={"name": name, "role": role.value},
     )
     return token, secret
 
@@ -207,8 +225,14 @@ async def revoke_token(session: AsyncSession, *, token_id: uuid.UUID, actor: Act
     if token.revoked_at is None:
         token.revoked_at = now
         await record_change(
-            session, actor=actor, action="token.revoked", object_type="api_token", object_id=str(token.id),
-            before={"revoked": False}, after={"revoked": True}, now=now,
+            session,
+            actor=actor,
+            action="token.revoked",
+            object_type="api_token",
+            object_id=str(token.id),
+            before={"revoked": False},
+            after={"revoked": True},
+            now=now,
         )
     return token
 

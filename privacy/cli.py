@@ -12,14 +12,13 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import NoReturn, TypeVar
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from privacy import audit, auth, config_file, rotation
 from privacy.actors import Actor, Role
-from privacy.db import database_config, migration_commands, upgrade_database, utcnow
+from privacy.db import SessionFactory, database_config, migration_commands, upgrade_database, utcnow
 from privacy.errors import PrivacyError
 from privacy.keys import Keyring, load_master_secret
 from privacy.settings import Settings
@@ -34,7 +33,7 @@ def _settings() -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def _sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def _sessions(settings: Settings) -> AsyncIterator[SessionFactory]:
     config = database_config(settings, session_info={"keyring": Keyring(load_master_secret(settings))})
     try:
         yield config.create_session_maker()
@@ -42,7 +41,7 @@ async def _sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[Asyn
         await config.get_engine().dispose()
 
 
-def _run(settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
+def _run(settings: Settings, work: Callable[[SessionFactory], Awaitable[T]]) -> T:
     """Migrate the embedded default, then run `work` with a session factory; errors end the command."""
     if settings.embedded:
         upgrade_database(settings)
@@ -57,7 +56,7 @@ def _run(settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], 
         _fail(error)
 
 
-def _fail(error: PrivacyError) -> Any:
+def _fail(error: PrivacyError) -> NoReturn:
     click.secho(f"error: {error.detail}", fg="red", err=True)
     for item in error.errors:
         click.echo(f"  {item.path}: {item.message}", err=True)
@@ -84,8 +83,16 @@ def serve(host: str, port: int, workers: int) -> None:
     if workers > 1:
         _prepare_multiprocess_metrics(settings)
     # No access log: it would record visitors' IP addresses, which are personal data.
-    uvicorn.run("privacy.app:app_from_environment", factory=True, host=host, port=port, workers=workers,
-                access_log=False, proxy_headers=False, log_level=settings.log_level.lower())
+    uvicorn.run(
+        "privacy.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        proxy_headers=False,
+        log_level=settings.log_level.lower(),
+    )
 
 
 def _prepare_multiprocess_metrics(settings: Settings) -> None:
@@ -95,14 +102,15 @@ def _prepare_multiprocess_metrics(settings: Settings) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
 
 
-async def _ensure_first_admin(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+async def _ensure_first_admin(sessions: SessionFactory, settings: Settings) -> None:
     """On an empty embedded install, create an admin and print its login, this once."""
     async with sessions() as session, session.begin():
         if await auth.count_users(session):
             return
         password = secrets.token_urlsafe(12)
-        await auth.create_user(session, email=FIRST_ADMIN_EMAIL, password=password, role=Role.ADMIN,
-                               actor=Actor.system("first-start"))
+        await auth.create_user(
+            session, email=FIRST_ADMIN_EMAIL, password=password, role=Role.ADMIN, actor=Actor.system("first-start")
+        )
     click.echo(
         f"\nConsole: {settings.public_url}/console\n  email:    {FIRST_ADMIN_EMAIL}\n  password: {password}\n"
         "This login is shown once. Add your own users with `privacy users create`.\n"
@@ -161,7 +169,7 @@ def _apply_text(settings: Settings, text: str, *, dry_run: bool, actor: Actor) -
     except PrivacyError as error:
         _fail(error)
 
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> list[config_file.Change]:
+    async def work(sessions: SessionFactory) -> list[config_file.Change]:
         async with sessions() as session:
             changes = await config_file.apply_config(session, config=config, actor=actor, now=utcnow())
             await (session.rollback() if dry_run else session.commit())
@@ -181,7 +189,7 @@ def _apply_text(settings: Settings, text: str, *, dry_run: bool, actor: Actor) -
 def export_config(file: Path | None) -> None:
     """Write the current configuration as YAML (to standard output without FILE)."""
 
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> str:
+    async def work(sessions: SessionFactory) -> str:
         async with sessions() as session:
             return await config_file.export_config(session)
 
@@ -208,10 +216,9 @@ def users_create(email: str, role: str, password_stdin: bool) -> None:
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async def work(sessions: SessionFactory) -> None:
         async with sessions() as session, session.begin():
-            await auth.create_user(session, email=email, password=password, role=Role(role),
-                                   actor=Actor.system("cli"))
+            await auth.create_user(session, email=email, password=password, role=Role(role), actor=Actor.system("cli"))
 
     _run(_settings(), work)
     click.echo(f"created {role} user")
@@ -228,7 +235,7 @@ def tokens() -> None:
 def tokens_create(role: str, name: str) -> None:
     """Create an API token; the token is printed alone on the last line, once."""
 
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> str:
+    async def work(sessions: SessionFactory) -> str:
         async with sessions() as session, session.begin():
             _, secret = await auth.create_token(session, name=name, role=Role(role), actor=Actor.system("cli"))
             return secret
@@ -247,7 +254,7 @@ def audit_group() -> None:
 def audit_verify() -> None:
     """Check the hash chain; exit non-zero naming the first bad entry."""
 
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> audit.ChainReport:
+    async def work(sessions: SessionFactory) -> audit.ChainReport:
         async with sessions() as session:
             return await audit.verify_chain(session)
 
@@ -268,7 +275,7 @@ def keys() -> None:
 def keys_rotate() -> None:
     """Start a new field-encryption key and re-encrypt every stored field under it."""
 
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
+    async def work(sessions: SessionFactory) -> tuple[int, int]:
         async with sessions() as session, session.begin():
             key_id = await rotation.start_rotation(session, actor=Actor.system("keys-rotate"))
             total = await rotation.count_encrypted(session)
@@ -284,7 +291,7 @@ def keys_rotate() -> None:
 def keys_status() -> None:
     """How many stored fields each key id protects."""
 
-    async def work(sessions: async_sessionmaker[AsyncSession]) -> dict[int, int]:
+    async def work(sessions: SessionFactory) -> dict[int, int]:
         async with sessions() as session:
             return await rotation.fields_per_key(session)
 

@@ -73,9 +73,7 @@ def parse_config(text: str) -> ConfigFile:
         ) from error
 
 
-async def apply_config(
-    session: AsyncSession, *, config: ConfigFile, actor: Actor, now: datetime
-) -> list[Change]:
+async def apply_config(session: AsyncSession, *, config: ConfigFile, actor: Actor, now: datetime) -> list[Change]:
     """Create or update everything the file names, in the caller's transaction."""
     changes: list[Change] = []
     if config.organisation is not None:
@@ -87,9 +85,7 @@ async def apply_config(
     return changes
 
 
-def _organisation_change(
-    before: OrganisationProfile | None, after: OrganisationProfile, changed: bool
-) -> Change:
+def _organisation_change(before: OrganisationProfile | None, after: OrganisationProfile, changed: bool) -> Change:
     if before is None:
         return Change("organisation", "create")
     if not changed:

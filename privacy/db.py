@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import JSON, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -41,6 +43,10 @@ JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: DateTimeUTC(timezone=True), dict[str, Any]: JSONDocument, list[Any]: JSONDocument}
+
+
+# What code outside a request uses to open sessions: `async with sessions() as session`.
+SessionFactory = Callable[[], AsyncSession]
 
 
 def utcnow() -> datetime:

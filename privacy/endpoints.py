@@ -68,8 +68,9 @@ class OrganisationController(Controller):
         return await register.require_organisation(db_session)
 
     @put("/", opt=EDIT_ORGANISATION, summary="Create or replace the organisation profile")
-    async def replace(self, request: Request[Any, Any, Any], db_session: DbSession,
-                      data: JSONBody[OrganisationProfile]) -> OrganisationProfile:
+    async def replace(
+        self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[OrganisationProfile]
+    ) -> OrganisationProfile:
         await register.save_organisation(db_session, profile=data, actor=current_actor(request))
         return data
 
@@ -87,8 +88,9 @@ class ActivityController(Controller):
         return await register.list_activities(db_session)
 
     @post("/", opt=EDIT_REGISTER, summary="Add an activity to the register")
-    async def create(self, request: Request[Any, Any, Any], db_session: DbSession,
-                     data: JSONBody[ActivityIn]) -> ActivityOut:
+    async def create(
+        self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[ActivityIn]
+    ) -> ActivityOut:
         return await register.create_activity(db_session, activity=data, actor=current_actor(request))
 
     @get("/{key:str}", opt=READ, summary="One activity with its gaps")
@@ -96,10 +98,10 @@ class ActivityController(Controller):
         return await register.get_activity(db_session, key=key)
 
     @put("/{key:str}", opt=EDIT_REGISTER, summary="Replace an activity (a new version is kept)")
-    async def replace(self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str],
-                      data: JSONBody[ActivityIn]) -> ActivityOut:
-        activity, _ = await register.update_activity(db_session, key=key, activity=data,
-                                                     actor=current_actor(request))
+    async def replace(
+        self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], data: JSONBody[ActivityIn]
+    ) -> ActivityOut:
+        activity, _ = await register.update_activity(db_session, key=key, activity=data, actor=current_actor(request))
         return activity
 
     @delete("/{key:str}", opt=EDIT_REGISTER, summary="Remove an activity (its history is kept)")
@@ -123,8 +125,7 @@ class ExportController(Controller):
     @get("/ropa.csv", opt=EXPORT, summary="Art. 30 record as CSV, one row per activity", media_type="text/csv")
     async def ropa_csv(self, db_session: DbSession) -> Response[str]:
         record = await _art30_record(db_session)
-        return Response(record_csv(record), media_type="text/csv; charset=utf-8",
-                        headers=_attachment("ropa.csv"))
+        return Response(record_csv(record), media_type="text/csv; charset=utf-8", headers=_attachment("ropa.csv"))
 
     @get("/ropa.pdf", opt=EXPORT, summary="Art. 30 record as PDF", media_type="application/pdf")
     async def ropa_pdf(self, db_session: DbSession) -> Response[bytes]:
@@ -147,7 +148,8 @@ class AuditController(Controller):
 
     @get("/", opt=READ, summary="Audit trail, newest first")
     async def list_entries(
-        self, db_session: DbSession,
+        self,
+        db_session: DbSession,
         before_seq: Annotated[int | None, QueryParameter(ge=1)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> list[AuditEntryOut]:
@@ -157,9 +159,14 @@ class AuditController(Controller):
     @get("/verify", opt=READ, summary="Check the hash chain")
     async def verify(self, db_session: DbSession) -> ChainReportOut:
         report = await audit.verify_chain(db_session)
-        return ChainReportOut(intact=report.intact, checked=report.checked, head_seq=report.head_seq,
-                              head_hash=report.head_hash, first_bad_seq=report.first_bad_seq,
-                              problem=report.problem)
+        return ChainReportOut(
+            intact=report.intact,
+            checked=report.checked,
+            head_seq=report.head_seq,
+            head_hash=report.head_hash,
+            first_bad_seq=report.first_bad_seq,
+            problem=report.problem,
+        )
 
 
 def audit_entry_out(session: AsyncSession, entry: Any) -> AuditEntryOut:
@@ -167,8 +174,16 @@ def audit_entry_out(session: AsyncSession, entry: Any) -> AuditEntryOut:
         before, after = audit.open_payload(session, entry, "before"), audit.open_payload(session, entry, "after")
     except PrivacyError:
         before = after = {"error": "payload failed its integrity check"}
-    return AuditEntryOut(seq=entry.seq, at=entry.at, actor=entry.actor, action=entry.action,
-                         object_type=entry.object_type, object_id=entry.object_id, before=before, after=after)
+    return AuditEntryOut(
+        seq=entry.seq,
+        at=entry.at,
+        actor=entry.actor,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        before=before,
+        after=after,
+    )
 
 
 class UserController(Controller):
@@ -181,21 +196,34 @@ class UserController(Controller):
 
     @post("/", opt=MANAGE_STAFF, summary="Create a staff user")
     async def create(self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[UserIn]) -> UserOut:
-        user = await auth.create_user(db_session, email=data.email, password=data.password, role=data.role,
-                                      actor=current_actor(request))
+        user = await auth.create_user(
+            db_session, email=data.email, password=data.password, role=data.role, actor=current_actor(request)
+        )
         return user_out(db_session, user)
 
     @patch("/{user_id:uuid}", opt=MANAGE_STAFF, summary="Change a user's role or deactivate them")
-    async def update(self, request: Request[Any, Any, Any], db_session: DbSession, user_id: FromPath[uuid.UUID],
-                     data: JSONBody[UserUpdate]) -> UserOut:
-        user = await auth.update_user(db_session, user_id=user_id, role=data.role, active=data.active,
-                                      actor=current_actor(request))
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        user_id: FromPath[uuid.UUID],
+        data: JSONBody[UserUpdate],
+    ) -> UserOut:
+        user = await auth.update_user(
+            db_session, user_id=user_id, role=data.role, active=data.active, actor=current_actor(request)
+        )
         return user_out(db_session, user)
 
 
 def user_out(session: AsyncSession, user: StaffUser) -> UserOut:
-    return UserOut(id=user.id, email=auth.user_label(session, user), role=user.role, active=user.active,
-                   created_at=user.created_at, last_login_at=user.last_login_at)
+    return UserOut(
+        id=user.id,
+        email=auth.user_label(session, user),
+        role=user.role,
+        active=user.active,
+        created_at=user.created_at,
+        last_login_at=user.last_login_at,
+    )
 
 
 class TokenController(Controller):
@@ -207,21 +235,38 @@ class TokenController(Controller):
         return [token_out(token) for token in await auth.list_tokens(db_session)]
 
     @post("/", opt=MANAGE_STAFF, summary="Create an API token; the secret is shown once")
-    async def create(self, request: Request[Any, Any, Any], db_session: DbSession,
-                     data: JSONBody[TokenIn]) -> TokenCreated:
-        token, secret = await auth.create_token(db_session, name=data.name, role=data.role,
-                                                actor=current_actor(request))
+    async def create(
+        self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[TokenIn]
+    ) -> TokenCreated:
+        token, secret = await auth.create_token(
+            db_session, name=data.name, role=data.role, actor=current_actor(request)
+        )
         return TokenCreated(**token_out(token).model_dump(), token=secret)
 
     @delete("/{token_id:uuid}", opt=MANAGE_STAFF, summary="Revoke an API token", status_code=HTTP_204_NO_CONTENT)
-    async def revoke(self, request: Request[Any, Any, Any], db_session: DbSession, token_id: FromPath[uuid.UUID]) -> None:
+    async def revoke(
+        self, request: Request[Any, Any, Any], db_session: DbSession, token_id: FromPath[uuid.UUID]
+    ) -> None:
         await auth.revoke_token(db_session, token_id=token_id, actor=current_actor(request), now=utcnow())
 
 
 def token_out(token: ApiToken) -> TokenOut:
-    return TokenOut(id=token.id, name=token.name, role=token.role, created_by=token.created_by,
-                    created_at=token.created_at, last_used_at=token.last_used_at, revoked_at=token.revoked_at)
+    return TokenOut(
+        id=token.id,
+        name=token.name,
+        role=token.role,
+        created_by=token.created_by,
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        revoked_at=token.revoked_at,
+    )
 
 
-ADMIN_CONTROLLERS = [OrganisationController, ActivityController, ExportController, AuditController,
-                     UserController, TokenController]
+ADMIN_CONTROLLERS = [
+    OrganisationController,
+    ActivityController,
+    ExportController,
+    AuditController,
+    UserController,
+    TokenController,
+]

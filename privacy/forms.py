@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from privacy.schemas import ActivityIn, OrganisationProfile
+from privacy.schemas import ActivityIn, OrganisationProfile, Transfer
 
 SEPARATOR = "|"
 
@@ -37,32 +37,41 @@ def _contact(form: dict[str, Any], prefix: str) -> dict[str, Any] | None:
 def activity_from_form(form: dict[str, Any]) -> ActivityIn:
     special = [_columns(line, 2) for line in _lines(form, "special_categories")]
     transfers = [_columns(line, 3) for line in _lines(form, "transfers")]
-    return ActivityIn.model_validate({
-        "key": _text(form, "key"),
-        "name": _text(form, "name"),
-        "purpose": _text(form, "purpose"),
-        "description": _text(form, "description"),
-        "role": _text(form, "role") or "controller",
-        "controller": _contact(form, "controller"),
-        "joint_controllers": [{"name": name} for name in _lines(form, "joint_controllers")],
-        "data_subject_categories": _lines(form, "data_subject_categories"),
-        "personal_data_categories": _lines(form, "personal_data_categories"),
-        "special_categories": [{"category": c, "condition": condition} for c, condition in special],
-        "lawful_basis": _optional(form, "lawful_basis"),
-        "consent_purpose": _optional(form, "consent_purpose"),
-        "legitimate_interest": _optional(form, "legitimate_interest"),
-        "balancing_test": _optional(form, "balancing_test"),
-        "legal_obligation": _optional(form, "legal_obligation"),
-        "recipients": _lines(form, "recipients"),
-        "transfers": [{"country": country, "safeguard": safeguard, "recipient": recipient}
-                      for country, safeguard, recipient in transfers],
-        "retention": _text(form, "retention"),
-        "security_measures": _lines(form, "security_measures"),
-        "source": _text(form, "source"),
-        "automated_decisions": {"used": _text(form, "automated_decisions_used") == "yes",
-                                "logic": _optional(form, "automated_decisions_logic")},
-        "dpia": {"status": _text(form, "dpia_status") or "not_assessed", "reference": _optional(form, "dpia_reference")},
-    })
+    return ActivityIn.model_validate(
+        {
+            "key": _text(form, "key"),
+            "name": _text(form, "name"),
+            "purpose": _text(form, "purpose"),
+            "description": _text(form, "description"),
+            "role": _text(form, "role") or "controller",
+            "controller": _contact(form, "controller"),
+            "joint_controllers": [{"name": name} for name in _lines(form, "joint_controllers")],
+            "data_subject_categories": _lines(form, "data_subject_categories"),
+            "personal_data_categories": _lines(form, "personal_data_categories"),
+            "special_categories": [{"category": c, "condition": condition} for c, condition in special],
+            "lawful_basis": _optional(form, "lawful_basis"),
+            "consent_purpose": _optional(form, "consent_purpose"),
+            "legitimate_interest": _optional(form, "legitimate_interest"),
+            "balancing_test": _optional(form, "balancing_test"),
+            "legal_obligation": _optional(form, "legal_obligation"),
+            "recipients": _lines(form, "recipients"),
+            "transfers": [
+                {"country": country, "safeguard": safeguard, "recipient": recipient}
+                for country, safeguard, recipient in transfers
+            ],
+            "retention": _text(form, "retention"),
+            "security_measures": _lines(form, "security_measures"),
+            "source": _text(form, "source"),
+            "automated_decisions": {
+                "used": _text(form, "automated_decisions_used") == "yes",
+                "logic": _optional(form, "automated_decisions_logic"),
+            },
+            "dpia": {
+                "status": _text(form, "dpia_status") or "not_assessed",
+                "reference": _optional(form, "dpia_reference"),
+            },
+        }
+    )
 
 
 def activity_to_form(activity: ActivityIn) -> dict[str, str]:
@@ -89,11 +98,7 @@ def activity_to_form(activity: ActivityIn) -> dict[str, str]:
         "balancing_test": activity.balancing_test or "",
         "legal_obligation": activity.legal_obligation or "",
         "recipients": "\n".join(activity.recipients),
-        "transfers": "\n".join(
-            f"{t.country} {SEPARATOR} {t.safeguard.value if t.safeguard else ''} {SEPARATOR} {t.recipient or ''}"
-            .rstrip(" |")
-            for t in activity.transfers
-        ),
+        "transfers": "\n".join(_transfer_line(t) for t in activity.transfers),
         "retention": activity.retention,
         "security_measures": "\n".join(activity.security_measures),
         "source": activity.source,
@@ -105,17 +110,19 @@ def activity_to_form(activity: ActivityIn) -> dict[str, str]:
 
 
 def organisation_from_form(form: dict[str, Any]) -> OrganisationProfile:
-    return OrganisationProfile.model_validate({
-        "legal_name": _text(form, "legal_name"),
-        "address": _text(form, "address"),
-        "country": _text(form, "country"),
-        "contact_email": _text(form, "contact_email"),
-        "dpo": _contact(form, "dpo"),
-        "eu_representative": _contact(form, "eu_representative"),
-        "uk_representative": _contact(form, "uk_representative"),
-        "lead_supervisory_authority": _optional(form, "lead_supervisory_authority"),
-        "custom_data_categories": _lines(form, "custom_data_categories"),
-    })
+    return OrganisationProfile.model_validate(
+        {
+            "legal_name": _text(form, "legal_name"),
+            "address": _text(form, "address"),
+            "country": _text(form, "country"),
+            "contact_email": _text(form, "contact_email"),
+            "dpo": _contact(form, "dpo"),
+            "eu_representative": _contact(form, "eu_representative"),
+            "uk_representative": _contact(form, "uk_representative"),
+            "lead_supervisory_authority": _optional(form, "lead_supervisory_authority"),
+            "custom_data_categories": _lines(form, "custom_data_categories"),
+        }
+    )
 
 
 def organisation_to_form(profile: OrganisationProfile | None) -> dict[str, str]:
@@ -135,3 +142,8 @@ def organisation_to_form(profile: OrganisationProfile | None) -> dict[str, str]:
         form[f"{prefix}_email"] = (contact.email or "") if contact else ""
         form[f"{prefix}_address"] = (contact.address or "") if contact else ""
     return form
+
+
+def _transfer_line(transfer: Transfer) -> str:
+    safeguard = transfer.safeguard.value if transfer.safeguard else ""
+    return f"{transfer.country} {SEPARATOR} {safeguard} {SEPARATOR} {transfer.recipient or ''}".rstrip(" |")

@@ -98,9 +98,10 @@ def _accountability(activity: ActivityIn, _profile: OrganisationProfile | None) 
         yield Gap(field="dpia.reference", message="a completed DPIA needs a reference to the document")
     needs_assessment = activity.special_categories or activity.automated_decisions.used
     if needs_assessment and activity.dpia.status is DpiaStatus.NOT_ASSESSED:
-        yield Gap(field="dpia.status", message="Art. 35(3): special categories or automated decisions, "
-                  "but no DPIA assessment recorded")
+        yield Gap(
+            field="dpia.status",
+            message="Art. 35(3): special categories or automated decisions, but no DPIA assessment recorded",
+        )
 
 
-CHECKS: list[Check] = [_art30_fields, _lawful_basis, _special_categories, _transfers, _data_categories,
-                       _accountability]
+CHECKS: list[Check] = [_art30_fields, _lawful_basis, _special_categories, _transfers, _data_categories, _accountability]

@@ -23,7 +23,7 @@ from privacy.models import EncryptionKey
 from privacy.settings import Settings
 
 CIPHERTEXT_PREFIX = "v1"
-SECRET_FILE = "secret.key"
+SECRET_FILE = "secret.key"  # noqa: S105 (a file name, not a secret)
 
 
 class ConfigurationError(PrivacyError):
@@ -87,18 +87,14 @@ class Keyring:
 
     def encrypt(self, plaintext: str, *, key_id: int, context: str = "") -> str:
         nonce = os.urandom(12)
-        sealed = AESGCM(self.subkey(f"field-encryption/{key_id}")).encrypt(
-            nonce, plaintext.encode(), context.encode()
-        )
+        sealed = AESGCM(self.subkey(f"field-encryption/{key_id}")).encrypt(nonce, plaintext.encode(), context.encode())
         return f"{CIPHERTEXT_PREFIX}:{key_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
     def decrypt(self, token: str, *, context: str = "") -> str:
         key_id = key_id_of(token)
         raw = base64.urlsafe_b64decode(token.split(":", 2)[2])
         try:
-            plain = AESGCM(self.subkey(f"field-encryption/{key_id}")).decrypt(
-                raw[:12], raw[12:], context.encode()
-            )
+            plain = AESGCM(self.subkey(f"field-encryption/{key_id}")).decrypt(raw[:12], raw[12:], context.encode())
         except InvalidTag as error:
             raise DecryptionFailed("a stored field failed its integrity check") from error
         return plain.decode()

@@ -10,7 +10,6 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy import audit, auth, register
 from privacy.actors import Actor, Permission, Role
@@ -33,17 +32,30 @@ from privacy.web import SESSION_COOKIE, DbSession, current_actor
 
 Form = URLEncodedBody[dict[str, Any]]
 CHOICES = {
-    "roles": list(ActivityRole), "bases": list(LawfulBasis), "dpia_statuses": list(DpiaStatus),
-    "special_categories": list(SpecialCategory), "conditions": list(Article9Condition),
-    "safeguards": list(Safeguard), "staff_roles": list(Role),
+    "roles": list(ActivityRole),
+    "bases": list(LawfulBasis),
+    "dpia_statuses": list(DpiaStatus),
+    "special_categories": list(SpecialCategory),
+    "conditions": list(Article9Condition),
+    "safeguards": list(Safeguard),
+    "staff_roles": list(Role),
 }
 
 
-def page(request: Request[Any, Any, Any], template: str, status_code: int = 200,
-         headers: dict[str, str] | None = None, **context: Any) -> Template:
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Template:
     actor: Actor | None = request.scope.get("user")
-    return Template(template_name=f"console/{template}", status_code=status_code, headers=headers,
-                    context={"actor": actor, "permissions": Permission, "choices": CHOICES, **context})
+    return Template(
+        template_name=f"console/{template}",
+        status_code=status_code,
+        headers=headers,
+        context={"actor": actor, "permissions": Permission, "choices": CHOICES, **context},
+    )
 
 
 @get("/console/login", include_in_schema=False)
@@ -61,18 +73,29 @@ async def login(request: Request[Any, Any, Any], db_session: DbSession, data: Fo
     )
     client = request.client.host if request.client else "unknown"
     try:
-        _, token = await auth.log_in(db_session, email=str(data.get("email", "")),
-                                     password=str(data.get("password", "")), client=client,
-                                     now=utcnow(), policy=policy)
+        _, token = await auth.log_in(
+            db_session,
+            email=str(data.get("email", "")),
+            password=str(data.get("password", "")),
+            client=client,
+            now=utcnow(),
+            policy=policy,
+        )
     except (Unauthorized, TooManyRequests) as error:
         await db_session.commit()  # the failure counts even though the answer is an error
         headers = {"retry-after": str(error.retry_after)} if isinstance(error, TooManyRequests) else {}
         problem = Problem(error.status_code, error.title, error.detail, request.url.path)
-        return page(request, "login.html", error.status_code, headers, problem=problem,
-                    email=data.get("email", ""))
+        return page(request, "login.html", error.status_code, headers, problem=problem, email=data.get("email", ""))
     response: Response[Any] = Redirect("/console", status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, secure=settings.served_over_https,
-                        samesite="lax", path="/", max_age=settings.session_hours * 3600)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        secure=settings.served_over_https,
+        samesite="lax",
+        path="/",
+        max_age=settings.session_hours * 3600,
+    )
     return response
 
 
@@ -116,19 +139,26 @@ async def activity_detail(request: Request[Any, Any, Any], db_session: DbSession
 @get("/activities/{key:str}/edit", opt=EDIT_REGISTER)
 async def edit_activity_form(request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> Template:
     activity = await register.get_activity(db_session, key=key)
-    return page(request, "activity_form.html", form=activity_to_form(register.as_activity_in(activity)),
-                errors=[], creating=False)
+    return page(
+        request,
+        "activity_form.html",
+        form=activity_to_form(register.as_activity_in(activity)),
+        errors=[],
+        creating=False,
+    )
 
 
 @post("/activities/{key:str}/edit", opt=EDIT_REGISTER)
-async def update_activity(request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str],
-                          data: Form) -> Response[Any]:
+async def update_activity(
+    request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], data: Form
+) -> Response[Any]:
     try:
         activity = activity_from_form({**data, "key": key})
         await register.update_activity(db_session, key=key, activity=activity, actor=current_actor(request))
     except (ValidationError, PrivacyError) as error:
-        return page(request, "activity_form.html", 422, form={**data, "key": key}, errors=_errors(error),
-                    creating=False)
+        return page(
+            request, "activity_form.html", 422, form={**data, "key": key}, errors=_errors(error), creating=False
+        )
     return Redirect(f"/console/activities/{key}", status_code=303)
 
 
@@ -149,8 +179,11 @@ async def save_organisation(request: Request[Any, Any, Any], db_session: DbSessi
 
 
 @get("/audit", opt=READ)
-async def audit_page(request: Request[Any, Any, Any], db_session: DbSession,
-                     before_seq: Annotated[int | None, QueryParameter(ge=1)] = None) -> Template:
+async def audit_page(
+    request: Request[Any, Any, Any],
+    db_session: DbSession,
+    before_seq: Annotated[int | None, QueryParameter(ge=1)] = None,
+) -> Template:
     entries = await audit.list_entries(db_session, before_seq=before_seq, limit=50)
     report = await audit.verify_chain(db_session)
     return page(request, "audit.html", entries=[audit_entry_out(db_session, e) for e in entries], report=report)
@@ -165,8 +198,13 @@ async def users_page(request: Request[Any, Any, Any], db_session: DbSession) -> 
 @post("/users", opt=MANAGE_STAFF)
 async def create_user(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Response[Any]:
     try:
-        await auth.create_user(db_session, email=str(data.get("email", "")), password=str(data.get("password", "")),
-                               role=Role(data.get("role", "")), actor=current_actor(request))
+        await auth.create_user(
+            db_session,
+            email=str(data.get("email", "")),
+            password=str(data.get("password", "")),
+            role=Role(data.get("role", "")),
+            actor=current_actor(request),
+        )
     except (ValueError, PrivacyError) as error:
         users = [user_out(db_session, user) for user in await auth.list_users(db_session)]
         return page(request, "users.html", 422, users=users, errors=_errors(error))
@@ -174,8 +212,9 @@ async def create_user(request: Request[Any, Any, Any], db_session: DbSession, da
 
 
 @post("/users/{user_id:uuid}", opt=MANAGE_STAFF)
-async def update_user(request: Request[Any, Any, Any], db_session: DbSession, user_id: FromPath[uuid.UUID],
-                      data: Form) -> Response[Any]:
+async def update_user(
+    request: Request[Any, Any, Any], db_session: DbSession, user_id: FromPath[uuid.UUID], data: Form
+) -> Response[Any]:
     role = Role(data["role"]) if data.get("role") else None
     active = {"yes": True, "no": False}.get(str(data.get("active", "")))
     await auth.update_user(db_session, user_id=user_id, role=role, active=active, actor=current_actor(request))
@@ -191,8 +230,9 @@ async def tokens_page(request: Request[Any, Any, Any], db_session: DbSession) ->
 @post("/tokens", opt=MANAGE_STAFF)
 async def create_token(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Template:
     try:
-        _, secret = await auth.create_token(db_session, name=str(data.get("name", "")),
-                                            role=Role(data.get("role", "")), actor=current_actor(request))
+        _, secret = await auth.create_token(
+            db_session, name=str(data.get("name", "")), role=Role(data.get("role", "")), actor=current_actor(request)
+        )
     except (ValueError, PrivacyError) as error:
         tokens = [token_out(token) for token in await auth.list_tokens(db_session)]
         return page(request, "tokens.html", 422, tokens=tokens, created=None, errors=_errors(error))
@@ -201,7 +241,9 @@ async def create_token(request: Request[Any, Any, Any], db_session: DbSession, d
 
 
 @post("/tokens/{token_id:uuid}/revoke", opt=MANAGE_STAFF)
-async def revoke_token(request: Request[Any, Any, Any], db_session: DbSession, token_id: FromPath[uuid.UUID]) -> Response[Any]:
+async def revoke_token(
+    request: Request[Any, Any, Any], db_session: DbSession, token_id: FromPath[uuid.UUID]
+) -> Response[Any]:
     await auth.revoke_token(db_session, token_id=token_id, actor=current_actor(request), now=utcnow())
     return Redirect("/console/tokens", status_code=303)
 
@@ -216,7 +258,20 @@ def _errors(error: Exception) -> list[FieldError]:
 
 PUBLIC_PAGES = [login_form, login]
 CONSOLE_PAGES = [
-    logout, register_list, new_activity_form, create_activity, activity_detail, edit_activity_form,
-    update_activity, organisation_page, save_organisation, audit_page, users_page, create_user, update_user,
-    tokens_page, create_token, revoke_token,
+    logout,
+    register_list,
+    new_activity_form,
+    create_activity,
+    activity_detail,
+    edit_activity_form,
+    update_activity,
+    organisation_page,
+    save_organisation,
+    audit_page,
+    users_page,
+    create_user,
+    update_user,
+    tokens_page,
+    create_token,
+    revoke_token,
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,8 +46,14 @@ async def save_organisation(
     row.legal_name, row.country, row.profile = profile.legal_name, profile.country, after
     row.updated_at = now or utcnow()
     await record_change(
-        session, actor=actor, action="organisation.updated", object_type="organisation",
-        object_id=str(ORGANISATION_ROW), before=before, after=after, now=now,
+        session,
+        actor=actor,
+        action="organisation.updated",
+        object_type="organisation",
+        object_id=str(ORGANISATION_ROW),
+        before=before,
+        after=after,
+        now=now,
     )
     return True
 
@@ -102,8 +109,14 @@ async def create_activity(
     session.add(row)
     await _keep_version(session, row, actor=actor, now=now)
     await record_change(
-        session, actor=actor, action="activity.created", object_type="processing_activity",
-        object_id=activity.key, before=None, after=row.content, now=now,
+        session,
+        actor=actor,
+        action="activity.created",
+        object_type="processing_activity",
+        object_id=activity.key,
+        before=None,
+        after=row.content,
+        now=now,
     )
     return _activity_out(row, await get_organisation(session))
 
@@ -124,8 +137,14 @@ async def update_activity(
     _store(row, activity, now)
     await _keep_version(session, row, actor=actor, now=now)
     await record_change(
-        session, actor=actor, action="activity.updated", object_type="processing_activity",
-        object_id=key, before=before, after=after, now=now,
+        session,
+        actor=actor,
+        action="activity.updated",
+        object_type="processing_activity",
+        object_id=key,
+        before=before,
+        after=after,
+        now=now,
     )
     return _activity_out(row, await get_organisation(session)), True
 
@@ -134,11 +153,18 @@ async def delete_activity(session: AsyncSession, *, key: str, actor: Actor, now:
     """Remove an activity from the register; its versions stay, ending with an empty one."""
     row = await _activity_row(session, key)
     now = now or utcnow()
-    session.add(ActivityVersion(activity_key=key, version=row.version + 1, content=None,
-                                actor=actor.reference, changed_at=now))
+    session.add(
+        ActivityVersion(activity_key=key, version=row.version + 1, content=None, actor=actor.reference, changed_at=now)
+    )
     await record_change(
-        session, actor=actor, action="activity.deleted", object_type="processing_activity",
-        object_id=key, before=row.content, after=None, now=now,
+        session,
+        actor=actor,
+        action="activity.deleted",
+        object_type="processing_activity",
+        object_id=key,
+        before=row.content,
+        after=None,
+        now=now,
     )
     await session.delete(row)
 
@@ -152,8 +178,11 @@ def _store(row: ProcessingActivity, activity: ActivityIn, now: datetime) -> None
 
 
 async def _keep_version(session: AsyncSession, row: ProcessingActivity, *, actor: Actor, now: datetime) -> None:
-    session.add(ActivityVersion(activity_key=row.key, version=row.version, content=row.content,
-                                actor=actor.reference, changed_at=now))
+    session.add(
+        ActivityVersion(
+            activity_key=row.key, version=row.version, content=row.content, actor=actor.reference, changed_at=now
+        )
+    )
     await session.flush()
 
 
@@ -167,7 +196,9 @@ async def activity_versions(session: AsyncSession, *, key: str) -> list[Activity
         raise NotFound(f"no processing activity with key '{key}'")
     return [
         ActivityVersionOut(
-            version=row.version, changed_at=row.changed_at, actor=row.actor,
+            version=row.version,
+            changed_at=row.changed_at,
+            actor=row.actor,
             content=ActivityIn.model_validate(row.content) if row.content else None,
         )
         for row in rows

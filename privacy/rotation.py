@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from privacy.actors import Actor
 from privacy.audit import payload_context, record_change
+from privacy.db import SessionFactory
 from privacy.keys import active_key_id, key_id_of, keyring_of
 from privacy.models import AuditEntry, EncryptionKey, StaffUser
 
@@ -31,10 +32,12 @@ class EncryptedColumn:
 
 ENCRYPTED_COLUMNS = [
     EncryptedColumn("staff email", StaffUser.id, StaffUser.email_encrypted, lambda _row: "staff_user.email"),
-    EncryptedColumn("audit before", AuditEntry.seq, AuditEntry.before_encrypted,
-                    lambda row: payload_context(row.seq, "before")),
-    EncryptedColumn("audit after", AuditEntry.seq, AuditEntry.after_encrypted,
-                    lambda row: payload_context(row.seq, "after")),
+    EncryptedColumn(
+        "audit before", AuditEntry.seq, AuditEntry.before_encrypted, lambda row: payload_context(row.seq, "before")
+    ),
+    EncryptedColumn(
+        "audit after", AuditEntry.seq, AuditEntry.after_encrypted, lambda row: payload_context(row.seq, "after")
+    ),
 ]
 
 Progress = Callable[[str, int], None]
@@ -44,12 +47,19 @@ async def start_rotation(session: AsyncSession, *, actor: Actor) -> int:
     new_id = await active_key_id(session) + 1
     session.add(EncryptionKey(id=new_id))
     await session.flush()
-    await record_change(session, actor=actor, action="keys.rotated", object_type="encryption_key",
-                        object_id=str(new_id), before=None, after={"key_id": new_id})
+    await record_change(
+        session,
+        actor=actor,
+        action="keys.rotated",
+        object_type="encryption_key",
+        object_id=str(new_id),
+        before=None,
+        after={"key_id": new_id},
+    )
     return new_id
 
 
-async def reencrypt_all(sessions: async_sessionmaker[AsyncSession], *, key_id: int, progress: Progress) -> int:
+async def reencrypt_all(sessions: SessionFactory, *, key_id: int, progress: Progress) -> int:
     """Re-encrypt every field not under `key_id`, a batch per transaction. Safe to run again."""
     total = 0
     for target in ENCRYPTED_COLUMNS:
@@ -58,7 +68,7 @@ async def reencrypt_all(sessions: async_sessionmaker[AsyncSession], *, key_id: i
 
 
 async def _reencrypt_column(
-    sessions: async_sessionmaker[AsyncSession], target: EncryptedColumn, *, key_id: int, progress: Progress
+    sessions: SessionFactory, target: EncryptedColumn, *, key_id: int, progress: Progress
 ) -> int:
     done, after = 0, None
     while True:
@@ -85,9 +95,7 @@ async def fields_per_key(session: AsyncSession) -> dict[int, int]:
     """How many stored fields each key id still protects."""
     counts: dict[int, int] = {}
     for target in ENCRYPTED_COLUMNS:
-        rows = await session.execute(
-            select(target.column).where(target.column.is_not(None))
-        )
+        rows = await session.execute(select(target.column).where(target.column.is_not(None)))
         for (sealed,) in rows:
             counts[key_id_of(sealed)] = counts.get(key_id_of(sealed), 0) + 1
     return dict(sorted(counts.items()))

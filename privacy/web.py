@@ -12,6 +12,7 @@ from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
 from litestar.di import NamedDependency
+from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
@@ -71,7 +72,7 @@ def staff_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
         raise PrivacyError("this route declares no permission")
     if not actor.may(permission):
         raise Forbidden(f"the {actor.role} role may not {permission.value.replace('_', ' ')}")
-    if actor.via_session and connection.scope["method"] not in SAFE_METHODS and _is_api(connection.scope):
+    if actor.via_session and _method(connection.scope) not in SAFE_METHODS and _is_api(connection.scope):
         raise Forbidden("changes through the API need an API token; use the console forms")
 
 
@@ -82,6 +83,10 @@ def current_actor(request: Request[Any, Any, Any]) -> Actor:
     return actor
 
 
+def _method(scope: Scope) -> str:
+    return str(cast(dict[str, Any], scope).get("method", "GET"))
+
+
 def _is_api(scope: Scope) -> bool:
     return str(scope.get("path", "")).startswith("/api/")
 
@@ -89,7 +94,7 @@ def _is_api(scope: Scope) -> bool:
 def security_headers_middleware(https: bool) -> Any:
     def factory(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
+            if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
 
@@ -114,14 +119,21 @@ def security_headers_middleware(https: bool) -> Any:
     return factory
 
 
-def problem_response(request: Request[Any, Any, Any], problem: Problem, headers: Mapping[str, str] | None = None
-                     ) -> Response[Any]:
+def problem_response(
+    request: Request[Any, Any, Any], problem: Problem, headers: Mapping[str, str] | None = None
+) -> Response[Any]:
     if request.url.path.startswith("/console") and "text/html" in request.headers.get("accept", ""):
         template = "console/login.html" if problem.status == 401 else "console/error.html"
-        return Template(template_name=template, context={"problem": problem, "next": request.url.path},
-                        status_code=problem.status, headers=dict(headers or {}))  # type: ignore[return-value]
+        return Template(
+            template_name=template,
+            context={"problem": problem, "next": request.url.path},
+            status_code=problem.status,
+            headers=dict(headers or {}),
+        )
     return Response(
-        content=problem.as_dict(), status_code=problem.status, media_type="application/problem+json",
+        content=problem.as_dict(),
+        status_code=problem.status,
+        media_type="application/problem+json",
         headers=dict(headers or {}),
     )
 
@@ -140,9 +152,16 @@ def handle_http_exception(request: Request[Any, Any, Any], error: HTTPException)
     if isinstance(error, ValidationException) and isinstance(error.extra, list):
         errors = [_field_error(item) for item in error.extra if isinstance(item, dict)]
         status = 422 if any(e.path for e in errors) else 400
-    title = {400: "Bad request", 401: "Authentication required", 403: "Not allowed", 404: "Not found",
-             405: "Method not allowed", 413: "Request body too large", 422: "Invalid input",
-             429: "Too many requests"}.get(status, "Error")
+    title = {
+        400: "Bad request",
+        401: "Authentication required",
+        403: "Not allowed",
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Request body too large",
+        422: "Invalid input",
+        429: "Too many requests",
+    }.get(status, "Error")
     detail = "the request does not match the expected shape" if errors else str(error.detail)
     headers = dict(error.headers or {})
     return problem_response(request, Problem(status, title, detail, request.url.path, errors), headers)
@@ -150,8 +169,13 @@ def handle_http_exception(request: Request[Any, Any, Any], error: HTTPException)
 
 def handle_unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     # The message may carry personal data; the type and the route are enough to find the fault.
-    logger.error("unexpected %s on %s %s", type(error).__name__, request.method, request.url.path,
-                 exc_info=logger.isEnabledFor(logging.DEBUG))
+    logger.error(
+        "unexpected %s on %s %s",
+        type(error).__name__,
+        request.method,
+        request.url.path,
+        exc_info=logger.isEnabledFor(logging.DEBUG),
+    )
     problem = Problem(500, "Internal error", "something went wrong on our side", request.url.path)
     return problem_response(request, problem)
 

@@ -17,9 +17,16 @@ import pytest
 from privacy.settings import Settings
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @dataclass
@@ -39,8 +46,10 @@ def live_server(migrated_settings: Settings) -> Iterator[LiveServer]:
 
     port = _free_port()
     process = subprocess.Popen(
-        privacy_command("serve", "--port", str(port)), env=environment_for(migrated_settings),
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        privacy_command("serve", "--port", str(port)),
+        env=environment_for(migrated_settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 config = cast("AlembicCommandConfig", context.config)
 
 
-def compare_type(_context: Any, _inspected: Any, _metadata: Any, _inspected_type: Any, metadata_type: Any) -> bool | None:
+def compare_type(
+    _context: Any, _inspected: Any, _metadata: Any, _inspected_type: Any, metadata_type: Any
+) -> bool | None:
     # Decorated types (GUID, DateTimeUTC) reflect as their storage type; compare the rest as usual.
     if isinstance(metadata_type, TypeDecorator):
         return False

@@ -46,8 +46,7 @@ async def csrf_token(client: Client) -> str:
 
 
 async def call(client: Client, method: str, path: str, headers: dict[str, str]) -> int:
-    response = await client.request(method, concrete(path), headers=headers,
-                                    json={} if method in UNSAFE else None)
+    response = await client.request(method, concrete(path), headers=headers, json={} if method in UNSAFE else None)
     return response.status_code
 
 
@@ -64,8 +63,7 @@ async def test_anonymous_callers_get_401_everywhere(app: Litestar, client: Clien
     assert {key: status for key, status in refused.items() if status != 401} == {}
 
 
-async def test_roles_without_the_permission_get_403(app: Litestar, client: Client,
-                                                    tokens: dict[Role, str]) -> None:
+async def test_roles_without_the_permission_get_403(app: Litestar, client: Client, tokens: dict[Role, str]) -> None:
     headers_csrf = {"x-csrftoken": await csrf_token(client)}
     wrong = {}
     for method, path, handler in staff_operations(app):
@@ -73,7 +71,7 @@ async def test_roles_without_the_permission_get_403(app: Litestar, client: Clien
         for role in Role:
             status = await call(client, method, path, {**headers_csrf, **bearer(tokens[role])})
             allowed = permission in ROLE_PERMISSIONS[role]
-            if allowed and status in (401, 403) or not allowed and status != 403:
+            if (allowed and status in (401, 403)) or (not allowed and status != 403):
                 wrong[(role.value, method, path)] = status
     assert wrong == {}
 

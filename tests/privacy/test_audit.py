@@ -21,8 +21,9 @@ Sessions = async_sessionmaker[AsyncSession]
 async def make_trail(sessions: Sessions, count: int = 4) -> None:
     async with sessions() as session, session.begin():
         for index in range(count):
-            await auth.create_user(session, email=f"person{index}@example.org", password="a long password",
-                                   role=Role.AUDITOR, actor=SYSTEM)
+            await auth.create_user(
+                session, email=f"person{index}@example.org", password="a long password", role=Role.AUDITOR, actor=SYSTEM
+            )
 
 
 async def report(sessions: Sessions) -> audit.ChainReport:
@@ -34,8 +35,9 @@ async def test_every_api_change_is_in_the_trail_with_who_before_and_after(
     client: AsyncTestClient[Litestar], admin: dict[str, str]
 ) -> None:
     await client.post("/api/v1/admin/activities", json=activity("billing"), headers=admin)
-    await client.put("/api/v1/admin/activities/billing", json=activity("billing", retention="Five years"),
-                     headers=admin)
+    await client.put(
+        "/api/v1/admin/activities/billing", json=activity("billing", retention="Five years"), headers=admin
+    )
     entries = (await client.get("/api/v1/admin/audit", headers=admin)).json()
     updated = entries[0]
     assert updated["action"] == "activity.updated"
@@ -51,7 +53,10 @@ async def test_personal_data_in_the_trail_is_not_stored_in_clear(sessions: Sessi
         entry = (await session.scalars(select(AuditEntry))).one()
         assert "person0@example.org" not in (entry.after_encrypted or "")
         assert audit.open_payload(session, entry, "after") == {
-            "email": "person0@example.org", "role": "auditor", "active": True}
+            "email": "person0@example.org",
+            "role": "auditor",
+            "active": True,
+        }
 
 
 async def test_intact_chain_verifies(sessions: Sessions) -> None:
@@ -101,13 +106,15 @@ async def test_reordered_entries_are_named(sessions: Sessions) -> None:
 
 async def test_cli_verify_exits_non_zero_naming_the_entry(sessions: Sessions, settings: Settings) -> None:
     await make_trail(sessions)
-    good = subprocess.run(privacy_command("audit", "verify"), env=environment_for(settings),
-                          capture_output=True, text=True, check=False)
+    good = subprocess.run(
+        privacy_command("audit", "verify"), env=environment_for(settings), capture_output=True, text=True, check=False
+    )
     assert good.returncode == 0, good.stderr
     assert "intact: 4 entries" in good.stdout
     async with sessions() as session, session.begin():
         await session.execute(update(AuditEntry).where(AuditEntry.seq == 3).values(actor="user:someone-else"))
-    bad = subprocess.run(privacy_command("audit", "verify"), env=environment_for(settings),
-                         capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        privacy_command("audit", "verify"), env=environment_for(settings), capture_output=True, text=True, check=False
+    )
     assert bad.returncode == 1
     assert "entry 3" in bad.stderr

@@ -23,8 +23,14 @@ PASSWORD = "a long browser password"
 @pytest.fixture
 def signed_in(page: Page, settings: Settings, live_server: LiveServer) -> Page:
     for arguments in (["demo"], ["users", "create", EMAIL, "--role", "admin", "--password-stdin"]):
-        subprocess.run(privacy_command(*arguments), env=environment_for(settings), input=PASSWORD + "\n",
-                       text=True, check=True, capture_output=True)
+        subprocess.run(
+            privacy_command(*arguments),
+            env=environment_for(settings),
+            input=PASSWORD + "\n",
+            text=True,
+            check=True,
+            capture_output=True,
+        )
     page.goto("/console/login")
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
@@ -86,12 +92,18 @@ def test_create_activity_see_gap_fix_it_and_export(signed_in: Page, live_server:
     assert hosts == {urlparse(live_server.url).netloc}, "the console contacts no third party"
 
 
-def test_auditor_sees_the_register_but_no_edit_controls(page: Page, settings: Settings,
-                                                        live_server: LiveServer) -> None:
-    for arguments in (["demo"], ["users", "create", "auditor@example.org", "--role", "auditor",
-                                 "--password-stdin"]):
-        subprocess.run(privacy_command(*arguments), env=environment_for(settings), input=PASSWORD + "\n",
-                       text=True, check=True, capture_output=True)
+def test_auditor_sees_the_register_but_no_edit_controls(
+    page: Page, settings: Settings, live_server: LiveServer
+) -> None:
+    for arguments in (["demo"], ["users", "create", "auditor@example.org", "--role", "auditor", "--password-stdin"]):
+        subprocess.run(
+            privacy_command(*arguments),
+            env=environment_for(settings),
+            input=PASSWORD + "\n",
+            text=True,
+            check=True,
+            capture_output=True,
+        )
     page.goto("/console/login")
     page.get_by_label("Email").fill("auditor@example.org")
     page.get_by_label("Password").fill(PASSWORD)

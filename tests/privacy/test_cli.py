@@ -12,12 +12,17 @@ from tests.conftest import environment_for, privacy_command
 
 
 def run(settings: Settings, *arguments: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(privacy_command(*arguments), env=environment_for(settings), input=stdin,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        privacy_command(*arguments),
+        env=environment_for(settings),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
-async def test_token_is_alone_on_the_last_line_and_works(settings: Settings,
-                                                         client: AsyncTestClient[Litestar]) -> None:
+async def test_token_is_alone_on_the_last_line_and_works(settings: Settings, client: AsyncTestClient[Litestar]) -> None:
     result = run(settings, "tokens", "create", "--role", "auditor", "--name", "auditor laptop")
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip().splitlines()[-1]
@@ -29,15 +34,30 @@ async def test_token_is_alone_on_the_last_line_and_works(settings: Settings,
 
 
 def test_users_create_reads_the_password_from_stdin(settings: Settings) -> None:
-    created = run(settings, "users", "create", "dana@example.org", "--role", "privacy_officer",
-                  "--password-stdin", stdin="a sufficiently long password\n")
+    created = run(
+        settings,
+        "users",
+        "create",
+        "dana@example.org",
+        "--role",
+        "privacy_officer",
+        "--password-stdin",
+        stdin="a sufficiently long password\n",
+    )
     assert created.returncode == 0, created.stderr
-    again = run(settings, "users", "create", "dana@example.org", "--role", "admin", "--password-stdin",
-                stdin="a sufficiently long password\n")
+    again = run(
+        settings,
+        "users",
+        "create",
+        "dana@example.org",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin="a sufficiently long password\n",
+    )
     assert again.returncode == 2
     assert "already exists" in again.stderr
-    short = run(settings, "users", "create", "eve@example.org", "--role", "admin", "--password-stdin",
-                stdin="short\n")
+    short = run(settings, "users", "create", "eve@example.org", "--role", "admin", "--password-stdin", stdin="short\n")
     assert short.returncode == 2
     assert "at least 12 characters" in short.stderr
 

@@ -27,9 +27,11 @@ async def login(client: Client, email: str, password: str = PASSWORD) -> int:
     page = await client.get("/console/login")
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
     assert token
-    response = await client.post("/console/login", data={"email": email, "password": password,
-                                                         "_csrf_token": token.group(1)},
-                                 follow_redirects=False)
+    response = await client.post(
+        "/console/login",
+        data={"email": email, "password": password, "_csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
     return response.status_code
 
 
@@ -46,9 +48,11 @@ async def test_login_sets_a_safe_session_cookie(client: Client, sessions: async_
     page = await client.get("/console/login")
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
     assert token
-    response = await client.post("/console/login", data={"email": "dana@example.org", "password": PASSWORD,
-                                                         "_csrf_token": token.group(1)},
-                                 follow_redirects=False)
+    response = await client.post(
+        "/console/login",
+        data={"email": "dana@example.org", "password": PASSWORD, "_csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     cookie = next(h for h in response.headers.get_list("set-cookie") if h.startswith("privacy_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -81,16 +85,23 @@ async def test_repeated_failures_are_throttled(client: Client, sessions: async_s
     assert await login(client, "dana@example.org") == 429, "even the right password waits out the window"
 
 
-async def test_unknown_email_and_wrong_password_look_the_same(client: Client,
-                                                              sessions: async_sessionmaker[AsyncSession]) -> None:
+async def test_unknown_email_and_wrong_password_look_the_same(
+    client: Client, sessions: async_sessionmaker[AsyncSession]
+) -> None:
     await add_user(sessions, "dana@example.org", Role.ADMIN)
     page = await client.get("/console/login")
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
     assert token
-    unknown = await client.post("/console/login", data={"email": "nobody@example.org", "password": "x" * 12,
-                                                        "_csrf_token": token.group(1)}, follow_redirects=False)
-    wrong = await client.post("/console/login", data={"email": "dana@example.org", "password": "x" * 12,
-                                                      "_csrf_token": token.group(1)}, follow_redirects=False)
+    unknown = await client.post(
+        "/console/login",
+        data={"email": "nobody@example.org", "password": "x" * 12, "_csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    wrong = await client.post(
+        "/console/login",
+        data={"email": "dana@example.org", "password": "x" * 12, "_csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
     assert unknown.status_code == wrong.status_code == 401
     assert "wrong email or password" in unknown.text and "wrong email or password" in wrong.text
 

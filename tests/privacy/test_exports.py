@@ -13,21 +13,30 @@ from privacy.exports import CONTROLLER_FIELDS, PROCESSOR_FIELDS
 from tests.conftest import ORGANISATION, activity
 
 Client = AsyncTestClient[Litestar]
-PROCESSOR = activity("hosting", name="Hosting customer content", role="processor", lawful_basis=None,
-                     controller={"name": "Customer Ltd"}, transfers=[{"country": "US", "safeguard": "sccs_2021_914"}])
+PROCESSOR = activity(
+    "hosting",
+    name="Hosting customer content",
+    role="processor",
+    lawful_basis=None,
+    controller={"name": "Customer Ltd"},
+    transfers=[{"country": "US", "safeguard": "sccs_2021_914"}],
+)
 
 
 async def seed(client: Client, admin: dict[str, str]) -> None:
     await client.put("/api/v1/admin/organisation", json=ORGANISATION, headers=admin)
     await client.post("/api/v1/admin/activities", json=activity("billing", name="Billing"), headers=admin)
-    await client.post("/api/v1/admin/activities",
-                      json=activity("newsletter", name="Newsletter", lawful_basis="consent",
-                                    consent_purpose="newsletter"), headers=admin)
+    await client.post(
+        "/api/v1/admin/activities",
+        json=activity("newsletter", name="Newsletter", lawful_basis="consent", consent_purpose="newsletter"),
+        headers=admin,
+    )
     await client.post("/api/v1/admin/activities", json=PROCESSOR, headers=admin)
 
 
-async def test_json_separates_controller_and_processor_records(client: Client, admin: dict[str, str],
-                                                               auditor: dict[str, str]) -> None:
+async def test_json_separates_controller_and_processor_records(
+    client: Client, admin: dict[str, str], auditor: dict[str, str]
+) -> None:
     await seed(client, admin)
     response = await client.get("/api/v1/admin/exports/ropa.json", headers=auditor)
     assert response.status_code == 200
@@ -41,8 +50,9 @@ async def test_json_separates_controller_and_processor_records(client: Client, a
     assert record["controller_activities"][1]["lawful_basis"] == "consent: newsletter"
 
 
-async def test_csv_has_one_row_per_activity_in_article_30_order(client: Client, admin: dict[str, str],
-                                                                auditor: dict[str, str]) -> None:
+async def test_csv_has_one_row_per_activity_in_article_30_order(
+    client: Client, admin: dict[str, str], auditor: dict[str, str]
+) -> None:
     await seed(client, admin)
     response = await client.get("/api/v1/admin/exports/ropa.csv", headers=auditor)
     assert response.headers["content-type"].startswith("text/csv")
@@ -63,14 +73,16 @@ async def test_csv_has_one_row_per_activity_in_article_30_order(client: Client, 
 
 async def test_csv_cells_cannot_run_as_spreadsheet_formulas(client: Client, admin: dict[str, str]) -> None:
     await client.put("/api/v1/admin/organisation", json=ORGANISATION, headers=admin)
-    await client.post("/api/v1/admin/activities", json=activity("x", retention="=HYPERLINK(\"http://evil\")"),
-                      headers=admin)
+    await client.post(
+        "/api/v1/admin/activities", json=activity("x", retention='=HYPERLINK("http://evil")'), headers=admin
+    )
     text = (await client.get("/api/v1/admin/exports/ropa.csv", headers=admin)).text
     assert "'=HYPERLINK" in text
 
 
-async def test_pdf_has_cover_contents_sections_and_page_numbers(client: Client, admin: dict[str, str],
-                                                                auditor: dict[str, str]) -> None:
+async def test_pdf_has_cover_contents_sections_and_page_numbers(
+    client: Client, admin: dict[str, str], auditor: dict[str, str]
+) -> None:
     await seed(client, admin)
     response = await client.get("/api/v1/admin/exports/ropa.pdf", headers=auditor)
     assert response.headers["content-type"] == "application/pdf"
@@ -80,7 +92,9 @@ async def test_pdf_has_cover_contents_sections_and_page_numbers(client: Client, 
     assert "Contents" in pages[0]
     body = "\n".join(pages[1:])
     assert body.index("Activities as controller") < body.index("Billing") < body.index("Activities as processor")
-    assert body.index("Activities as processor") < body.index("Hosting customer content", body.index("Activities as processor"))
+    assert body.index("Activities as processor") < body.index(
+        "Hosting customer content", body.index("Activities as processor")
+    )
     assert "Customer Ltd" in body
     assert f"Page 2 of {len(pages)}" in pages[1]
 

@@ -48,11 +48,16 @@ def test_each_rule_flags_its_gap(fields: dict[str, Any], expected: str) -> None:
 
 
 def test_safeguarded_transfers_pass() -> None:
-    assert gaps_of(transfers=[
-        {"country": "US", "safeguard": "sccs_2021_914"},
-        {"country": "US", "safeguard": "eu_us_data_privacy_framework"},
-        {"country": "JP", "safeguard": "adequacy"},
-    ]) == set()
+    assert (
+        gaps_of(
+            transfers=[
+                {"country": "US", "safeguard": "sccs_2021_914"},
+                {"country": "US", "safeguard": "eu_us_data_privacy_framework"},
+                {"country": "JP", "safeguard": "adequacy"},
+            ]
+        )
+        == set()
+    )
 
 
 def test_processor_activity_needs_its_controller_not_a_lawful_basis() -> None:

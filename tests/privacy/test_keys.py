@@ -32,8 +32,9 @@ def test_sealed_field_opens_only_with_its_key_and_context() -> None:
 
 def test_each_use_has_its_own_key() -> None:
     keyring = Keyring(b"m" * 40)
-    assert len({keyring.lookup_key, keyring.audit_key, keyring.subkey("field-encryption/1"),
-                keyring.subkey("csrf")}) == 4
+    assert (
+        len({keyring.lookup_key, keyring.audit_key, keyring.subkey("field-encryption/1"), keyring.subkey("csrf")}) == 4
+    )
     assert keyring.lookup_hash(" Dana@Example.org ") == keyring.lookup_hash("dana@example.org")
 
 
@@ -45,8 +46,11 @@ def test_embedded_secret_is_generated_once_with_mode_0600(tmp_path: Path) -> Non
 
 
 def test_database_url_without_secret_is_refused(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, data_dir=tmp_path,  # type: ignore[call-arg]
-                        database_url="postgresql+asyncpg://x@localhost/x")
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path,  # type: ignore[call-arg]
+        database_url="postgresql+asyncpg://x@localhost/x",
+    )
     with pytest.raises(Exception, match="PRIVACY_SECRET_KEY is required"):
         load_master_secret(settings)
 
@@ -56,10 +60,12 @@ async def test_rotation_reencrypts_every_field_and_keeps_the_chain(
 ) -> None:
     async with sessions() as session, session.begin():
         for index in range(3):
-            await auth.create_user(session, email=f"staff{index}@example.org", password="a long password",
-                                   role=Role.AUDITOR, actor=SYSTEM)
-    result = subprocess.run(privacy_command("keys", "rotate"), env=environment_for(settings),
-                            capture_output=True, text=True, check=False)
+            await auth.create_user(
+                session, email=f"staff{index}@example.org", password="a long password", role=Role.AUDITOR, actor=SYSTEM
+            )
+    result = subprocess.run(
+        privacy_command("keys", "rotate"), env=environment_for(settings), capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert "key 2 is active" in result.stdout
     async with sessions() as session:

@@ -12,8 +12,9 @@ from tests.conftest import ORGANISATION, activity
 Client = AsyncTestClient[Litestar]
 
 
-async def test_activity_lifecycle_keeps_every_version(client: Client, officer: dict[str, str],
-                                                      admin: dict[str, str]) -> None:
+async def test_activity_lifecycle_keeps_every_version(
+    client: Client, officer: dict[str, str], admin: dict[str, str]
+) -> None:
     assert (await client.put("/api/v1/admin/organisation", json=ORGANISATION, headers=admin)).status_code == 200
     created = await client.post("/api/v1/admin/activities", json=activity("billing"), headers=officer)
     assert created.status_code == 201
@@ -37,8 +38,9 @@ async def test_activity_lifecycle_keeps_every_version(client: Client, officer: d
 
 
 async def test_gaps_are_returned_with_each_activity(client: Client, officer: dict[str, str]) -> None:
-    gappy = activity("newsletter", lawful_basis="consent", transfers=[{"country": "IN"}],
-                     special_categories=[{"category": "health"}])
+    gappy = activity(
+        "newsletter", lawful_basis="consent", transfers=[{"country": "IN"}], special_categories=[{"category": "health"}]
+    )
     response = await client.post("/api/v1/admin/activities", json=gappy, headers=officer)
     fields = {gap["field"] for gap in response.json()["gaps"]}
     assert {"consent_purpose", "transfers[0].safeguard", "special_categories[0].condition"} <= fields
@@ -88,13 +90,15 @@ async def test_organisation_profile_round_trip(client: Client, admin: dict[str, 
 
 
 async def test_custom_data_categories_extend_the_taxonomy(client: Client, admin: dict[str, str]) -> None:
-    await client.post("/api/v1/admin/activities", json=activity("dns", personal_data_categories=["zone_files"]),
-                      headers=admin)
+    await client.post(
+        "/api/v1/admin/activities", json=activity("dns", personal_data_categories=["zone_files"]), headers=admin
+    )
     before = (await client.get("/api/v1/admin/activities/dns", headers=admin)).json()["gaps"]
     assert [gap["field"] for gap in before] == ["personal_data_categories[0]"]
 
-    await client.put("/api/v1/admin/organisation", json={**ORGANISATION, "custom_data_categories": ["zone_files"]},
-                     headers=admin)
+    await client.put(
+        "/api/v1/admin/organisation", json={**ORGANISATION, "custom_data_categories": ["zone_files"]}, headers=admin
+    )
     after = (await client.get("/api/v1/admin/activities/dns", headers=admin)).json()["gaps"]
     assert after == []
     categories = (await client.get("/api/v1/admin/organisation/data-categories", headers=admin)).json()

@@ -49,7 +49,8 @@ async def test_unknown_route_is_a_problem_document(client: Client) -> None:
 
 
 async def test_malformed_json_is_a_400_problem(client: Client, admin: dict[str, str]) -> None:
-    response = await client.post("/api/v1/admin/activities", content=b"{not json",
-                                 headers={**admin, "content-type": "application/json"})
+    response = await client.post(
+        "/api/v1/admin/activities", content=b"{not json", headers={**admin, "content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")
