@@ -50,8 +50,12 @@ def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def email_context(user_id: uuid.UUID) -> str:
+    return f"staff_user:{user_id}:email"
+
+
 def user_label(session: AsyncSession, user: StaffUser) -> str:
-    return decrypt_field(session, user.email_encrypted, context="staff_user.email")
+    return decrypt_field(session, user.email_encrypted, context=email_context(user.id))
 
 
 def user_actor(session: AsyncSession, user: StaffUser, *, via_session: bool = False) -> Actor:
@@ -73,9 +77,11 @@ async def create_user(session: AsyncSession, *, email: str, password: str, role:
     index = keyring_of(session).lookup_hash(email)
     if await session.scalar(select(StaffUser.id).where(StaffUser.email_index == index)):
         raise Conflict("a staff user with this email already exists")
+    user_id = uuid.uuid4()
     user = StaffUser(
+        id=user_id,
         email_index=index,
-        email_encrypted=await encrypt_field(session, email, context="staff_user.email"),
+        email_encrypted=await encrypt_field(session, email, context=email_context(user_id)),
         role=role.value,
         password_hash=hash_password(password),
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from privacy.actors import Actor
 from privacy.audit import payload_context, record_change
+from privacy.auth import email_context
 from privacy.db import SessionFactory
 from privacy.keys import active_key_id, key_id_of, keyring_of
 from privacy.models import AuditEntry, EncryptionKey, StaffUser
@@ -31,7 +32,7 @@ class EncryptedColumn:
 
 
 ENCRYPTED_COLUMNS = [
-    EncryptedColumn("staff email", StaffUser.id, StaffUser.email_encrypted, lambda _row: "staff_user.email"),
+    EncryptedColumn("staff email", StaffUser.id, StaffUser.email_encrypted, lambda row: email_context(row.id)),
     EncryptedColumn(
         "audit before", AuditEntry.seq, AuditEntry.before_encrypted, lambda row: payload_context(row.seq, "before")
     ),

@@ -20,9 +20,9 @@ EMAIL = "officer@example.org"
 PASSWORD = "a long browser password"
 
 
-@pytest.fixture
-def signed_in(page: Page, settings: Settings, live_server: LiveServer) -> Page:
-    for arguments in (["demo"], ["users", "create", EMAIL, "--role", "admin", "--password-stdin"]):
+def sign_in_to_demo(page: Page, settings: Settings, *, email: str, role: str) -> Page:
+    """Load the demo organisation, add a user with `role`, and sign in as them."""
+    for arguments in (["demo"], ["users", "create", email, "--role", role, "--password-stdin"]):
         subprocess.run(
             privacy_command(*arguments),
             env=environment_for(settings),
@@ -32,11 +32,16 @@ def signed_in(page: Page, settings: Settings, live_server: LiveServer) -> Page:
             capture_output=True,
         )
     page.goto("/console/login")
-    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Register of processing activities")).to_be_visible()
     return page
+
+
+@pytest.fixture
+def signed_in(page: Page, settings: Settings, live_server: LiveServer) -> Page:
+    return sign_in_to_demo(page, settings, email=EMAIL, role="admin")
 
 
 def assert_accessible(page: Page) -> None:
@@ -95,19 +100,7 @@ def test_create_activity_see_gap_fix_it_and_export(signed_in: Page, live_server:
 def test_auditor_sees_the_register_but_no_edit_controls(
     page: Page, settings: Settings, live_server: LiveServer
 ) -> None:
-    for arguments in (["demo"], ["users", "create", "auditor@example.org", "--role", "auditor", "--password-stdin"]):
-        subprocess.run(
-            privacy_command(*arguments),
-            env=environment_for(settings),
-            input=PASSWORD + "\n",
-            text=True,
-            check=True,
-            capture_output=True,
-        )
-    page.goto("/console/login")
-    page.get_by_label("Email").fill("auditor@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_to_demo(page, settings, email="auditor@example.org", role="auditor")
     expect(page.get_by_role("link", name="Billing and accounting")).to_be_visible()
     expect(page.get_by_role("link", name="New activity")).to_have_count(0)
     page.get_by_role("link", name="Audit trail").click()

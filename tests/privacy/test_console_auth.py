@@ -23,13 +23,18 @@ async def add_user(sessions: async_sessionmaker[AsyncSession], email: str, role:
         await auth.create_user(session, email=email, password=PASSWORD, role=role, actor=SYSTEM)
 
 
-async def login(client: Client, email: str, password: str = PASSWORD) -> int:
+async def csrf_token(client: Client) -> str:
     page = await client.get("/console/login")
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
     assert token
+    return token.group(1)
+
+
+async def login(client: Client, email: str, password: str = PASSWORD) -> int:
+    token = await csrf_token(client)
     response = await client.post(
         "/console/login",
-        data={"email": email, "password": password, "_csrf_token": token.group(1)},
+        data={"email": email, "password": password, "_csrf_token": token},
         follow_redirects=False,
     )
     return response.status_code
@@ -45,12 +50,10 @@ async def test_password_is_stored_as_argon2id(sessions: async_sessionmaker[Async
 
 async def test_login_sets_a_safe_session_cookie(client: Client, sessions: async_sessionmaker[AsyncSession]) -> None:
     await add_user(sessions, "dana@example.org", Role.ADMIN)
-    page = await client.get("/console/login")
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
-    assert token
+    token = await csrf_token(client)
     response = await client.post(
         "/console/login",
-        data={"email": "dana@example.org", "password": PASSWORD, "_csrf_token": token.group(1)},
+        data={"email": "dana@example.org", "password": PASSWORD, "_csrf_token": token},
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -89,17 +92,15 @@ async def test_unknown_email_and_wrong_password_look_the_same(
     client: Client, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     await add_user(sessions, "dana@example.org", Role.ADMIN)
-    page = await client.get("/console/login")
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
-    assert token
+    token = await csrf_token(client)
     unknown = await client.post(
         "/console/login",
-        data={"email": "nobody@example.org", "password": "x" * 12, "_csrf_token": token.group(1)},
+        data={"email": "nobody@example.org", "password": "x" * 12, "_csrf_token": token},
         follow_redirects=False,
     )
     wrong = await client.post(
         "/console/login",
-        data={"email": "dana@example.org", "password": "x" * 12, "_csrf_token": token.group(1)},
+        data={"email": "dana@example.org", "password": "x" * 12, "_csrf_token": token},
         follow_redirects=False,
     )
     assert unknown.status_code == wrong.status_code == 401

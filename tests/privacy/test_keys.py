@@ -20,14 +20,14 @@ from tests.conftest import SYSTEM, environment_for, privacy_command
 
 def test_sealed_field_opens_only_with_its_key_and_context() -> None:
     keyring = Keyring(b"m" * 40)
-    sealed = keyring.encrypt("dana@example.org", key_id=3, context="staff_user.email")
+    sealed = keyring.encrypt("dana@example.org", key_id=3, context="staff_user:1:email")
     assert "dana" not in sealed
     assert key_id_of(sealed) == 3
-    assert keyring.decrypt(sealed, context="staff_user.email") == "dana@example.org"
+    assert keyring.decrypt(sealed, context="staff_user:1:email") == "dana@example.org"
     with pytest.raises(DecryptionFailed):
         keyring.decrypt(sealed, context="audit:1:after")
     with pytest.raises(DecryptionFailed):
-        Keyring(b"n" * 40).decrypt(sealed, context="staff_user.email")
+        Keyring(b"n" * 40).decrypt(sealed, context="staff_user:1:email")
 
 
 def test_each_use_has_its_own_key() -> None:
