@@ -97,6 +97,8 @@ def app(settings: Settings) -> Litestar:
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
         yield test_client
+    # Close pooled connections on this test's event loop, before pytest-asyncio closes it.
+    await app.state.db_config.get_engine().dispose()
 
 
 @pytest.fixture
