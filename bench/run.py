@@ -45,7 +45,7 @@ def register_file(path: Path) -> None:
         {
             "key": f"activity-{index:03d}",
             "name": f"Processing activity {index:03d}",
-            "purpose": "Deliver part of the service to customers, with the records this requires. " * 3,
+            "purpose": f"Deliver part {index} of the service to customers and keep the records this requires.",
             "data_subject_categories": ["Customers", "Prospects", "Website visitors"],
             "personal_data_categories": ["identification", "contact", "billing", "usage"],
             "lawful_basis": bases[index % len(bases)],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
@@ -13,6 +14,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
+from pydantic import BaseModel
 
 from privacy import endpoints, pages
 from privacy.api_page import ApiReferencePage
@@ -79,6 +81,8 @@ def create_app(settings: Settings) -> Litestar:
         ),
         exception_handlers=dict(EXCEPTION_HANDLERS),
         request_max_body_size=settings.max_body_bytes,
+        # Pydantic writes its own JSON; msgspec embeds it as is instead of re-encoding a dict.
+        type_encoders={BaseModel: lambda model: msgspec.Raw(model.model_dump_json())},
         state=State({"settings": settings, "keyring": keyring, "db_config": db_config}),
     )
 

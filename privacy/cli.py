@@ -78,8 +78,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
     settings = _settings()
     if settings.embedded:
-        upgrade_database(settings)
-        _run(settings, lambda sessions: _ensure_first_admin(sessions, settings))
+        _run(settings, lambda sessions: _ensure_first_admin(sessions, console=f"http://{host}:{port}/console"))
     if workers > 1:
         _prepare_multiprocess_metrics(settings)
     # No access log: it would record visitors' IP addresses, which are personal data.
@@ -102,7 +101,7 @@ def _prepare_multiprocess_metrics(settings: Settings) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
 
 
-async def _ensure_first_admin(sessions: SessionFactory, settings: Settings) -> None:
+async def _ensure_first_admin(sessions: SessionFactory, *, console: str) -> None:
     """On an empty embedded install, create an admin and print its login, this once."""
     async with sessions() as session, session.begin():
         if await auth.count_users(session):
@@ -112,7 +111,7 @@ async def _ensure_first_admin(sessions: SessionFactory, settings: Settings) -> N
             session, email=FIRST_ADMIN_EMAIL, password=password, role=Role.ADMIN, actor=Actor.system("first-start")
         )
     click.echo(
-        f"\nConsole: {settings.public_url}/console\n  email:    {FIRST_ADMIN_EMAIL}\n  password: {password}\n"
+        f"\nConsole: {console}\n  email:    {FIRST_ADMIN_EMAIL}\n  password: {password}\n"
         "This login is shown once. Add your own users with `privacy users create`.\n"
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
+import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
@@ -130,7 +131,9 @@ class ExportController(Controller):
     @get("/ropa.pdf", opt=EXPORT, summary="Art. 30 record as PDF", media_type="application/pdf")
     async def ropa_pdf(self, db_session: DbSession) -> Response[bytes]:
         record = await _art30_record(db_session)
-        return Response(record_pdf(record), media_type="application/pdf", headers=_attachment("ropa.pdf"))
+        # Seconds of layout for a large register: off the event loop, so other requests go on.
+        document = await anyio.to_thread.run_sync(record_pdf, record)
+        return Response(document, media_type="application/pdf", headers=_attachment("ropa.pdf"))
 
 
 async def _art30_record(session: AsyncSession) -> dict[str, Any]:

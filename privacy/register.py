@@ -84,14 +84,10 @@ async def _activity_row(session: AsyncSession, key: str) -> ProcessingActivity:
 
 
 def _activity_out(row: ProcessingActivity, profile: OrganisationProfile | None) -> ActivityOut:
-    activity = ActivityIn.model_validate(row.content)
-    return ActivityOut(
-        **activity.model_dump(),
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        gaps=find_gaps(activity, profile),
-    )
+    stored = {"version": row.version, "created_at": row.created_at, "updated_at": row.updated_at, "gaps": []}
+    activity = ActivityOut.model_validate({**row.content, **stored})
+    activity.gaps = find_gaps(activity, profile)
+    return activity
 
 
 def as_activity_in(activity: ActivityOut) -> ActivityIn:

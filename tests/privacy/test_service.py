@@ -7,6 +7,9 @@ import re
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from privacy.app import create_app
+from privacy.settings import Settings
+
 Client = AsyncTestClient[Litestar]
 
 
@@ -54,3 +57,13 @@ async def test_malformed_json_is_a_400_problem(client: Client, admin: dict[str, 
     )
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_https_deployment_gets_hsts_and_secure_cookies(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"public_url": "https://privacy.example.org"}))
+    async with AsyncTestClient(app=app) as https_client:
+        response = await https_client.get("/console/login")
+        assert response.headers["strict-transport-security"].startswith("max-age=")
+        csrf_cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("privacy_csrf="))
+        assert "Secure" in csrf_cookie and "HttpOnly" in csrf_cookie
+    await app.state.db_config.get_engine().dispose()
