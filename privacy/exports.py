@@ -9,7 +9,7 @@ from typing import Any
 
 from privacy.pdf import render_pdf
 from privacy.schemas import ActivityOut, ActivityRole, Contact, OrganisationProfile, Transfer
-from privacy.taxonomy import DATA_CATEGORIES
+from privacy.taxonomy import ARTICLE_9_CONDITION_LABELS, DATA_CATEGORIES, LAWFUL_BASIS_LABELS, SAFEGUARD_LABELS
 from privacy.templating import jinja_environment
 
 # Art. 30(1)(a)-(g), in the column order of the CNIL, Belgian DPA and ICO templates; lawful basis
@@ -82,7 +82,8 @@ def _controller_entry(organisation: OrganisationProfile, activity: ActivityOut) 
         "security_measures": activity.security_measures,
         "lawful_basis": _lawful_basis(activity),
         "special_categories": [
-            f"{use.category.value} ({use.condition.value if use.condition else 'no Art. 9(2) condition'})"
+            f"{use.category.value.replace('_', ' ')} ("
+            f"{ARTICLE_9_CONDITION_LABELS[use.condition.value] if use.condition else 'no Art. 9(2) condition'})"
             for use in activity.special_categories
         ],
     }
@@ -110,7 +111,7 @@ def _contact(contact: Contact) -> str:
 
 
 def _transfer(transfer: Transfer) -> str:
-    safeguard = transfer.safeguard.value if transfer.safeguard else "no safeguard recorded"
+    safeguard = SAFEGUARD_LABELS[transfer.safeguard.value] if transfer.safeguard else "no safeguard recorded"
     recipient = f"{transfer.recipient}, " if transfer.recipient else ""
     return f"{recipient}{transfer.country}: {safeguard}"
 
@@ -120,7 +121,8 @@ def _lawful_basis(activity: ActivityOut) -> str:
     if basis is None:
         return ""
     detail = activity.consent_purpose or activity.legitimate_interest or activity.legal_obligation
-    return f"{basis.value}: {detail}" if detail else basis.value
+    label = LAWFUL_BASIS_LABELS[basis.value]
+    return f"{label}: {detail}" if detail else label
 
 
 def record_csv(record: dict[str, Any]) -> str:

@@ -28,6 +28,7 @@ from privacy.errors import FieldError, PrivacyError, Problem, TooManyRequests, U
 from privacy.forms import activity_from_form, activity_to_form, organisation_from_form, organisation_to_form
 from privacy.schemas import ActivityRole, Article9Condition, DpiaStatus, LawfulBasis, Safeguard, SpecialCategory
 from privacy.settings import Settings
+from privacy.taxonomy import DATA_CATEGORIES
 from privacy.web import SESSION_COOKIE, DbSession, current_actor
 
 Form = URLEncodedBody[dict[str, Any]]
@@ -133,7 +134,9 @@ async def create_activity(request: Request[Any, Any, Any], db_session: DbSession
 async def activity_detail(request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> Template:
     activity = await register.get_activity(db_session, key=key)
     versions = await register.activity_versions(db_session, key=key)
-    return page(request, "activity.html", activity=activity, versions=list(reversed(versions)))
+    return page(
+        request, "activity.html", activity=activity, versions=list(reversed(versions)), category_labels=DATA_CATEGORIES
+    )
 
 
 @get("/activities/{key:str}/edit", opt=EDIT_REGISTER)

@@ -34,3 +34,36 @@ EEA = frozenset(
 # The United States is adequate only for organisations certified under the EU-US Data Privacy
 # Framework, which has its own safeguard value, so it is not in this list.
 ADEQUATE_COUNTRIES = frozenset(["AD", "AR", "CA", "CH", "FO", "GB", "GG", "IL", "IM", "JE", "JP", "KR", "NZ", "UY"])
+
+# How the exports name each value, with the article it comes from.
+LAWFUL_BASIS_LABELS = {
+    "consent": "Consent (Art. 6(1)(a))",
+    "contract": "Contract (Art. 6(1)(b))",
+    "legal_obligation": "Legal obligation (Art. 6(1)(c))",
+    "vital_interests": "Vital interests (Art. 6(1)(d))",
+    "public_task": "Public task (Art. 6(1)(e))",
+    "legitimate_interests": "Legitimate interests (Art. 6(1)(f))",
+}
+
+ARTICLE_9_CONDITION_LABELS = {
+    "explicit_consent": "explicit consent, Art. 9(2)(a)",
+    "employment_and_social_security": "employment and social security law, Art. 9(2)(b)",
+    "vital_interests": "vital interests, Art. 9(2)(c)",
+    "not_for_profit_body": "not-for-profit body, Art. 9(2)(d)",
+    "manifestly_made_public": "manifestly made public, Art. 9(2)(e)",
+    "legal_claims": "legal claims, Art. 9(2)(f)",
+    "substantial_public_interest": "substantial public interest, Art. 9(2)(g)",
+    "health_or_social_care": "health or social care, Art. 9(2)(h)",
+    "public_health": "public health, Art. 9(2)(i)",
+    "archiving_research_statistics": "archiving, research or statistics, Art. 9(2)(j)",
+}
+
+SAFEGUARD_LABELS = {
+    "adequacy": "adequacy decision (Art. 45)",
+    "eu_us_data_privacy_framework": "EU-US Data Privacy Framework (Decision (EU) 2023/1795)",
+    "sccs_2021_914": "Standard Contractual Clauses (Decision (EU) 2021/914)",
+    "binding_corporate_rules": "binding corporate rules (Art. 47)",
+    "code_of_conduct": "approved code of conduct (Art. 46(2)(e))",
+    "certification": "approved certification (Art. 46(2)(f))",
+    "art_49_derogation": "derogation for a specific situation (Art. 49)",
+}

@@ -93,7 +93,7 @@ def test_create_activity_see_gap_fix_it_and_export(signed_in: Page, live_server:
     path = download_info.value.path()
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
     assert "Webinar registrations" in text
-    assert "consent: webinar-registration" in text
+    assert "Consent (Art. 6(1)(a)): webinar-registration" in text
     assert hosts == {urlparse(live_server.url).netloc}, "the console contacts no third party"
 
 

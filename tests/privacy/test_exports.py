@@ -46,8 +46,8 @@ async def test_json_separates_controller_and_processor_records(
     processor = record["processor_activities"][0]
     assert set(processor) == {"key", "name", "version"} | {field for field, _ in PROCESSOR_FIELDS}
     assert processor["controller"] == "Customer Ltd"
-    assert processor["transfers"] == ["US: sccs_2021_914"]
-    assert record["controller_activities"][1]["lawful_basis"] == "consent: newsletter"
+    assert processor["transfers"] == ["US: Standard Contractual Clauses (Decision (EU) 2021/914)"]
+    assert record["controller_activities"][1]["lawful_basis"] == "Consent (Art. 6(1)(a)): newsletter"
 
 
 async def test_csv_has_one_row_per_activity_in_article_30_order(
