@@ -7,16 +7,17 @@ from datetime import datetime
 from typing import Any
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy import register
 from privacy.actors import Actor
-from privacy.errors import Invalid, NotFound, validation_errors
+from privacy.errors import FieldError, Invalid, NotFound, validation_errors
 from privacy.schemas import ActivityIn, OrganisationProfile, Schema
 
 # Blocks that later parts of the toolkit fill; refused until then rather than silently ignored.
 NOT_YET_SUPPORTED = ("retention", "subprocessors", "consent")
+FILE_HAS_ERRORS = "the configuration file has errors; nothing was applied"
 
 
 class ConfigFile(Schema):
@@ -25,21 +26,6 @@ class ConfigFile(Schema):
     retention: Any = None
     subprocessors: Any = None
     consent: Any = None
-
-    @model_validator(mode="after")
-    def _keys_unique_and_blocks_supported(self) -> ConfigFile:
-        seen: set[str] = set()
-        errors = []
-        for index, activity in enumerate(self.activities):
-            if activity.key in seen:
-                errors.append(f"activities[{index}].key: duplicate key '{activity.key}'")
-            seen.add(activity.key)
-        for block in NOT_YET_SUPPORTED:
-            if getattr(self, block):
-                errors.append(f"{block}: not supported by this version of privacy-toolkit yet")
-        if errors:
-            raise ValueError("; ".join(errors))
-        return self
 
 
 @dataclass
@@ -65,12 +51,31 @@ def parse_config(text: str) -> ConfigFile:
     if not isinstance(document, dict):
         raise Invalid("the file must be a mapping with keys such as organisation and activities")
     try:
-        return ConfigFile.model_validate(document)
+        config = ConfigFile.model_validate(document)
     except ValidationError as error:
-        raise Invalid(
-            "the configuration file has errors; nothing was applied",
-            errors=validation_errors(error),
-        ) from error
+        raise Invalid(FILE_HAS_ERRORS, errors=validation_errors(error)) from error
+    errors = _duplicate_keys(config) + _unsupported_blocks(config)
+    if errors:
+        raise Invalid(FILE_HAS_ERRORS, errors=errors)
+    return config
+
+
+def _duplicate_keys(config: ConfigFile) -> list[FieldError]:
+    seen: set[str] = set()
+    errors = []
+    for index, activity in enumerate(config.activities):
+        if activity.key in seen:
+            errors.append(FieldError(f"activities[{index}].key", f"duplicate key '{activity.key}'"))
+        seen.add(activity.key)
+    return errors
+
+
+def _unsupported_blocks(config: ConfigFile) -> list[FieldError]:
+    return [
+        FieldError(block, "not supported by this version of privacy-toolkit yet")
+        for block in NOT_YET_SUPPORTED
+        if getattr(config, block)
+    ]
 
 
 async def apply_config(session: AsyncSession, *, config: ConfigFile, actor: Actor, now: datetime) -> list[Change]:

@@ -97,7 +97,7 @@ def validation_errors(error: ValidationError) -> list[FieldError]:
     """Pydantic's errors as paths and messages a person can act on."""
     found = []
     for item in error.errors():
-        location = tuple(part for part in item["loc"] if part not in ("function-after", "model"))
+        location = tuple(item["loc"])
         message = str(item["msg"]).removeprefix("Value error, ")
         found.append(FieldError(path=error_path(location) or "(file)", message=message))
     return found

@@ -64,13 +64,18 @@ async def test_one_invalid_entry_applies_nothing_and_names_its_path(
     assert await activity_keys(sessions) == []
 
 
-def test_errors_name_paths_for_duplicates_and_unsupported_blocks() -> None:
+def test_errors_name_paths_for_duplicates_nested_fields_and_unsupported_blocks() -> None:
+    entries = [activity("a"), activity("a", transfers=[{"country": "USA", "safeguard": "sccs_2021_914"}])]
+    with pytest.raises(config_file.Invalid) as raised:
+        config_file.parse_config(yaml.safe_dump({"activities": entries}))
+    assert [e.path for e in raised.value.errors] == ["activities[1].transfers[0].country"]
+
     text = yaml.safe_dump({"activities": [activity("a"), activity("a")], "retention": [{"key": "x"}]})
     with pytest.raises(config_file.Invalid) as raised:
         config_file.parse_config(text)
-    messages = " ".join(f"{e.path}: {e.message}" for e in raised.value.errors)
-    assert "activities[1].key: duplicate key 'a'" in messages
-    assert "retention: not supported" in messages
+    found = {(e.path, e.message) for e in raised.value.errors}
+    assert ("activities[1].key", "duplicate key 'a'") in found
+    assert ("retention", "not supported by this version of privacy-toolkit yet") in found
 
 
 def test_broken_yaml_names_the_line() -> None:

@@ -43,25 +43,19 @@ async def _tables(url: str) -> set[str]:
     return names
 
 
+def settings_for(url: str, data_dir: Path) -> Settings:
+    return Settings(_env_file=None, data_dir=data_dir, database_url=url, secret_key=TEST_SECRET)  # type: ignore[call-arg]
+
+
 def test_empty_database_upgrades_to_head_and_matches_the_models(empty_database: str, tmp_path: Path) -> None:
-    settings = Settings(
-        _env_file=None,
-        data_dir=tmp_path,
-        database_url=empty_database,  # type: ignore[call-arg]
-        secret_key=TEST_SECRET,
-    )
+    settings = settings_for(empty_database, tmp_path)
     upgrade_database(settings)
     assert {table.name for table in Base.metadata.sorted_tables} <= asyncio.run(_tables(empty_database))
     migration_commands(settings).check()  # raises when autogenerate would find a difference
 
 
 def test_downgrade_to_base_and_up_again(empty_database: str, tmp_path: Path) -> None:
-    settings = Settings(
-        _env_file=None,
-        data_dir=tmp_path,
-        database_url=empty_database,  # type: ignore[call-arg]
-        secret_key=TEST_SECRET,
-    )
+    settings = settings_for(empty_database, tmp_path)
     upgrade_database(settings)
     migration_commands(settings).downgrade("base")
     assert asyncio.run(_tables(empty_database)) <= {"alembic_version"}
