@@ -146,7 +146,28 @@ def _cell(value: Value) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
+# Art. 30(1)(a) and 30(2)(a) name the organisation, its representatives and DPO: the same for every
+# activity, so the PDF states them once on its cover, as the regulators' templates do.
+ORGANISATION_WIDE = {"controller", "processor", "representative", "dpo"}
+
+
 def record_pdf(record: dict[str, Any]) -> bytes:
     """Cover, contents with page numbers, controller activities, then processor activities."""
-    context = {"record": record, "controller_fields": CONTROLLER_FIELDS, "processor_fields": PROCESSOR_FIELDS}
+    context = {
+        "record": record,
+        "controller_fields": [(f, label) for f, label in CONTROLLER_FIELDS if f not in ORGANISATION_WIDE],
+        "processor_fields": [
+            (f, label) for f, label in PROCESSOR_FIELDS if f not in ORGANISATION_WIDE - {"controller"}
+        ],
+        "organisation_fields": _organisation_fields(record),
+    }
     return render_pdf(jinja_environment(), "exports/ropa.html", context)
+
+
+def _organisation_fields(record: dict[str, Any]) -> list[tuple[str, Value]]:
+    organisation = OrganisationProfile.model_validate(record["organisation"])
+    return [
+        ("(a) Controller, and processor for the Art. 30(2) activities", _organisation_contact(organisation)),
+        ("(a) Representatives", _representatives(organisation)),
+        ("(a) Data protection officer", _contact(organisation.dpo) if organisation.dpo else ""),
+    ]
