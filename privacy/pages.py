@@ -24,7 +24,7 @@ from privacy.endpoints import (
     token_out,
     user_out,
 )
-from privacy.errors import FieldError, PrivacyError, Problem, TooManyRequests, Unauthorized, validation_errors
+from privacy.errors import FieldError, Invalid, PrivacyError, Problem, TooManyRequests, Unauthorized, validation_errors
 from privacy.forms import activity_from_form, activity_to_form, organisation_from_form, organisation_to_form
 from privacy.schemas import ActivityRole, Article9Condition, DpiaStatus, LawfulBasis, Safeguard, SpecialCategory
 from privacy.settings import Settings
@@ -205,10 +205,10 @@ async def create_user(request: Request[Any, Any, Any], db_session: DbSession, da
             db_session,
             email=str(data.get("email", "")),
             password=str(data.get("password", "")),
-            role=Role(data.get("role", "")),
+            role=_role(data.get("role")),
             actor=current_actor(request),
         )
-    except (ValueError, PrivacyError) as error:
+    except PrivacyError as error:
         users = [user_out(db_session, user) for user in await auth.list_users(db_session)]
         return page(request, "users.html", 422, users=users, errors=_errors(error))
     return Redirect("/console/users", status_code=303)
@@ -218,7 +218,7 @@ async def create_user(request: Request[Any, Any, Any], db_session: DbSession, da
 async def update_user(
     request: Request[Any, Any, Any], db_session: DbSession, user_id: FromPath[uuid.UUID], data: Form
 ) -> Response[Any]:
-    role = Role(data["role"]) if data.get("role") else None
+    role = _role(data["role"]) if data.get("role") else None
     active = {"yes": True, "no": False}.get(str(data.get("active", "")))
     await auth.update_user(db_session, user_id=user_id, role=role, active=active, actor=current_actor(request))
     return Redirect("/console/users", status_code=303)
@@ -234,9 +234,9 @@ async def tokens_page(request: Request[Any, Any, Any], db_session: DbSession) ->
 async def create_token(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Template:
     try:
         _, secret = await auth.create_token(
-            db_session, name=str(data.get("name", "")), role=Role(data.get("role", "")), actor=current_actor(request)
+            db_session, name=str(data.get("name", "")), role=_role(data.get("role")), actor=current_actor(request)
         )
-    except (ValueError, PrivacyError) as error:
+    except PrivacyError as error:
         tokens = [token_out(token) for token in await auth.list_tokens(db_session)]
         return page(request, "tokens.html", 422, tokens=tokens, created=None, errors=_errors(error))
     tokens = [token_out(token) for token in await auth.list_tokens(db_session)]
@@ -249,6 +249,13 @@ async def revoke_token(
 ) -> Response[Any]:
     await auth.revoke_token(db_session, token_id=token_id, actor=current_actor(request), now=utcnow())
     return Redirect("/console/tokens", status_code=303)
+
+
+def _role(value: object) -> Role:
+    try:
+        return Role(str(value))
+    except ValueError as error:
+        raise Invalid(f"unknown role '{value}'", errors=[FieldError("role", "unknown role")]) from error
 
 
 def _errors(error: Exception) -> list[FieldError]:

@@ -123,3 +123,20 @@ async def test_tokens_are_stored_only_as_hashes_and_record_their_use(
         assert all(secret not in {t.token_hash for t in stored} for secret in tokens.values())
         used = next(t for t in stored if t.role == "admin")
         assert used.last_used_at is not None
+
+
+async def test_console_form_with_an_unknown_role_is_a_4xx_and_changes_nothing(
+    client: Client, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await add_user(sessions, "dana@example.org", Role.ADMIN)
+    await add_user(sessions, "eve@example.org", Role.AUDITOR)
+    await login(client, "dana@example.org")
+    async with sessions() as session:
+        eve = next(u for u in await auth.list_users(session) if auth.user_label(session, u) == "eve@example.org")
+    token = await csrf_token(client)
+    response = await client.post(
+        f"/console/users/{eve.id}", data={"role": "superuser", "active": "yes", "_csrf_token": token}
+    )
+    assert response.status_code == 422
+    async with sessions() as session:
+        assert (await session.get(StaffUser, eve.id)).role == "auditor"  # type: ignore[union-attr]
