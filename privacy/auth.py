@@ -177,6 +177,9 @@ async def _refuse_when_throttled(
     session: AsyncSession, *, subjects: list[str], now: datetime, policy: LoginPolicy
 ) -> None:
     since = now - policy.window
+    # Failures and sessions that no longer count are dropped here, so neither table grows unbounded.
+    await session.execute(delete(LoginFailure).where(LoginFailure.failed_at <= since))
+    await session.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
     counts = await session.execute(
         select(LoginFailure.subject, func.count())
         .where(LoginFailure.subject.in_(subjects), LoginFailure.failed_at > since)

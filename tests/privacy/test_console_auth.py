@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from privacy import auth
 from privacy.actors import Role
-from privacy.models import ApiToken, StaffUser
+from privacy.errors import Unauthorized
+from privacy.models import ApiToken, LoginFailure, StaffUser
 from tests.conftest import SYSTEM
 
 Client = AsyncTestClient[Litestar]
@@ -140,3 +143,32 @@ async def test_console_form_with_an_unknown_role_is_a_4xx_and_changes_nothing(
     assert response.status_code == 422
     async with sessions() as session:
         assert (await session.get(StaffUser, eve.id)).role == "auditor"  # type: ignore[union-attr]
+
+
+async def test_failures_outside_the_window_neither_count_nor_stay(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await add_user(sessions, "dana@example.org", Role.ADMIN)
+    policy = auth.LoginPolicy(max_failures=2, window=timedelta(minutes=15), session_lifetime=timedelta(hours=1))
+    long_ago = datetime.now(UTC) - timedelta(hours=2)
+    async with sessions() as session:
+        for _ in range(2):
+            with pytest.raises(Unauthorized):
+                await auth.log_in(
+                    session,
+                    email="dana@example.org",
+                    password="wrong password",
+                    client="198.51.100.7",
+                    now=long_ago,
+                    policy=policy,
+                )
+        await session.commit()
+    async with sessions() as session, session.begin():
+        _, token = await auth.log_in(
+            session,
+            email="dana@example.org",
+            password=PASSWORD,
+            client="198.51.100.7",
+            now=datetime.now(UTC),
+            policy=policy,
+        )
+        assert token
+        assert await session.scalar(select(func.count()).select_from(LoginFailure)) == 0
