@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 
+import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
@@ -118,3 +120,18 @@ async def test_cli_verify_exits_non_zero_naming_the_entry(sessions: Sessions, se
     )
     assert bad.returncode == 1
     assert "entry 3" in bad.stderr
+
+
+async def test_concurrent_changes_keep_one_unbroken_chain(
+    app: Litestar, client: AsyncTestClient[Litestar], admin: dict[str, str]
+) -> None:
+    # Requests served on this test's own event loop, so they really overlap (the test client
+    # serialises them on its own thread); `client` only runs the app's start-up.
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as direct:
+        responses = await asyncio.gather(
+            *(direct.post("/api/v1/admin/activities", json=activity(f"a{index}"), headers=admin) for index in range(24))
+        )
+        report = (await direct.get("/api/v1/admin/audit/verify", headers=admin)).json()
+    assert [r.status_code for r in responses] == [201] * 24
+    assert report["intact"] is True
+    assert report["checked"] == 24 + 3  # the activities, after the three tokens of the fixture
