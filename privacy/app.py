@@ -17,10 +17,13 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from pydantic import BaseModel
 
+from consent import endpoints as consent_endpoints
+from consent.cache import SetupCache
+from consent.location import CDN_HEADERS
 from privacy import endpoints, pages
 from privacy.api_page import ApiReferencePage
 from privacy.db import database_config
-from privacy.keys import Keyring, load_master_secret
+from privacy.keys import ConfigurationError, Keyring, load_master_secret
 from privacy.settings import Settings
 from privacy.templating import jinja_environment
 from privacy.web import EXCEPTION_HANDLERS, StaffAuthentication, security_headers_middleware, staff_guard
@@ -34,14 +37,18 @@ class Metrics(PrometheusController):
 
 
 def create_app(settings: Settings) -> Litestar:
+    unknown_cdns = set(settings.trusted_cdns) - set(CDN_HEADERS)
+    if unknown_cdns:
+        raise ConfigurationError(f"PRIVACY_GEO_HEADERS names unknown CDNs: {', '.join(sorted(unknown_cdns))}")
     keyring = Keyring(load_master_secret(settings))
     db_config = database_config(settings, session_info={"keyring": keyring})
     prometheus = PrometheusConfig(
         app_name="privacy_toolkit", prefix="privacy", group_path=True, exclude=["^/metrics", "^/static"]
     )
+    consent_cache = SetupCache(db_config.create_session_maker(), interval=settings.consent_refresh_seconds)
     admin_api = Router(
         path="/api/v1/admin",
-        route_handlers=endpoints.ADMIN_CONTROLLERS,
+        route_handlers=[*endpoints.ADMIN_CONTROLLERS, *consent_endpoints.ADMIN_CONTROLLERS],
         middleware=[StaffAuthentication],
         guards=[staff_guard],
     )
@@ -59,6 +66,7 @@ def create_app(settings: Settings) -> Litestar:
             admin_api,
             console,
             *pages.PUBLIC_PAGES,
+            *consent_endpoints.PUBLIC_HANDLERS,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
@@ -84,7 +92,9 @@ def create_app(settings: Settings) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         # Pydantic writes its own JSON; msgspec embeds it as is instead of re-encoding a dict.
         type_encoders={BaseModel: lambda model: msgspec.Raw(model.model_dump_json())},
-        state=State({"settings": settings, "keyring": keyring, "db_config": db_config}),
+        state=State({"settings": settings, "keyring": keyring, "db_config": db_config, "consent_cache": consent_cache}),
+        on_startup=[consent_cache.start],
+        on_shutdown=[consent_cache.stop],
     )
 
 

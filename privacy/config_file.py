@@ -10,13 +10,15 @@ import yaml
 from pydantic import Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from consent import service as consent_service
+from consent.schemas import ConsentSetup
 from privacy import register
 from privacy.actors import Actor
 from privacy.errors import FieldError, Invalid, NotFound, validation_errors
 from privacy.schemas import ActivityIn, OrganisationProfile, Schema
 
 # Blocks that later parts of the toolkit fill; refused until then rather than silently ignored.
-NOT_YET_SUPPORTED = ("retention", "subprocessors", "consent")
+NOT_YET_SUPPORTED = ("retention", "subprocessors")
 FILE_HAS_ERRORS = "the configuration file has errors; nothing was applied"
 
 
@@ -25,7 +27,7 @@ class ConfigFile(Schema):
     activities: list[ActivityIn] = Field(default_factory=list, max_length=5000)
     retention: Any = None
     subprocessors: Any = None
-    consent: Any = None
+    consent: ConsentSetup | None = None
 
 
 @dataclass
@@ -87,6 +89,11 @@ async def apply_config(session: AsyncSession, *, config: ConfigFile, actor: Acto
         changes.append(_organisation_change(before, config.organisation, changed))
     for activity in config.activities:
         changes.append(await _apply_activity(session, activity=activity, actor=actor, now=now))
+    if config.consent is not None:
+        existed = await consent_service.setup_revision(session) > 0
+        changed = await consent_service.save_setup(session, setup=config.consent, actor=actor, now=now)
+        kind = "unchanged" if not changed else "update" if existed else "create"
+        changes.append(Change("consent", kind, ["set-up"] if kind == "update" else []))
     return changes
 
 
@@ -126,4 +133,7 @@ async def export_config(session: AsyncSession) -> str:
         register.as_activity_in(a).model_dump(mode="json", exclude_defaults=True)
         for a in sorted(activities, key=lambda a: a.key)
     ]
+    consent = await consent_service.load_setup(session)
+    if consent is not None:
+        document["consent"] = consent.setup.model_dump(mode="json", exclude_defaults=True)
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)

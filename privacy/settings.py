@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_minutes: int = 15
     log_level: str = "INFO"
+    geo_headers: str = Field(
+        default="", description="CDNs whose location headers are trusted: cloudflare, cloudfront, vercel"
+    )
+    trusted_proxies: str = Field(default="", description="addresses or networks whose X-Forwarded-For is honoured")
+    consent_refresh_seconds: float = 2.0
 
     @property
     def embedded(self) -> bool:
@@ -38,3 +43,11 @@ class Settings(BaseSettings):
     @property
     def served_over_https(self) -> bool:
         return self.public_url.startswith("https://")
+
+    @property
+    def trusted_cdns(self) -> list[str]:
+        return [name.strip().lower() for name in self.geo_headers.split(",") if name.strip()]
+
+    @property
+    def trusted_proxy_networks(self) -> list[str]:
+        return [network.strip() for network in self.trusted_proxies.split(",") if network.strip()]

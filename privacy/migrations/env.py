@@ -7,7 +7,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
-import privacy.models  # noqa: F401  (registers the tables on the metadata)
+import consent.models  # noqa: F401  (registers the tables on the metadata)
+import privacy.models  # noqa: F401
 from privacy.db import Base
 
 if TYPE_CHECKING:

@@ -122,12 +122,11 @@ async def test_cli_verify_exits_non_zero_naming_the_entry(sessions: Sessions, se
     assert "entry 3" in bad.stderr
 
 
-async def test_concurrent_changes_keep_one_unbroken_chain(
-    app: Litestar, client: AsyncTestClient[Litestar], admin: dict[str, str]
-) -> None:
-    # Requests served on this test's own event loop, so they really overlap (the test client
-    # serialises them on its own thread); `client` only runs the app's start-up.
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as direct:
+async def test_concurrent_changes_keep_one_unbroken_chain(app: Litestar, admin: dict[str, str]) -> None:
+    # The app runs on this test's own event loop, so the requests really overlap (the test client
+    # would serve them one by one on its own thread).
+    transport = httpx.ASGITransport(app=app)
+    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://testserver") as direct:
         responses = await asyncio.gather(
             *(direct.post("/api/v1/admin/activities", json=activity(f"a{index}"), headers=admin) for index in range(24))
         )
@@ -135,3 +134,4 @@ async def test_concurrent_changes_keep_one_unbroken_chain(
     assert [r.status_code for r in responses] == [201] * 24
     assert report["intact"] is True
     assert report["checked"] == 24 + 3  # the activities, after the three tokens of the fixture
+    await app.state.db_config.get_engine().dispose()

@@ -1,0 +1,164 @@
+"""Public consent API for banners (CORS only for each site's own origins), the well-known files,
+and the admin API for the set-up."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Controller, HttpMethod, Request, Response, get, post, put, route
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.types import ControllerRouterHandler
+
+from consent import service
+from consent.cache import SetupCache
+from consent.location import CDN_HEADERS, client_address, locate, truncate_ip
+from consent.receipts import public_jwks
+from consent.schemas import ConsentHistory, ConsentSetup, Decision, Jurisdiction, RecordIn, RecordOut
+from privacy.actors import Permission
+from privacy.db import utcnow
+from privacy.errors import Forbidden, NotFound
+from privacy.keys import Keyring
+from privacy.settings import Settings
+from privacy.web import DbSession, current_actor
+
+# The day this service began to honour Global Privacy Control (the file's required lastUpdate).
+GPC_SUPPORT_SINCE = date(2026, 11, 22)
+Key = Annotated[str, QueryParameter(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$", max_length=100)]
+
+
+def gpc_signal(request: Request[Any, Any, Any]) -> bool:
+    return request.headers.get("sec-gpc") == "1"  # exactly "1"; any other value is no signal
+
+
+def visitor_jurisdiction(
+    request: Request[Any, Any, Any], current: service.LoadedSetup
+) -> tuple[Jurisdiction, str | None]:
+    settings: Settings = request.app.state.settings
+    peer = request.client.host if request.client else None
+    address = client_address(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxy_networks)
+    country, region, source = locate(request.headers, address, settings.trusted_cdns)
+    return service.jurisdiction(current.setup, country, region, source), address
+
+
+def cors_headers(request: Request[Any, Any, Any], current: service.LoadedSetup, site_key: str) -> dict[str, str]:
+    """Allow the calling origin only when it is one of the site's own; refuse any other origin."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return {}
+    if origin not in service.site_of(current, site_key).origins:
+        raise Forbidden(f"origin {origin} is not allowed for site '{site_key}'")
+    return {"access-control-allow-origin": origin, "vary": "Origin"}
+
+
+class ConsentController(Controller):
+    path = "/api/v1/consent"
+    tags = ["consent"]
+
+    @get("/decision", summary="What may run for this visitor now, and whether to show the banner")
+    async def decision(
+        self,
+        request: Request[Any, Any, Any],
+        site: Key,
+        receipt: Annotated[str | None, QueryParameter(max_length=4096)] = None,
+        lang: Annotated[str | None, QueryParameter(pattern=r"^[a-z]{2}$")] = None,
+    ) -> Response[Decision]:
+        cache: SetupCache = request.app.state.consent_cache
+        current = cache.require()
+        where, _ = visitor_jurisdiction(request, current)
+        answer = service.decide(
+            current,
+            site_key=site,
+            where=where,
+            gpc=gpc_signal(request),
+            receipt=receipt,
+            keyring=request.app.state.keyring,
+            now=utcnow(),
+            language=lang,
+        )
+        settings: Settings = request.app.state.settings
+        varies = ["Origin", "Sec-GPC", *[h for cdn in settings.trusted_cdns for h in CDN_HEADERS[cdn]]]
+        headers = {
+            **cors_headers(request, current, site),
+            "cache-control": "private, no-store",
+            "vary": ", ".join(varies),
+        }
+        return Response(answer, headers=headers)
+
+    @post("/records", summary="Record a visitor's choice; answers with a signed receipt")
+    async def record(
+        self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[RecordIn]
+    ) -> Response[RecordOut]:
+        cache: SetupCache = request.app.state.consent_cache
+        current = cache.require()
+        headers = cors_headers(request, current, data.site)
+        where, address = visitor_jurisdiction(request, current)
+        out = await service.record_choice(
+            db_session,
+            current=current,
+            keyring=request.app.state.keyring,
+            data=data,
+            where=where,
+            gpc=gpc_signal(request),
+            ip_truncated=truncate_ip(address),
+            now=utcnow(),
+        )
+        return Response(out, status_code=201, headers={**headers, "cache-control": "no-store"})
+
+    @route(
+        "/records",
+        http_method=HttpMethod.OPTIONS,
+        summary="CORS preflight for the banner's origin",
+        include_in_schema=False,
+    )
+    async def preflight(self, request: Request[Any, Any, Any], site: Key) -> Response[None]:
+        headers = cors_headers(request, request.app.state.consent_cache.require(), site)
+        return Response(
+            None,
+            status_code=204,
+            headers={
+                **headers,
+                "access-control-allow-methods": "POST",
+                "access-control-allow-headers": "content-type",
+                "access-control-max-age": "600",
+            },
+        )
+
+    @get("/records/{consent_id:uuid}", summary="Current state and history of one consent id")
+    async def history(self, db_session: DbSession, consent_id: FromPath[uuid.UUID]) -> ConsentHistory:
+        return await service.consent_history(db_session, consent_id=consent_id)
+
+
+@get("/.well-known/gpc.json", tags=["consent"], summary="Declares support for Global Privacy Control")
+async def gpc_json() -> dict[str, Any]:
+    return {"gpc": True, "lastUpdate": GPC_SUPPORT_SINCE.isoformat()}
+
+
+@get("/.well-known/jwks.json", tags=["consent"], summary="Public key that checks receipts and exports")
+async def jwks(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    keyring: Keyring = request.app.state.keyring
+    return public_jwks(keyring)
+
+
+class ConsentSetupController(Controller):
+    path = "/consent/setup"
+    tags = ["consent"]
+
+    @get("/", opt={"permission": Permission.READ}, summary="The consent set-up")
+    async def show(self, db_session: DbSession) -> ConsentSetup:
+        current = await service.load_setup(db_session)
+        if current is None:
+            raise NotFound("consent has not been set up yet")
+        return current.setup
+
+    @put("/", opt={"permission": Permission.EDIT_REGISTER}, summary="Replace the consent set-up")
+    async def replace(
+        self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[ConsentSetup]
+    ) -> ConsentSetup:
+        await service.save_setup(db_session, setup=data, actor=current_actor(request), now=utcnow())
+        return data
+
+
+PUBLIC_HANDLERS: list[ControllerRouterHandler] = [ConsentController, gpc_json, jwks]
+ADMIN_CONTROLLERS: list[ControllerRouterHandler] = [ConsentSetupController]

@@ -1,0 +1,72 @@
+"""Where a visitor is: trusted CDN headers, else an offline IP-to-country lookup; and the visitor's
+address truncated before anything stores it."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+
+import iptocc
+
+# Header pairs (country, region) per CDN, read only when the operator says the CDN sets them.
+CDN_HEADERS = {
+    "cloudflare": ("cf-ipcountry", "cf-region-code"),
+    "cloudfront": ("cloudfront-viewer-country", "cloudfront-viewer-country-region"),
+    "vercel": ("x-vercel-ip-country", "x-vercel-ip-country-region"),
+}
+UNKNOWN_COUNTRIES = {"XX", "T1", "A1", "A2", "O1", ""}
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies: Iterable[str]) -> str | None:
+    """The visitor's address: the peer, or when the peer is a trusted proxy, the last address in
+    X-Forwarded-For that is not itself a trusted proxy."""
+    networks = [ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies]
+    if peer is None or not _within(peer, networks) or not forwarded_for:
+        return peer
+    for hop in reversed([part.strip() for part in forwarded_for.split(",")]):
+        if not _within(hop, networks):
+            return hop if _parses(hop) else None
+    return peer
+
+
+def _parses(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in networks)
+
+
+def locate(
+    headers: Mapping[str, str], address: str | None, trusted_cdns: Iterable[str]
+) -> tuple[str | None, str | None, str]:
+    """(country, region, source); the country is None when unknown."""
+    for cdn in trusted_cdns:
+        country_header, region_header = CDN_HEADERS[cdn]
+        country = headers.get(country_header, "").strip().upper()
+        if country:
+            if country in UNKNOWN_COUNTRIES or len(country) != 2:
+                return None, None, "unknown"
+            region = headers.get(region_header, "").strip().upper()[:3] or None
+            return country, region, "cdn"
+    if address is None or not _parses(address) or not ipaddress.ip_address(address).is_global:
+        return None, None, "unknown"
+    found = iptocc.country_code(address)
+    return (str(found), None, "ip") if found else (None, None, "unknown")
+
+
+def truncate_ip(address: str | None) -> str | None:
+    """IPv4 to its first two octets, IPv6 to its first 48 bits."""
+    if address is None or not _parses(address):
+        return None
+    parsed = ipaddress.ip_address(address)
+    prefix = 16 if parsed.version == 4 else 48
+    return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False).network_address)

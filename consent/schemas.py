@@ -1,0 +1,171 @@
+"""The consent set-up (the `consent` block of the configuration file) and the public API's shapes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from privacy.schemas import CountryCode, Key, Schema, ShortText, Text
+from privacy.taxonomy import EEA
+
+NECESSARY = "necessary"
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+Origin = Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")]
+# ISO 3166-2 subdivision codes of the US states with comprehensive privacy laws that treat the
+# Global Privacy Control as an opt-out of sale, sharing and targeted advertising.
+US_GPC_STATES = ["CA", "CO", "CT", "DE", "MD", "MN", "MT", "NE", "NH", "NJ", "OR", "TX"]
+
+
+class Regime(StrEnum):
+    OPT_IN = "opt_in"
+    OPT_OUT = "opt_out"
+
+
+class Action(StrEnum):
+    ACCEPT_ALL = "accept_all"
+    REJECT_ALL = "reject_all"
+    CUSTOM = "custom"
+    WITHDRAW = "withdraw"
+
+
+class BannerTexts(Schema):
+    title: ShortText
+    body: Text
+    accept_all: ShortText
+    reject_all: ShortText
+    customise: ShortText
+    save: ShortText
+
+
+class Category(Schema):
+    key: Key
+    labels: dict[Language, ShortText]
+    descriptions: dict[Language, Text] = Field(default_factory=dict)
+
+
+class Cookie(Schema):
+    name: ShortText
+    pattern: bool = Field(default=False, description="name is a regular expression")
+    domain: ShortText | None = None
+    duration: ShortText
+    party: Literal["first", "third"] = "first"
+
+
+class Service(Schema):
+    key: Key
+    category: Key
+    vendor: ShortText
+    purpose: Text
+    privacy_policy: Annotated[str, StringConstraints(max_length=500, pattern=r"^https://")] | None = None
+    cookies: list[Cookie] = Field(default_factory=list, max_length=100)
+
+
+class Site(Schema):
+    key: Key
+    origins: list[Origin] = Field(default_factory=list, max_length=50)
+    default_language: Language = "en"
+
+
+class Regimes(Schema):
+    opt_in: list[CountryCode] = Field(default_factory=lambda: sorted(EEA | {"GB", "CH"}))
+    us_opt_out_states: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = Field(
+        default_factory=lambda: list(US_GPC_STATES)
+    )
+    default: Regime = Regime.OPT_OUT
+    gpc_hides_banner: bool = True
+
+
+class Lifetimes(Schema):
+    acceptance_months: int = Field(default=12, ge=1, le=24)
+    refusal_months: int = Field(default=6, ge=1, le=24)
+
+
+class ConsentSetup(Schema):
+    policy_version: ShortText
+    sites: list[Site] = Field(min_length=1, max_length=100)
+    categories: list[Category] = Field(min_length=1, max_length=20)
+    services: list[Service] = Field(default_factory=list, max_length=500)
+    regimes: Regimes = Field(default_factory=Regimes)
+    lifetimes: Lifetimes = Field(default_factory=Lifetimes)
+    texts: dict[Language, BannerTexts] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ConsentSetup:
+        keys = [c.key for c in self.categories]
+        if NECESSARY not in keys:
+            raise ValueError("categories: the 'necessary' category is required")
+        if len(set(keys)) != len(keys):
+            raise ValueError("categories: keys must be unique")
+        for service in self.services:
+            if service.category not in keys:
+                raise ValueError(f"services: '{service.key}' names an unknown category '{service.category}'")
+        for site in self.sites:
+            if site.default_language not in self.texts:
+                raise ValueError(f"sites: '{site.key}' uses language '{site.default_language}' with no texts")
+        return self
+
+
+class Jurisdiction(Schema):
+    country: str | None
+    region: str | None
+    regime: Regime
+    source: Literal["cdn", "ip", "unknown"]
+
+
+class ConsentMode(Schema):
+    """Google Consent Mode v2 signals."""
+
+    ad_storage: Literal["granted", "denied"]
+    analytics_storage: Literal["granted", "denied"]
+    ad_user_data: Literal["granted", "denied"]
+    ad_personalization: Literal["granted", "denied"]
+
+
+class Decision(Schema):
+    site: str
+    policy_version: str
+    jurisdiction: Jurisdiction
+    gpc: bool
+    show_banner: bool
+    consent: dict[str, bool]
+    consent_mode: ConsentMode
+    texts: dict[str, object]
+
+
+class RecordIn(Schema):
+    site: Key
+    consent_id: uuid.UUID | None = None
+    policy_version: ShortText
+    action: Action
+    choices: dict[Key, bool] = Field(default_factory=dict, max_length=20)
+    ui: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,40}$")] = "banner"
+
+
+class RecordOut(Schema):
+    consent_id: uuid.UUID
+    recorded_at: datetime
+    valid_until: datetime
+    receipt: str
+
+
+class RecordEntry(Schema):
+    recorded_at: datetime
+    action: Action
+    policy_version: str
+    granted: list[str]
+    denied: list[str]
+    gpc: bool
+    regime: Regime
+    ui: str
+
+
+class ConsentHistory(Schema):
+    consent_id: uuid.UUID
+    site: str
+    current: dict[str, bool]
+    valid_until: datetime
+    history: list[RecordEntry]

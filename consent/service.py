@@ -1,0 +1,340 @@
+"""The consent rules: the set-up, where a visitor is and which regime applies, what may run, and
+the signed proof of each choice."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from consent.models import ConsentRecord, ConsentSetupRow
+from consent.receipts import read_receipt, sign_receipt
+from consent.schemas import (
+    NECESSARY,
+    Action,
+    ConsentHistory,
+    ConsentMode,
+    ConsentSetup,
+    Decision,
+    Jurisdiction,
+    RecordEntry,
+    RecordIn,
+    RecordOut,
+    Regime,
+    Site,
+)
+from privacy.actors import Actor
+from privacy.audit import record_change
+from privacy.errors import Conflict, FieldError, Invalid, NotFound
+from privacy.keys import Keyring
+
+SETUP_ROW = 1
+ADVERTISING = "advertising"
+ANALYTICS = "analytics"
+
+
+@dataclass(frozen=True)
+class LoadedSetup:
+    """The set-up as the decision path reads it: from memory, never from the database."""
+
+    revision: int
+    setup: ConsentSetup
+    text_hash: str
+    sites: dict[str, Site] = field(default_factory=dict)
+
+    @property
+    def categories(self) -> list[str]:
+        return [category.key for category in self.setup.categories]
+
+
+def banner_text_hash(setup: ConsentSetup) -> str:
+    """Hash of everything the banner shows; a change asks every visitor again."""
+    shown = setup.model_dump(mode="json", include={"texts", "categories", "services"})
+    return hashlib.sha256(json.dumps(shown, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def loaded(row: ConsentSetupRow) -> LoadedSetup:
+    setup = ConsentSetup.model_validate(row.setup)
+    return LoadedSetup(row.revision, setup, row.text_hash, {site.key: site for site in setup.sites})
+
+
+async def load_setup(session: AsyncSession) -> LoadedSetup | None:
+    row = await session.get(ConsentSetupRow, SETUP_ROW)
+    return loaded(row) if row else None
+
+
+async def setup_revision(session: AsyncSession) -> int:
+    revision = await session.scalar(select(ConsentSetupRow.revision).where(ConsentSetupRow.id == SETUP_ROW))
+    return int(revision or 0)
+
+
+async def save_setup(session: AsyncSession, *, setup: ConsentSetup, actor: Actor, now: datetime) -> bool:
+    """Create or replace the set-up; returns whether anything changed."""
+    row = await session.get(ConsentSetupRow, SETUP_ROW)
+    after = setup.model_dump(mode="json")
+    if row is not None and row.setup == after:
+        return False
+    before = row.setup if row else None
+    if row is None:
+        row = ConsentSetupRow(id=SETUP_ROW, revision=0, setup={}, text_hash="")
+        session.add(row)
+    row.revision += 1
+    row.setup, row.text_hash, row.updated_at = after, banner_text_hash(setup), now
+    await record_change(
+        session,
+        actor=actor,
+        action="consent.setup_updated",
+        object_type="consent_setup",
+        object_id=str(SETUP_ROW),
+        before=before,
+        after=after,
+        now=now,
+    )
+    return True
+
+
+def regime_for(setup: ConsentSetup, country: str | None, region: str | None) -> Regime:
+    if country is None:
+        return Regime.OPT_IN  # an unknown location gets the strictest regime
+    if country in setup.regimes.opt_in:
+        return Regime.OPT_IN
+    if country == "US" and region in setup.regimes.us_opt_out_states:
+        return Regime.OPT_OUT
+    return setup.regimes.default
+
+
+def jurisdiction(setup: ConsentSetup, country: str | None, region: str | None, source: str) -> Jurisdiction:
+    known = source if country else "unknown"
+    return Jurisdiction.model_validate(
+        {"country": country, "region": region, "regime": regime_for(setup, country, region), "source": known}
+    )
+
+
+def default_consent(current: LoadedSetup, regime: Regime, gpc: bool) -> dict[str, bool]:
+    if regime is Regime.OPT_IN:
+        return {key: key == NECESSARY for key in current.categories}
+    # Opt-out regimes: everything runs until the visitor objects; GPC objects to advertising.
+    return {key: not (gpc and key == ADVERTISING) for key in current.categories}
+
+
+def decide(
+    current: LoadedSetup,
+    *,
+    site_key: str,
+    where: Jurisdiction,
+    gpc: bool,
+    receipt: str | None,
+    keyring: Keyring,
+    now: datetime,
+    language: str | None = None,
+) -> Decision:
+    site = site_of(current, site_key)
+    standing = _standing_choice(current, site_key=site_key, receipt=receipt, keyring=keyring, now=now)
+    consent = standing if standing is not None else default_consent(current, where.regime, gpc)
+    if gpc and where.regime is Regime.OPT_OUT:
+        consent[ADVERTISING] = False  # in opt-out regimes the signal is binding, whatever was chosen
+    hidden_by_gpc = gpc and where.regime is Regime.OPT_OUT and current.setup.regimes.gpc_hides_banner
+    return Decision(
+        site=site.key,
+        policy_version=current.setup.policy_version,
+        jurisdiction=where,
+        gpc=gpc,
+        show_banner=standing is None and not hidden_by_gpc,
+        consent=consent,
+        consent_mode=consent_mode(consent),
+        texts=banner_texts(current, language if language in current.setup.texts else site.default_language),
+    )
+
+
+def site_of(current: LoadedSetup, site_key: str) -> Site:
+    site = current.sites.get(site_key)
+    if site is None:
+        raise NotFound(f"unknown site '{site_key}'")
+    return site
+
+
+def _standing_choice(
+    current: LoadedSetup, *, site_key: str, receipt: str | None, keyring: Keyring, now: datetime
+) -> dict[str, bool] | None:
+    """The visitor's last choice, when its receipt is genuine, for this site, for the text shown
+    now, and not older than its lifetime; otherwise None (ask again)."""
+    claims = read_receipt(keyring, receipt) if receipt else None
+    if claims is None or claims.get("site") != site_key or claims.get("exp", 0) <= now.timestamp():
+        return None
+    if claims.get("pv") != current.setup.policy_version or claims.get("th") != current.text_hash:
+        return None
+    granted = set(claims.get("granted", []))
+    return {key: key == NECESSARY or key in granted for key in current.categories}
+
+
+def consent_mode(consent: dict[str, bool]) -> ConsentMode:
+    def state(category: str) -> str:
+        return "granted" if consent.get(category) else "denied"
+
+    return ConsentMode.model_validate(
+        {
+            "ad_storage": state(ADVERTISING),
+            "ad_user_data": state(ADVERTISING),
+            "ad_personalization": state(ADVERTISING),
+            "analytics_storage": state(ANALYTICS),
+        }
+    )
+
+
+def banner_texts(current: LoadedSetup, language: str) -> dict[str, Any]:
+    setup = current.setup
+    fallback = next(iter(setup.texts))
+    return {
+        "language": language,
+        **setup.texts.get(language, setup.texts[fallback]).model_dump(),
+        "categories": [
+            {
+                "key": category.key,
+                "label": category.labels.get(language) or next(iter(category.labels.values())),
+                "description": category.descriptions.get(language, ""),
+                "services": [s.model_dump(mode="json") for s in setup.services if s.category == category.key],
+            }
+            for category in setup.categories
+        ],
+    }
+
+
+def granted_by(action: Action, choices: dict[str, bool], categories: list[str]) -> set[str]:
+    if action is Action.ACCEPT_ALL:
+        return set(categories)
+    if action is Action.CUSTOM:
+        return {NECESSARY} | {key for key, allowed in choices.items() if allowed}
+    return {NECESSARY}  # reject_all and withdraw
+
+
+async def record_choice(
+    session: AsyncSession,
+    *,
+    current: LoadedSetup,
+    keyring: Keyring,
+    data: RecordIn,
+    where: Jurisdiction,
+    gpc: bool,
+    ip_truncated: str | None,
+    now: datetime,
+) -> RecordOut:
+    site_of(current, data.site)
+    if data.policy_version != current.setup.policy_version:
+        raise Conflict(
+            f"policy version '{data.policy_version}' is no longer current "
+            f"('{current.setup.policy_version}'): show the banner again"
+        )
+    unknown = [key for key in data.choices if key not in current.categories]
+    if unknown:
+        raise Invalid(
+            "choices name categories this site does not have",
+            errors=[FieldError(f"choices.{key}", "unknown category") for key in unknown],
+        )
+    consent_id = data.consent_id or uuid.uuid4()
+    if data.consent_id is not None and not await _known_consent_id(session, data.consent_id, data.site):
+        raise NotFound("unknown consent id for this site")
+    granted = granted_by(data.action, data.choices, current.categories)
+    denied = [key for key in current.categories if key not in granted]
+    lifetime = current.setup.lifetimes
+    months = lifetime.acceptance_months if granted - {NECESSARY} else lifetime.refusal_months
+    record = ConsentRecord(
+        consent_id=consent_id,
+        recorded_at=now,
+        site=data.site,
+        policy_version=data.policy_version,
+        text_hash=current.text_hash,
+        country=where.country,
+        region=where.region,
+        regime=where.regime.value,
+        jurisdiction_source=where.source,
+        gpc=gpc,
+        action=data.action.value,
+        granted=sorted(granted),
+        denied=denied,
+        ui=data.ui,
+        ip_truncated=ip_truncated,
+        valid_until=add_months(now, months),
+    )
+    session.add(record)
+    await session.flush()
+    return RecordOut(
+        consent_id=consent_id,
+        recorded_at=now,
+        valid_until=record.valid_until,
+        receipt=sign_receipt(keyring, receipt_claims(record)),
+    )
+
+
+def receipt_claims(record: ConsentRecord) -> dict[str, Any]:
+    return {
+        "cid": str(record.consent_id),
+        "site": record.site,
+        "iat": int(record.recorded_at.timestamp()),
+        "exp": int(record.valid_until.timestamp()),
+        "pv": record.policy_version,
+        "th": record.text_hash,
+        "act": record.action,
+        "granted": record.granted,
+        "denied": record.denied,
+        "gpc": record.gpc,
+        "jur": {
+            "country": record.country,
+            "region": record.region,
+            "regime": record.regime,
+            "source": record.jurisdiction_source,
+        },
+        "ui": record.ui,
+    }
+
+
+async def _known_consent_id(session: AsyncSession, consent_id: uuid.UUID, site: str) -> bool:
+    found = await session.scalar(
+        select(ConsentRecord.id).where(ConsentRecord.consent_id == consent_id, ConsentRecord.site == site).limit(1)
+    )
+    return found is not None
+
+
+async def consent_history(session: AsyncSession, *, consent_id: uuid.UUID) -> ConsentHistory:
+    rows = (
+        await session.scalars(
+            select(ConsentRecord)
+            .where(ConsentRecord.consent_id == consent_id)
+            .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
+        )
+    ).all()
+    if not rows:
+        raise NotFound("unknown consent id")
+    last = rows[-1]
+    return ConsentHistory(
+        consent_id=consent_id,
+        site=last.site,
+        valid_until=last.valid_until,
+        current={key: key in last.granted for key in [*last.granted, *last.denied]},
+        history=[
+            RecordEntry(
+                recorded_at=r.recorded_at,
+                action=Action(r.action),
+                policy_version=r.policy_version,
+                granted=r.granted,
+                denied=r.denied,
+                gpc=r.gpc,
+                regime=Regime(r.regime),
+                ui=r.ui,
+            )
+            for r in rows
+        ],
+    )
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Same day `months` later, or that month's last day where the day does not exist."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))

@@ -1,0 +1,192 @@
+"""Consent records: one append-only proof per choice, a receipt anyone can check with the public key."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from joserfc import jws
+from joserfc.jwk import OKPKey
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+
+from consent import service
+from consent.models import ConsentRecord
+from consent.schemas import Jurisdiction, Regime
+from privacy.db import database_config
+from privacy.settings import Settings
+
+Client = AsyncTestClient[Litestar]
+CHOICE = {"site": "www", "policy_version": "2026-11", "action": "custom", "choices": {"analytics": True}}
+
+
+async def record(visitor: Client, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Any:
+    return await visitor.post("/api/v1/consent/records", json=body or CHOICE, headers=headers or {})
+
+
+async def test_choice_gets_a_receipt_verifiable_with_the_published_key(visitor: Client) -> None:
+    response = await record(visitor, headers={"cf-ipcountry": "FR"})
+    assert response.status_code == 201
+    body = response.json()
+    jwks = (await visitor.get("/.well-known/jwks.json")).json()
+    public = OKPKey.import_key(jwks["keys"][0])
+    verified = jws.deserialize_compact(body["receipt"], public, algorithms=["Ed25519"])
+    assert verified.protected["kid"] == jwks["keys"][0]["kid"]
+    claims = json.loads(verified.payload)
+    assert claims["cid"] == body["consent_id"]
+    assert claims["granted"] == ["analytics", "necessary"]
+    assert claims["denied"] == ["functional", "advertising"]
+    assert claims["jur"] == {"country": "FR", "region": None, "regime": "opt_in", "source": "cdn"}
+    assert datetime.fromisoformat(body["valid_until"]) - datetime.fromisoformat(body["recorded_at"]) > timedelta(
+        days=364
+    )
+
+
+async def test_standing_choice_is_honoured_then_withdrawn_in_one_step(visitor: Client) -> None:
+    first = (await record(visitor, headers={"cf-ipcountry": "DE"})).json()
+    decision = (
+        await visitor.get(
+            "/api/v1/consent/decision",
+            params={"site": "www", "receipt": first["receipt"]},
+            headers={"cf-ipcountry": "DE"},
+        )
+    ).json()
+    assert decision["show_banner"] is False
+    assert decision["consent"] == {"necessary": True, "functional": False, "analytics": True, "advertising": False}
+
+    withdrawn = await record(
+        visitor, {**CHOICE, "action": "withdraw", "consent_id": first["consent_id"], "choices": {}}
+    )
+    assert withdrawn.status_code == 201
+    history = (await visitor.get(f"/api/v1/consent/records/{first['consent_id']}")).json()
+    assert [entry["action"] for entry in history["history"]] == ["custom", "withdraw"]
+    assert history["current"] == {"necessary": True, "functional": False, "analytics": False, "advertising": False}
+
+
+async def test_forged_or_foreign_receipts_are_ignored(visitor: Client) -> None:
+    genuine = (await record(visitor)).json()["receipt"]
+    header, payload, signature = genuine.split(".")
+    forged_payload = payload[:-4] + ("AAAA" if payload[-4:] != "AAAA" else "BBBB")
+    for receipt in (f"{header}.{forged_payload}.{signature}", "not-a-receipt", genuine[:-6] + "abcdef"):
+        decision = (await visitor.get("/api/v1/consent/decision", params={"site": "www", "receipt": receipt})).json()
+        assert decision["show_banner"] is True
+
+
+async def test_necessary_is_always_granted_and_unknown_categories_refused(visitor: Client) -> None:
+    refused_all = (await record(visitor, {**CHOICE, "action": "reject_all", "choices": {}})).json()
+    claims = json.loads(jws.extract_compact(refused_all["receipt"].encode()).payload)
+    assert claims["granted"] == ["necessary"]
+    unknown = await record(visitor, {**CHOICE, "choices": {"tracking": True}})
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"] == [{"path": "choices.tracking", "message": "unknown category"}]
+
+
+async def test_stale_policy_version_is_a_409(visitor: Client) -> None:
+    response = await record(visitor, {**CHOICE, "policy_version": "2025-01"})
+    assert response.status_code == 409
+    assert "2026-11" in response.json()["detail"]
+
+
+async def test_bad_input_is_refused_and_stores_nothing(visitor: Client, consent_settings: Settings) -> None:
+    cases = [
+        ({**CHOICE, "site": "shop"}, {}, 404),
+        ({**CHOICE, "consent_id": str(uuid.uuid4())}, {}, 404),
+        ({**CHOICE, "action": "accept_some"}, {}, 422),
+        ({**CHOICE, "ui": "x" * 500}, {}, 422),
+        (CHOICE, {"origin": "https://evil.example"}, 403),
+        ({**CHOICE, "padding": "x" * 2_000_000}, {}, 413),
+    ]
+    for body, headers, status in cases:
+        response = await record(visitor, body, headers)
+        assert response.status_code == status, (body.get("site"), response.text[:200])
+        assert response.headers["content-type"].startswith("application/problem+json")
+    config = database_config(consent_settings)
+    async with config.create_session_maker()() as session:
+        assert (await session.scalars(select(ConsentRecord))).all() == []
+    await config.get_engine().dispose()
+
+
+async def test_refusal_stands_six_months(visitor: Client) -> None:
+    body = (await record(visitor, {**CHOICE, "action": "reject_all", "choices": {}})).json()
+    lasts = datetime.fromisoformat(body["valid_until"]) - datetime.fromisoformat(body["recorded_at"])
+    assert timedelta(days=181) <= lasts <= timedelta(days=184)
+
+
+async def test_preflight_answers_only_the_sites_origins(visitor: Client) -> None:
+    ok = await visitor.options(
+        "/api/v1/consent/records",
+        params={"site": "www"},
+        headers={"origin": "https://www.nordlicht-hosting.example", "access-control-request-method": "POST"},
+    )
+    assert ok.status_code == 204
+    assert ok.headers["access-control-allow-methods"] == "POST"
+    refused = await visitor.options(
+        "/api/v1/consent/records",
+        params={"site": "www"},
+        headers={"origin": "https://evil.example", "access-control-request-method": "POST"},
+    )
+    assert refused.status_code == 403
+
+
+async def test_well_known_gpc_declares_support(visitor: Client) -> None:
+    body = (await visitor.get("/.well-known/gpc.json")).json()
+    assert body["gpc"] is True
+    assert datetime.fromisoformat(body["lastUpdate"]).year >= 2026
+
+
+def test_lifetimes_and_material_changes(consent_app: Litestar) -> None:
+    from importlib import resources
+
+    from privacy import config_file
+
+    demo = config_file.parse_config(resources.files("privacy").joinpath("demo.yaml").read_text())
+    assert demo.consent is not None
+    current = service.LoadedSetup(
+        1, demo.consent, service.banner_text_hash(demo.consent), {"www": demo.consent.sites[0]}
+    )
+    keyring = consent_app.state.keyring
+    where = Jurisdiction(country="DE", region=None, regime=Regime.OPT_IN, source="cdn")
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    claims = {
+        "site": "www",
+        "pv": "2026-11",
+        "th": current.text_hash,
+        "granted": ["necessary", "analytics"],
+        "exp": int((now + timedelta(days=30)).timestamp()),
+    }
+    from consent.receipts import sign_receipt
+
+    receipt = sign_receipt(keyring, claims)
+    kept = service.decide(current, site_key="www", where=where, gpc=False, receipt=receipt, keyring=keyring, now=now)
+    assert kept.show_banner is False and kept.consent["analytics"] is True
+    expired = service.decide(
+        current, site_key="www", where=where, gpc=False, receipt=receipt, keyring=keyring, now=now + timedelta(days=31)
+    )
+    assert expired.show_banner is True
+    changed_text = demo.consent.model_copy(update={"texts": {**demo.consent.texts}})
+    changed_text.texts["en"] = changed_text.texts["en"].model_copy(update={"body": "We now also share data."})
+    reworded = service.LoadedSetup(2, changed_text, service.banner_text_hash(changed_text), current.sites)
+    assert reworded.text_hash != current.text_hash
+    assert (
+        service.decide(
+            reworded, site_key="www", where=where, gpc=False, receipt=receipt, keyring=keyring, now=now
+        ).show_banner
+        is True
+    )
+    new_version = demo.consent.model_copy(update={"policy_version": "2027-01"})
+    bumped = service.LoadedSetup(3, new_version, current.text_hash, current.sites)
+    assert (
+        service.decide(
+            bumped, site_key="www", where=where, gpc=False, receipt=receipt, keyring=keyring, now=now
+        ).show_banner
+        is True
+    )
+
+
+def test_refusals_last_six_months_and_acceptances_twelve() -> None:
+    start = datetime(2026, 8, 31, tzinfo=UTC)
+    assert service.add_months(start, 6) == datetime(2027, 2, 28, tzinfo=UTC)
+    assert service.add_months(start, 12) == datetime(2027, 8, 31, tzinfo=UTC)
