@@ -28,8 +28,10 @@ class SetupCache:
 
     async def refresh(self) -> None:
         async with self._sessions() as session:
-            revision = await service.setup_revision(session)
-            if revision and (self.current is None or self.current.revision != revision):
+            etag = await service.setup_etag(session)
+            if etag is None:
+                self.current = None
+            elif self.current is None or self.current.etag != etag:
                 self.current = await service.load_setup(session)
 
     async def start(self) -> None:

@@ -14,13 +14,14 @@ from privacy.db import Base, utcnow
 
 
 class ConsentSetupRow(Base):
-    """The consent set-up; one row. `revision` grows with each change so every process can tell,
-    with one cheap query, that its copy in memory is stale."""
+    """The consent set-up; one row. `etag` is new at each change, so every process can tell with one
+    cheap query that its copy in memory is stale; `revision` counts the changes for people."""
 
     __tablename__ = "consent_setup"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     revision: Mapped[int]
+    etag: Mapped[str] = mapped_column(String(32))
     setup: Mapped[dict[str, Any]]
     text_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

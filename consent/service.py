@@ -45,6 +45,7 @@ class LoadedSetup:
     """The set-up as the decision path reads it: from memory, never from the database."""
 
     revision: int
+    etag: str
     setup: ConsentSetup
     text_hash: str
     sites: dict[str, Site] = field(default_factory=dict)
@@ -62,7 +63,7 @@ def banner_text_hash(setup: ConsentSetup) -> str:
 
 def loaded(row: ConsentSetupRow) -> LoadedSetup:
     setup = ConsentSetup.model_validate(row.setup)
-    return LoadedSetup(row.revision, setup, row.text_hash, {site.key: site for site in setup.sites})
+    return LoadedSetup(row.revision, row.etag, setup, row.text_hash, {site.key: site for site in setup.sites})
 
 
 async def load_setup(session: AsyncSession) -> LoadedSetup | None:
@@ -70,9 +71,9 @@ async def load_setup(session: AsyncSession) -> LoadedSetup | None:
     return loaded(row) if row else None
 
 
-async def setup_revision(session: AsyncSession) -> int:
-    revision = await session.scalar(select(ConsentSetupRow.revision).where(ConsentSetupRow.id == SETUP_ROW))
-    return int(revision or 0)
+async def setup_etag(session: AsyncSession) -> str | None:
+    etag = await session.scalar(select(ConsentSetupRow.etag).where(ConsentSetupRow.id == SETUP_ROW))
+    return str(etag) if etag else None
 
 
 async def save_setup(session: AsyncSession, *, setup: ConsentSetup, actor: Actor, now: datetime) -> bool:
@@ -86,6 +87,7 @@ async def save_setup(session: AsyncSession, *, setup: ConsentSetup, actor: Actor
         row = ConsentSetupRow(id=SETUP_ROW, revision=0, setup={}, text_hash="")
         session.add(row)
     row.revision += 1
+    row.etag = uuid.uuid4().hex
     row.setup, row.text_hash, row.updated_at = after, banner_text_hash(setup), now
     await record_change(
         session,

@@ -90,7 +90,7 @@ async def apply_config(session: AsyncSession, *, config: ConfigFile, actor: Acto
     for activity in config.activities:
         changes.append(await _apply_activity(session, activity=activity, actor=actor, now=now))
     if config.consent is not None:
-        existed = await consent_service.setup_revision(session) > 0
+        existed = await consent_service.setup_etag(session) is not None
         changed = await consent_service.save_setup(session, setup=config.consent, actor=actor, now=now)
         kind = "unchanged" if not changed else "update" if existed else "create"
         changes.append(Change("consent", kind, ["set-up"] if kind == "update" else []))

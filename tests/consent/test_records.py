@@ -145,7 +145,7 @@ def test_lifetimes_and_material_changes(consent_app: Litestar) -> None:
     demo = config_file.parse_config(resources.files("privacy").joinpath("demo.yaml").read_text())
     assert demo.consent is not None
     current = service.LoadedSetup(
-        1, demo.consent, service.banner_text_hash(demo.consent), {"www": demo.consent.sites[0]}
+        1, "a", demo.consent, service.banner_text_hash(demo.consent), {"www": demo.consent.sites[0]}
     )
     keyring = consent_app.state.keyring
     where = Jurisdiction(country="DE", region=None, regime=Regime.OPT_IN, source="cdn")
@@ -168,7 +168,7 @@ def test_lifetimes_and_material_changes(consent_app: Litestar) -> None:
     assert expired.show_banner is True
     changed_text = demo.consent.model_copy(update={"texts": {**demo.consent.texts}})
     changed_text.texts["en"] = changed_text.texts["en"].model_copy(update={"body": "We now also share data."})
-    reworded = service.LoadedSetup(2, changed_text, service.banner_text_hash(changed_text), current.sites)
+    reworded = service.LoadedSetup(2, "b", changed_text, service.banner_text_hash(changed_text), current.sites)
     assert reworded.text_hash != current.text_hash
     assert (
         service.decide(
@@ -177,7 +177,7 @@ def test_lifetimes_and_material_changes(consent_app: Litestar) -> None:
         is True
     )
     new_version = demo.consent.model_copy(update={"policy_version": "2027-01"})
-    bumped = service.LoadedSetup(3, new_version, current.text_hash, current.sites)
+    bumped = service.LoadedSetup(3, "c", new_version, current.text_hash, current.sites)
     assert (
         service.decide(
             bumped, site_key="www", where=where, gpc=False, receipt=receipt, keyring=keyring, now=now
