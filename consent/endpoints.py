@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, HttpMethod, Request, Response, get, post, put, route
@@ -23,6 +24,7 @@ from privacy.keys import Keyring
 from privacy.settings import Settings
 from privacy.web import DbSession, current_actor
 
+STATIC = Path(__file__).parent / "static"
 # The day this service began to honour Global Privacy Control (the file's required lastUpdate).
 GPC_SUPPORT_SINCE = date(2026, 11, 22)
 Key = Annotated[str, QueryParameter(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$", max_length=100)]
@@ -160,5 +162,28 @@ class ConsentSetupController(Controller):
         return data
 
 
-PUBLIC_HANDLERS: list[ControllerRouterHandler] = [ConsentController, gpc_json, jwks]
+def _asset(name: str, media_type: str) -> Response[bytes]:
+    # Embedded in other sites' pages: cacheable for an hour, revalidated after.
+    return Response(
+        (STATIC / name).read_bytes(),
+        media_type=media_type,
+        headers={
+            "cache-control": "public, max-age=3600",
+            "cross-origin-resource-policy": "cross-origin",
+            "access-control-allow-origin": "*",
+        },
+    )
+
+
+@get("/consent.js", tags=["consent"], summary="The banner script", include_in_schema=False)
+async def consent_js() -> Response[bytes]:
+    return _asset("consent.js", "text/javascript; charset=utf-8")
+
+
+@get("/consent.css", tags=["consent"], summary="The banner's styles", include_in_schema=False)
+async def consent_css() -> Response[bytes]:
+    return _asset("consent.css", "text/css; charset=utf-8")
+
+
+PUBLIC_HANDLERS: list[ControllerRouterHandler] = [ConsentController, gpc_json, jwks, consent_js, consent_css]
 ADMIN_CONTROLLERS: list[ControllerRouterHandler] = [ConsentSetupController]

@@ -45,9 +45,15 @@ def live_server(migrated_settings: Settings) -> Iterator[LiveServer]:
     from tests.conftest import environment_for, privacy_command
 
     port = _free_port()
+    # The banner tests send Cloudflare's headers for California; the set-up is re-read within 0.2 s.
+    env = {
+        **environment_for(migrated_settings),
+        "PRIVACY_GEO_HEADERS": "cloudflare",
+        "PRIVACY_CONSENT_REFRESH_SECONDS": "0.2",
+    }
     process = subprocess.Popen(
         privacy_command("serve", "--port", str(port)),
-        env=environment_for(migrated_settings),
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
