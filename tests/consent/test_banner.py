@@ -37,7 +37,7 @@ document.cookie = "_pk_id.1=visitor; path=/"; window.analyticsRan = (window.anal
 class Website(BaseHTTPRequestHandler):
     api = ""
 
-    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+    def do_GET(self) -> None:
         if self.path.startswith("/ads.js"):
             body, kind = b"window.adsRan = true;", "text/javascript"
         else:
