@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, HttpMethod, Request, Response, get, post, put, route
 from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
 from consent import service
@@ -17,6 +18,7 @@ from consent.cache import SetupCache
 from consent.location import CDN_HEADERS, client_address, locate, truncate_ip
 from consent.receipts import public_jwks
 from consent.schemas import ConsentHistory, ConsentSetup, Decision, Jurisdiction, RecordIn, RecordOut
+from privacy import register
 from privacy.actors import Permission
 from privacy.db import utcnow
 from privacy.errors import Forbidden, NotFound
@@ -185,5 +187,39 @@ async def consent_css() -> Response[bytes]:
     return _asset("consent.css", "text/css; charset=utf-8")
 
 
-PUBLIC_HANDLERS: list[ControllerRouterHandler] = [ConsentController, gpc_json, jwks, consent_js, consent_css]
+@get(
+    "/privacy/cookies",
+    tags=["consent"],
+    summary="The cookie policy, generated from the set-up",
+    include_in_schema=False,
+)
+async def cookie_policy(
+    request: Request[Any, Any, Any],
+    db_session: DbSession,
+    site: Key,
+    lang: Annotated[str | None, QueryParameter(pattern=r"^[a-z]{2}$")] = None,
+) -> Template:
+    current = request.app.state.consent_cache.require()
+    site_config = service.site_of(current, site)
+    language = lang if lang is not None and lang in current.setup.texts else site_config.default_language
+    texts = service.banner_texts(current, language)
+    return Template(
+        template_name="consent/cookies.html",
+        context={
+            "setup": current.setup,
+            "categories": texts["categories"],
+            "language": language,
+            "organisation": await register.get_organisation(db_session),
+        },
+    )
+
+
+PUBLIC_HANDLERS: list[ControllerRouterHandler] = [
+    ConsentController,
+    gpc_json,
+    jwks,
+    consent_js,
+    consent_css,
+    cookie_policy,
+]
 ADMIN_CONTROLLERS: list[ControllerRouterHandler] = [ConsentSetupController]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-TEMPLATE_DIRS = [Path(__file__).parent / "templates"]
+# The core's templates, then each domain's (under a folder named after the domain).
+TEMPLATE_DIRS = [Path(__file__).parent / "templates", Path(__file__).parents[1] / "consent" / "templates"]
 
 
 def jinja_environment() -> Environment:

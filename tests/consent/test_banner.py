@@ -156,3 +156,10 @@ def test_unreachable_service_runs_nothing_optional_and_breaks_nothing(page: Page
     assert ran(page, "analyticsRan") is None and ran(page, "adsRan") is None
     expect(page.get_by_role("heading", name="Example shop")).to_be_visible()
     assert errors == []
+
+
+def test_cookie_policy_page_is_accessible(page: Page, website: str, live_server: LiveServer) -> None:
+    page.goto(f"{live_server.url}/privacy/cookies?site=www")
+    expect(page.get_by_role("heading", name="Cookie policy")).to_be_visible()
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()

@@ -190,3 +190,21 @@ def test_refusals_last_six_months_and_acceptances_twelve() -> None:
     start = datetime(2026, 8, 31, tzinfo=UTC)
     assert service.add_months(start, 6) == datetime(2027, 2, 28, tzinfo=UTC)
     assert service.add_months(start, 12) == datetime(2027, 8, 31, tzinfo=UTC)
+
+
+async def test_cookie_policy_lists_every_service_and_cookie(visitor: Client) -> None:
+    page = await visitor.get("/privacy/cookies", params={"site": "www"})
+    assert page.status_code == 200
+    for text in (
+        "Strictly necessary",
+        "Matomo (hosted by us)",
+        "^_pk_id\\.",
+        "13 months",
+        "a third party (.ads.example)",
+        "Policy version 2026-11",
+        "Nordlicht Hosting GmbH",
+    ):
+        assert text in page.text
+    german = await visitor.get("/privacy/cookies", params={"site": "www", "lang": "de"})
+    assert 'lang="de"' in german.text and "Unbedingt erforderlich" in german.text
+    assert (await visitor.get("/privacy/cookies", params={"site": "shop"})).status_code == 404
