@@ -49,6 +49,7 @@ class LoadedSetup:
     setup: ConsentSetup
     text_hash: str
     sites: dict[str, Site] = field(default_factory=dict)
+    texts: dict[str, dict[str, Any]] = field(default_factory=dict)  # per language, built once
 
     @property
     def categories(self) -> list[str]:
@@ -63,7 +64,14 @@ def banner_text_hash(setup: ConsentSetup) -> str:
 
 def loaded(row: ConsentSetupRow) -> LoadedSetup:
     setup = ConsentSetup.model_validate(row.setup)
-    return LoadedSetup(row.revision, row.etag, setup, row.text_hash, {site.key: site for site in setup.sites})
+    return LoadedSetup(
+        row.revision,
+        row.etag,
+        setup,
+        row.text_hash,
+        {site.key: site for site in setup.sites},
+        {language: banner_texts(setup, language) for language in setup.texts},
+    )
 
 
 async def load_setup(session: AsyncSession) -> LoadedSetup | None:
@@ -151,7 +159,9 @@ def decide(
         show_banner=standing is None and not hidden_by_gpc,
         consent=consent,
         consent_mode=consent_mode(consent),
-        texts=banner_texts(current, language if language in current.setup.texts else site.default_language),
+        texts=current.texts.get(language or "")
+        or current.texts.get(site.default_language)
+        or banner_texts(current.setup, site.default_language),
     )
 
 
@@ -190,8 +200,7 @@ def consent_mode(consent: dict[str, bool]) -> ConsentMode:
     )
 
 
-def banner_texts(current: LoadedSetup, language: str) -> dict[str, Any]:
-    setup = current.setup
+def banner_texts(setup: ConsentSetup, language: str) -> dict[str, Any]:
     fallback = next(iter(setup.texts))
     return {
         "language": language,

@@ -10,7 +10,6 @@ from typing import Any, cast
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
-from litestar.datastructures import MutableScopeHeaders
 from litestar.di import NamedDependency
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, ValidationException
@@ -92,6 +91,17 @@ def _is_api(scope: Scope) -> bool:
 
 
 def security_headers_middleware(https: bool) -> Any:
+    fixed = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ]
+    if https:
+        fixed.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+    policy = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
+
     def factory(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] != ScopeType.HTTP:
@@ -100,16 +110,13 @@ def security_headers_middleware(https: bool) -> Any:
 
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    headers = MutableScopeHeaders.from_message(message)
-                    if "content-security-policy" not in headers:
-                        headers["content-security-policy"] = CONTENT_SECURITY_POLICY
-                    headers["x-content-type-options"] = "nosniff"
-                    headers["x-frame-options"] = "DENY"
-                    headers["referrer-policy"] = "same-origin"
-                    headers["cross-origin-opener-policy"] = "same-origin"
-                    headers["permissions-policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
-                    if https:
-                        headers["strict-transport-security"] = "max-age=63072000; includeSubDomains"
+                    # Appended to the raw list: this runs on every answer, the consent decision included.
+                    headers = list(message.get("headers", []))
+                    names = {name.lower() for name, _ in headers}
+                    headers.extend(pair for pair in fixed if pair[0] not in names)
+                    if policy[0] not in names:
+                        headers.append(policy)
+                    message["headers"] = headers
                 await send(message)
 
             await app(scope, receive, send_with_headers)
