@@ -1,5 +1,2 @@
 """Cookie consent: sites, categories, services and cookies; regions and privacy signals; decisions;
-append-only consent records with signed receipts; the banner script; the cookie policy.
-
-Not built yet: this package is the next part of the toolkit (see DESIGN.md, "Regions" and
-"Consent proof")."""
+append-only consent records with signed receipts; the banner script; the cookie policy."""
