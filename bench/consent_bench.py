@@ -44,13 +44,15 @@ def wrk(url: str, *extra: str) -> dict[str, float]:
     }
 
 
-def bare_server(port: int) -> subprocess.Popen[bytes]:
+def bare_server(port: int, workers: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "uvicorn",
             "bare_app:app",
+            "--workers",
+            str(workers),
             "--port",
             str(port),
             "--no-access-log",
@@ -87,7 +89,9 @@ def record_count(env: dict[str, str]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
-    rounds = parser.parse_args().rounds
+    parser.add_argument("--workers", type=int, default=1, help="service workers (the reference gets as many)")
+    arguments = parser.parse_args()
+    rounds, workers = arguments.rounds, arguments.workers
     workdir = Path(tempfile.mkdtemp(prefix="privacy-consent-bench-"))
     env = {
         **os.environ,
@@ -103,8 +107,8 @@ def main() -> None:
         ratios, decision_rps, bare_rps, decision_p99, record_rps, lost = [], [], [], [], [], []
         for _ in range(rounds):
             port, bare_port = free_port(), free_port()
-            service, _ = start(env, port)
-            bare = bare_server(bare_port)
+            service, _ = start(env, port, workers)
+            bare = bare_server(bare_port, workers)
             decision_url = f"http://127.0.0.1:{port}/api/v1/consent/decision?site=www"
             httpx.get(decision_url).raise_for_status()
             for _ in range(3):  # A B A B A B
@@ -126,7 +130,7 @@ def main() -> None:
         database = "PostgreSQL" if os.environ.get("PRIVACY_DATABASE_URL") else "SQLite"
         js = gzip.compress((ROOT / "consent/static/consent.js").read_bytes(), 9)
         css = gzip.compress((ROOT / "consent/static/consent.css").read_bytes(), 9)
-        print(f"\nconsent, {database}, one worker, 64 connections, {rounds} rounds; min / median / max\n")
+        print(f"\nconsent, {database}, {workers} worker(s), 64 connections, {rounds} rounds; min / median / max\n")
         print(f"{'decision requests/s':<44} {spread(decision_rps, '/s', 0):>30}")
         print(f"{'bare Litestar constant requests/s':<44} {spread(bare_rps, '/s', 0):>30}")
         print(f"{'decision / bare (goal >= 60%)':<44} {spread([r * 100 for r in ratios], '%', 0):>30}")

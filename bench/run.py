@@ -73,10 +73,10 @@ def register_file(path: Path) -> None:
     path.write_text(yaml.safe_dump({"organisation": organisation, "activities": activities}))
 
 
-def start(env: dict[str, str], port: int) -> tuple[subprocess.Popen[bytes], float]:
+def start(env: dict[str, str], port: int, workers: int = 1) -> tuple[subprocess.Popen[bytes], float]:
     began = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "privacy", "serve", "--port", str(port)],
+        [sys.executable, "-m", "privacy", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

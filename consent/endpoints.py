@@ -17,6 +17,7 @@ from consent import service
 from consent.cache import SetupCache
 from consent.location import CDN_HEADERS, client_address, locate, truncate_ip
 from consent.receipts import public_jwks
+from consent.recorder import RecordWriter
 from consent.schemas import ConsentHistory, ConsentSetup, Decision, Jurisdiction, RecordIn, RecordOut
 from privacy import register
 from privacy.actors import Permission
@@ -98,16 +99,18 @@ class ConsentController(Controller):
         current = cache.require()
         headers = cors_headers(request, current, data.site)
         where, address = visitor_jurisdiction(request, current)
-        out = await service.record_choice(
+        record = await service.prepare_record(
             db_session,
             current=current,
-            keyring=request.app.state.keyring,
             data=data,
             where=where,
             gpc=gpc_signal(request),
             ip_truncated=truncate_ip(address),
             now=utcnow(),
         )
+        writer: RecordWriter = request.app.state.consent_writer
+        await writer.write(record)  # answered only once the record is durable
+        out = service.record_out(record, request.app.state.keyring)
         return Response(out, status_code=201, headers={**headers, "cache-control": "no-store"})
 
     @route(

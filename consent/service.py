@@ -225,17 +225,17 @@ def granted_by(action: Action, choices: dict[str, bool], categories: list[str]) 
     return {NECESSARY}  # reject_all and withdraw
 
 
-async def record_choice(
+async def prepare_record(
     session: AsyncSession,
     *,
     current: LoadedSetup,
-    keyring: Keyring,
     data: RecordIn,
     where: Jurisdiction,
     gpc: bool,
     ip_truncated: str | None,
     now: datetime,
-) -> RecordOut:
+) -> dict[str, Any]:
+    """Check a visitor's choice and return the consent record to store, as column values."""
     site_of(current, data.site)
     if data.policy_version != current.setup.policy_version:
         raise Conflict(
@@ -248,60 +248,59 @@ async def record_choice(
             "choices name categories this site does not have",
             errors=[FieldError(f"choices.{key}", "unknown category") for key in unknown],
         )
-    consent_id = data.consent_id or uuid.uuid4()
     if data.consent_id is not None and not await _known_consent_id(session, data.consent_id, data.site):
         raise NotFound("unknown consent id for this site")
     granted = granted_by(data.action, data.choices, current.categories)
-    denied = [key for key in current.categories if key not in granted]
     lifetime = current.setup.lifetimes
     months = lifetime.acceptance_months if granted - {NECESSARY} else lifetime.refusal_months
-    record = ConsentRecord(
-        consent_id=consent_id,
-        recorded_at=now,
-        site=data.site,
-        policy_version=data.policy_version,
-        text_hash=current.text_hash,
-        country=where.country,
-        region=where.region,
-        regime=where.regime.value,
-        jurisdiction_source=where.source,
-        gpc=gpc,
-        action=data.action.value,
-        granted=sorted(granted),
-        denied=denied,
-        ui=data.ui,
-        ip_truncated=ip_truncated,
-        valid_until=add_months(now, months),
-    )
-    session.add(record)
-    await session.flush()
+    return {
+        "consent_id": data.consent_id or uuid.uuid4(),
+        "recorded_at": now,
+        "site": data.site,
+        "policy_version": data.policy_version,
+        "text_hash": current.text_hash,
+        "country": where.country,
+        "region": where.region,
+        "regime": where.regime.value,
+        "jurisdiction_source": where.source,
+        "gpc": gpc,
+        "action": data.action.value,
+        "granted": sorted(granted),
+        "denied": [key for key in current.categories if key not in granted],
+        "ui": data.ui,
+        "ip_truncated": ip_truncated,
+        "valid_until": add_months(now, months),
+    }
+
+
+def record_out(record: dict[str, Any], keyring: Keyring) -> RecordOut:
     return RecordOut(
-        consent_id=consent_id,
-        recorded_at=now,
-        valid_until=record.valid_until,
+        consent_id=record["consent_id"],
+        recorded_at=record["recorded_at"],
+        valid_until=record["valid_until"],
         receipt=sign_receipt(keyring, receipt_claims(record)),
     )
 
 
-def receipt_claims(record: ConsentRecord) -> dict[str, Any]:
+def receipt_claims(record: dict[str, Any]) -> dict[str, Any]:
     return {
-        "cid": str(record.consent_id),
-        "site": record.site,
-        "iat": int(record.recorded_at.timestamp()),
-        "exp": int(record.valid_until.timestamp()),
-        "pv": record.policy_version,
-        "th": record.text_hash,
-        "act": record.action,
-        "granted": record.granted,
-        "denied": record.denied,
-        "gpc": record.gpc,
+        "cid": str(record["consent_id"]),
+        "site": record["site"],
+        "iat": int(record["recorded_at"].timestamp()),
+        "exp": int(record["valid_until"].timestamp()),
+        "pv": record["policy_version"],
+        "th": record["text_hash"],
+        "act": record["action"],
+        "granted": record["granted"],
+        "denied": record["denied"],
+        "gpc": record["gpc"],
         "jur": {
-            "country": record.country,
-            "region": record.region,
-            "regime": record.regime,
-            "source": record.jurisdiction_source,
+            "country": record["country"],
+            "region": record["region"],
+            "regime": record["regime"],
+            "source": record["jurisdiction_source"],
         },
-        "ui": record.ui,
+        "ui": record["ui"],
     }
 
 

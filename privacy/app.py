@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from consent import endpoints as consent_endpoints
 from consent.cache import SetupCache
 from consent.location import CDN_HEADERS
+from consent.recorder import RecordWriter
 from privacy import endpoints, pages
 from privacy.api_page import ApiReferencePage
 from privacy.db import database_config
@@ -46,6 +47,7 @@ def create_app(settings: Settings) -> Litestar:
         app_name="privacy_toolkit", prefix="privacy", group_path=True, exclude=["^/metrics", "^/static"]
     )
     consent_cache = SetupCache(db_config.create_session_maker(), interval=settings.consent_refresh_seconds)
+    consent_writer = RecordWriter(db_config.create_session_maker())
     admin_api = Router(
         path="/api/v1/admin",
         route_handlers=[*endpoints.ADMIN_CONTROLLERS, *consent_endpoints.ADMIN_CONTROLLERS],
@@ -92,9 +94,17 @@ def create_app(settings: Settings) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         # Pydantic writes its own JSON; msgspec embeds it as is instead of re-encoding a dict.
         type_encoders={BaseModel: lambda model: msgspec.Raw(model.model_dump_json())},
-        state=State({"settings": settings, "keyring": keyring, "db_config": db_config, "consent_cache": consent_cache}),
-        on_startup=[consent_cache.start],
-        on_shutdown=[consent_cache.stop],
+        state=State(
+            {
+                "settings": settings,
+                "keyring": keyring,
+                "db_config": db_config,
+                "consent_cache": consent_cache,
+                "consent_writer": consent_writer,
+            }
+        ),
+        on_startup=[consent_cache.start, consent_writer.start],
+        on_shutdown=[consent_writer.stop, consent_cache.stop],
     )
 
 

@@ -50,6 +50,11 @@ class Conflict(PrivacyError):
     title = "Conflict"
 
 
+class Unavailable(PrivacyError):
+    status_code = 503
+    title = "Service unavailable"
+
+
 class TooManyRequests(PrivacyError):
     status_code = 429
     title = "Too many requests"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from joserfc import jws
 from joserfc.jwk import OKPKey
 from litestar import Litestar
@@ -208,3 +210,17 @@ async def test_cookie_policy_lists_every_service_and_cookie(visitor: Client) -> 
     german = await visitor.get("/privacy/cookies", params={"site": "www", "lang": "de"})
     assert 'lang="de"' in german.text and "Unbedingt erforderlich" in german.text
     assert (await visitor.get("/privacy/cookies", params={"site": "shop"})).status_code == 404
+
+
+async def test_concurrent_choices_are_each_stored_once(consent_app: Litestar, consent_settings: Settings) -> None:
+    # The app runs on this test's own loop so the requests overlap and share group commits.
+    transport = httpx.ASGITransport(app=consent_app)
+    async with consent_app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        responses = await asyncio.gather(*(client.post("/api/v1/consent/records", json=CHOICE) for _ in range(40)))
+    assert [r.status_code for r in responses] == [201] * 40
+    config = database_config(consent_settings)
+    async with config.create_session_maker()() as session:
+        stored = (await session.scalars(select(ConsentRecord.consent_id))).all()
+    await config.get_engine().dispose()
+    await consent_app.state.db_config.get_engine().dispose()
+    assert sorted(map(str, stored)) == sorted(r.json()["consent_id"] for r in responses)
