@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent.models import ConsentRecord, ConsentSetupRow
@@ -348,3 +348,60 @@ def add_months(moment: datetime, months: int) -> datetime:
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass
+class ConsentStatistics:
+    since: datetime
+    total: int
+    by_action: dict[str, int]
+    granted_share: dict[str, float]
+    by_regime: dict[str, dict[str, int]]
+    by_country: list[tuple[str, int]]
+    by_day: list[tuple[str, int]]
+
+
+async def consent_statistics(session: AsyncSession, *, categories: list[str], since: datetime) -> ConsentStatistics:
+    """Counts only, computed in the database: no record leaves it."""
+    window = ConsentRecord.recorded_at >= since
+    actions = (
+        await session.execute(
+            select(ConsentRecord.regime, ConsentRecord.action, func.count())
+            .where(window)
+            .group_by(ConsentRecord.regime, ConsentRecord.action)
+        )
+    ).all()
+    by_regime: dict[str, dict[str, int]] = {}
+    for regime, action, count in actions:
+        by_regime.setdefault(regime, {})[action] = count
+    by_action: dict[str, int] = {}
+    for counts in by_regime.values():
+        for action, count in counts.items():
+            by_action[action] = by_action.get(action, 0) + count
+    total = sum(by_action.values())
+    granted_text = cast(ConsentRecord.granted, Text)
+    shares = (
+        await session.execute(
+            select(*[func.count().filter(granted_text.like(f'%"{key}"%')) for key in categories]).where(window)
+        )
+    ).one()
+    countries = (
+        await session.execute(
+            select(func.coalesce(ConsentRecord.country, "??"), func.count())
+            .where(window)
+            .group_by(ConsentRecord.country)
+            .order_by(func.count().desc())
+            .limit(10)
+        )
+    ).all()
+    day = func.date(ConsentRecord.recorded_at)
+    days = (await session.execute(select(day, func.count()).where(window).group_by(day).order_by(day))).all()
+    return ConsentStatistics(
+        since=since,
+        total=total,
+        by_action=by_action,
+        granted_share={key: (count / total if total else 0.0) for key, count in zip(categories, shares, strict=True)},
+        by_regime=by_regime,
+        by_country=[(str(c), int(n)) for c, n in countries],
+        by_day=[(str(d), int(n)) for d, n in days],
+    )

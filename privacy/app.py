@@ -18,6 +18,7 @@ from litestar.template import TemplateConfig
 from pydantic import BaseModel
 
 from consent import endpoints as consent_endpoints
+from consent import pages as consent_pages
 from consent.cache import SetupCache
 from consent.location import CDN_HEADERS
 from consent.recorder import RecordWriter
@@ -56,7 +57,7 @@ def create_app(settings: Settings) -> Litestar:
     )
     console = Router(
         path="/console",
-        route_handlers=pages.CONSOLE_PAGES,
+        route_handlers=[*pages.CONSOLE_PAGES, *consent_pages.CONSOLE_PAGES],
         middleware=[StaffAuthentication],
         guards=[staff_guard],
         include_in_schema=False,

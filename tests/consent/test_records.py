@@ -18,8 +18,11 @@ from sqlalchemy import select
 from consent import service
 from consent.models import ConsentRecord
 from consent.schemas import Jurisdiction, Regime
+from privacy import auth
+from privacy.actors import Role
 from privacy.db import database_config
 from privacy.settings import Settings
+from tests.conftest import SYSTEM, bearer
 
 Client = AsyncTestClient[Litestar]
 CHOICE = {"site": "www", "policy_version": "2026-11", "action": "custom", "choices": {"analytics": True}}
@@ -224,3 +227,31 @@ async def test_concurrent_choices_are_each_stored_once(consent_app: Litestar, co
     await config.get_engine().dispose()
     await consent_app.state.db_config.get_engine().dispose()
     assert sorted(map(str, stored)) == sorted(r.json()["consent_id"] for r in responses)
+
+
+async def test_console_shows_statistics_and_verifies_proof(visitor: Client, consent_settings: Settings) -> None:
+    first = (await record(visitor, headers={"cf-ipcountry": "DE"})).json()
+    await record(
+        visitor,
+        {**CHOICE, "action": "reject_all", "choices": {}},
+        headers={"cf-ipcountry": "US", "cf-region-code": "CA"},
+    )
+    config = database_config(consent_settings, session_info={"keyring": visitor.app.state.keyring})
+    async with config.create_session_maker()() as session, session.begin():
+        _, token = await auth.create_token(session, name="auditor", role=Role.AUDITOR, actor=SYSTEM)
+    await config.get_engine().dispose()
+
+    stats = await visitor.get("/console/consent", headers=bearer(token))
+    assert stats.status_code == 200
+    assert "2 choices recorded" in stats.text
+    assert "<svg" in stats.text and "Choices per day" in stats.text
+    proof = await visitor.get("/console/consent/proof", params={"receipt": first["receipt"]}, headers=bearer(token))
+    assert "The signature verifies" in proof.text and first["consent_id"] in proof.text
+    forged = await visitor.get(
+        "/console/consent/proof", params={"receipt": first["receipt"][:-4] + "AAAA"}, headers=bearer(token)
+    )
+    assert "does not verify" in forged.text
+    history = await visitor.get(
+        "/console/consent/proof", params={"consent_id": first["consent_id"]}, headers=bearer(token)
+    )
+    assert "Every record, oldest first" in history.text and "custom" in history.text

@@ -106,3 +106,8 @@ def test_auditor_sees_the_register_but_no_edit_controls(
     page.get_by_role("link", name="Audit trail").click()
     expect(page.get_by_role("status")).to_contain_text("Chain intact")
     assert_accessible(page)
+    page.get_by_role("link", name="Consent", exact=True).click()
+    expect(page.get_by_role("heading", name="Consent statistics")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Look up a proof").click()
+    assert_accessible(page)
