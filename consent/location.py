@@ -3,10 +3,13 @@ address truncated before anything stores it."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Mapping
 
 import iptocc
+
+from consent.schemas import LocationSource
 
 # Header pairs (country, region) per CDN, read only when the operator says the CDN sets them.
 CDN_HEADERS = {
@@ -17,11 +20,16 @@ CDN_HEADERS = {
 UNKNOWN_COUNTRIES = {"XX", "T1", "A1", "A2", "O1", ""}
 
 
+@functools.cache
+def _networks(trusted_proxies: tuple[str, ...]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies]
+
+
 def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies: Iterable[str]) -> str | None:
     """The visitor's address: the peer, or when the peer is a trusted proxy, the last address in
     X-Forwarded-For that is not itself a trusted proxy."""
-    networks = [ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies]
-    if peer is None or not _within(peer, networks) or not forwarded_for:
+    networks = _networks(tuple(trusted_proxies))
+    if peer is None or not forwarded_for or not networks or not _within(peer, networks):
         return peer
     for hop in reversed([part.strip() for part in forwarded_for.split(",")]):
         if not _within(hop, networks):
@@ -47,7 +55,7 @@ def _within(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6N
 
 def locate(
     headers: Mapping[str, str], address: str | None, trusted_cdns: Iterable[str]
-) -> tuple[str | None, str | None, str]:
+) -> tuple[str | None, str | None, LocationSource]:
     """(country, region, source); the country is None when unknown."""
     for cdn in trusted_cdns:
         country_header, region_header = CDN_HEADERS[cdn]
@@ -57,7 +65,10 @@ def locate(
                 return None, None, "unknown"
             region = headers.get(region_header, "").strip().upper()[:3] or None
             return country, region, "cdn"
-    if address is None or not _parses(address) or not ipaddress.ip_address(address).is_global:
+    try:
+        if address is None or not ipaddress.ip_address(address).is_global:
+            return None, None, "unknown"
+    except ValueError:
         return None, None, "unknown"
     found = iptocc.country_code(address)
     return (str(found), None, "ip") if found else (None, None, "unknown")

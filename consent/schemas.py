@@ -109,11 +109,14 @@ class ConsentSetup(Schema):
         return self
 
 
+LocationSource = Literal["cdn", "ip", "unknown"]
+
+
 class Jurisdiction(Schema):
     country: str | None
     region: str | None
     regime: Regime
-    source: Literal["cdn", "ip", "unknown"]
+    source: LocationSource
 
 
 class ConsentMode(Schema):

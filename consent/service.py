@@ -24,6 +24,7 @@ from consent.schemas import (
     ConsentSetup,
     Decision,
     Jurisdiction,
+    LocationSource,
     RecordEntry,
     RecordIn,
     RecordOut,
@@ -120,10 +121,11 @@ def regime_for(setup: ConsentSetup, country: str | None, region: str | None) -> 
     return setup.regimes.default
 
 
-def jurisdiction(setup: ConsentSetup, country: str | None, region: str | None, source: str) -> Jurisdiction:
-    known = source if country else "unknown"
-    return Jurisdiction.model_validate(
-        {"country": country, "region": region, "regime": regime_for(setup, country, region), "source": known}
+def jurisdiction(setup: ConsentSetup, country: str | None, region: str | None, source: LocationSource) -> Jurisdiction:
+    known: LocationSource = source if country else "unknown"
+    # Built from values this module derived itself, so pydantic's validation is skipped on this hot path.
+    return Jurisdiction.model_construct(
+        country=country, region=region, regime=regime_for(setup, country, region), source=known
     )
 
 
