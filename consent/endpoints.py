@@ -205,7 +205,7 @@ async def cookie_policy(
     current = request.app.state.consent_cache.require()
     site_config = service.site_of(current, site)
     language = lang if lang is not None and lang in current.setup.texts else site_config.default_language
-    texts = service.banner_texts(current.setup, language)
+    texts = current.texts[language]
     return Template(
         template_name="consent/cookies.html",
         context={

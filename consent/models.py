@@ -23,7 +23,6 @@ class ConsentSetupRow(Base):
     revision: Mapped[int]
     etag: Mapped[str] = mapped_column(String(32))
     setup: Mapped[dict[str, Any]]
-    text_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

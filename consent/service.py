@@ -64,12 +64,16 @@ def banner_text_hash(setup: ConsentSetup) -> str:
 
 
 def loaded(row: ConsentSetupRow) -> LoadedSetup:
-    setup = ConsentSetup.model_validate(row.setup)
+    return in_memory(ConsentSetup.model_validate(row.setup), revision=row.revision, etag=row.etag)
+
+
+def in_memory(setup: ConsentSetup, *, revision: int, etag: str) -> LoadedSetup:
+    """The set-up with what the decision path derives from it, computed once."""
     return LoadedSetup(
-        row.revision,
-        row.etag,
+        revision,
+        etag,
         setup,
-        row.text_hash,
+        banner_text_hash(setup),
         {site.key: site for site in setup.sites},
         {language: banner_texts(setup, language) for language in setup.texts},
     )
@@ -93,11 +97,11 @@ async def save_setup(session: AsyncSession, *, setup: ConsentSetup, actor: Actor
         return False
     before = row.setup if row else None
     if row is None:
-        row = ConsentSetupRow(id=SETUP_ROW, revision=0, setup={}, text_hash="")
+        row = ConsentSetupRow(id=SETUP_ROW, revision=0, setup={})
         session.add(row)
     row.revision += 1
     row.etag = uuid.uuid4().hex
-    row.setup, row.text_hash, row.updated_at = after, banner_text_hash(setup), now
+    row.setup, row.updated_at = after, now
     await record_change(
         session,
         actor=actor,
@@ -161,9 +165,8 @@ def decide(
         show_banner=standing is None and not hidden_by_gpc,
         consent=consent,
         consent_mode=consent_mode(consent),
-        texts=current.texts.get(language or "")
-        or current.texts.get(site.default_language)
-        or banner_texts(current.setup, site.default_language),
+        # Every site's default language has texts (the set-up is validated so), and they are built once.
+        texts=current.texts.get(language or "") or current.texts[site.default_language],
     )
 
 
@@ -203,10 +206,10 @@ def consent_mode(consent: dict[str, bool]) -> ConsentMode:
 
 
 def banner_texts(setup: ConsentSetup, language: str) -> dict[str, Any]:
-    fallback = next(iter(setup.texts))
+    """What the banner shows in `language` (one of the set-up's); built once per set-up and language."""
     return {
         "language": language,
-        **setup.texts.get(language, setup.texts[fallback]).model_dump(),
+        **setup.texts[language].model_dump(),
         "categories": [
             {
                 "key": category.key,

@@ -149,9 +149,7 @@ def test_lifetimes_and_material_changes(consent_app: Litestar) -> None:
 
     demo = config_file.parse_config(resources.files("privacy").joinpath("demo.yaml").read_text())
     assert demo.consent is not None
-    current = service.LoadedSetup(
-        1, "a", demo.consent, service.banner_text_hash(demo.consent), {"www": demo.consent.sites[0]}
-    )
+    current = service.in_memory(demo.consent, revision=1, etag="a")
     keyring = consent_app.state.keyring
     where = Jurisdiction(country="DE", region=None, regime=Regime.OPT_IN, source="cdn")
     now = datetime(2026, 11, 22, tzinfo=UTC)
@@ -173,7 +171,7 @@ def test_lifetimes_and_material_changes(consent_app: Litestar) -> None:
     assert expired.show_banner is True
     changed_text = demo.consent.model_copy(update={"texts": {**demo.consent.texts}})
     changed_text.texts["en"] = changed_text.texts["en"].model_copy(update={"body": "We now also share data."})
-    reworded = service.LoadedSetup(2, "b", changed_text, service.banner_text_hash(changed_text), current.sites)
+    reworded = service.in_memory(changed_text, revision=2, etag="b")
     assert reworded.text_hash != current.text_hash
     assert (
         service.decide(
@@ -182,7 +180,8 @@ def test_lifetimes_and_material_changes(consent_app: Litestar) -> None:
         is True
     )
     new_version = demo.consent.model_copy(update={"policy_version": "2027-01"})
-    bumped = service.LoadedSetup(3, "c", new_version, current.text_hash, current.sites)
+    bumped = service.in_memory(new_version, revision=3, etag="c")
+    assert bumped.text_hash == current.text_hash  # only the version changed
     assert (
         service.decide(
             bumped, site_key="www", where=where, gpc=False, receipt=receipt, keyring=keyring, now=now
