@@ -18,7 +18,7 @@ from consent.cache import SetupCache
 from consent.location import CDN_HEADERS, client_address, locate, truncate_ip
 from consent.receipts import public_jwks
 from consent.recorder import RecordWriter
-from consent.schemas import ConsentHistory, ConsentSetup, Decision, Jurisdiction, RecordIn, RecordOut
+from consent.schemas import ConsentHistory, ConsentSetup, Decision, IdentityIn, Jurisdiction, RecordIn, RecordOut
 from privacy import register
 from privacy.actors import Permission
 from privacy.db import utcnow
@@ -113,13 +113,29 @@ class ConsentController(Controller):
         out = service.record_out(record, request.app.state.keyring)
         return Response(out, status_code=201, headers={**headers, "cache-control": "no-store"})
 
+    @post(
+        "/identity",
+        summary="A signed-in person's latest choice on this site, from any device, with a fresh receipt",
+    )
+    async def identity(
+        self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[IdentityIn]
+    ) -> Response[RecordOut]:
+        current = request.app.state.consent_cache.require()
+        headers = cors_headers(request, current, data.site)
+        out = await service.persons_standing_choice(
+            db_session, current, site=data.site, token=data.identity, now=utcnow()
+        )
+        return Response(out, status_code=200, headers={**headers, "cache-control": "no-store"})
+
     @route(
-        "/records",
+        ["/records", "/identity"],
         http_method=HttpMethod.OPTIONS,
         summary="CORS preflight for the banner's origin",
         include_in_schema=False,
     )
-    async def preflight(self, request: Request[Any, Any, Any], site: Key) -> Response[None]:
+    # Litestar registers a controller's handlers in name order and gives a path its automatic OPTIONS
+    # handler when none is there yet: this one's name must sort before those of the POST handlers.
+    async def answer_preflight(self, request: Request[Any, Any, Any], site: Key) -> Response[None]:
         headers = cors_headers(request, request.app.state.consent_cache.require(), site)
         return Response(
             None,

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from advanced_alchemy.types import GUID
-from sqlalchemy import BigInteger, Index, Integer, String
+from sqlalchemy import BigInteger, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privacy.db import Base, utcnow
@@ -52,3 +52,18 @@ class ConsentRecord(Base):
     ui: Mapped[str] = mapped_column(String(40))
     ip_truncated: Mapped[str | None] = mapped_column(String(64))
     valid_until: Mapped[datetime]
+
+
+class ConsentSubject(Base):
+    """A consent id linked to a signed-in person of a site, by keyed hashes of the site's user id
+    and of their email: their choice follows them to other devices and into their access requests."""
+
+    __tablename__ = "consent_subjects"
+    __table_args__ = (UniqueConstraint("site", "subject_hash", "consent_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[uuid.UUID] = mapped_column(GUID, index=True)
+    site: Mapped[str] = mapped_column(String(100))
+    subject_hash: Mapped[str] = mapped_column(String(64), index=True)
+    email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    linked_at: Mapped[datetime]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from privacy.assertions import check_public_keys
 from privacy.schemas import CountryCode, Key, Schema, ShortText, Text
 from privacy.taxonomy import EEA
 
@@ -68,6 +69,11 @@ class Site(Schema):
     key: Key
     origins: list[Origin] = Field(default_factory=list, max_length=50)
     default_language: Language = "en"
+    identity_keys: Annotated[list[dict[str, Any]], AfterValidator(check_public_keys)] = Field(
+        default_factory=list,
+        max_length=10,
+        description="public JWKs with which the site's own application signs identity assertions",
+    )
 
 
 class Regimes(Schema):
@@ -139,6 +145,9 @@ class Decision(Schema):
     texts: dict[str, object]
 
 
+IdentityAssertion = Annotated[str, StringConstraints(max_length=4096)]
+
+
 class RecordIn(Schema):
     site: Key
     consent_id: uuid.UUID | None = None
@@ -146,6 +155,14 @@ class RecordIn(Schema):
     action: Action
     choices: dict[Key, bool] = Field(default_factory=dict, max_length=20)
     ui: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,40}$")] = "banner"
+    identity: IdentityAssertion | None = Field(
+        default=None, description="the site's assertion of its signed-in user: links this consent id to them"
+    )
+
+
+class IdentityIn(Schema):
+    site: Key
+    identity: IdentityAssertion
 
 
 class RecordOut(Schema):

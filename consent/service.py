@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Select, Text, cast, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consent.models import ConsentRecord, ConsentSetupRow
+from consent.models import ConsentRecord, ConsentSetupRow, ConsentSubject
 from consent.receipts import read_receipt, sign_receipt
 from consent.schemas import (
     NECESSARY,
@@ -32,9 +33,10 @@ from consent.schemas import (
     Site,
 )
 from privacy.actors import Actor
+from privacy.assertions import Assertion, read_assertion
 from privacy.audit import record_change
 from privacy.errors import Conflict, FieldError, Invalid, NotFound
-from privacy.keys import Keyring
+from privacy.keys import Keyring, keyring_of
 
 SETUP_ROW = 1
 ADVERTISING = "advertising"
@@ -240,7 +242,9 @@ async def prepare_record(
     ip_truncated: str | None,
     now: datetime,
 ) -> dict[str, Any]:
-    """Check a visitor's choice and return the consent record to store, as column values."""
+    """Check a visitor's choice and return the consent record to store, as column values. With an
+    identity assertion, the consent id is linked to that person (in the caller's transaction, so
+    the link stands only if the record is stored) and a new device takes up their consent id."""
     site_of(current, data.site)
     if data.policy_version != current.setup.policy_version:
         raise Conflict(
@@ -253,13 +257,20 @@ async def prepare_record(
             "choices name categories this site does not have",
             errors=[FieldError(f"choices.{key}", "unknown category") for key in unknown],
         )
-    if data.consent_id is not None and not await _known_consent_id(session, data.consent_id, data.site):
+    person = identify(current, data.site, data.identity, now) if data.identity else None
+    consent_id = data.consent_id
+    if consent_id is not None and not await _known_consent_id(session, consent_id, data.site):
         raise NotFound("unknown consent id for this site")
+    if consent_id is None and person is not None:
+        consent_id = await _persons_consent_id(session, site=data.site, person=person)
+    consent_id = consent_id or uuid.uuid4()
+    if person is not None:
+        await _link_person(session, consent_id=consent_id, site=data.site, person=person, now=now)
     granted = granted_by(data.action, data.choices, current.categories)
     lifetime = current.setup.lifetimes
     months = lifetime.acceptance_months if granted - {NECESSARY} else lifetime.refusal_months
     return {
-        "consent_id": data.consent_id or uuid.uuid4(),
+        "consent_id": consent_id,
         "recorded_at": now,
         "site": data.site,
         "policy_version": data.policy_version,
@@ -314,6 +325,77 @@ async def _known_consent_id(session: AsyncSession, consent_id: uuid.UUID, site: 
         select(ConsentRecord.id).where(ConsentRecord.consent_id == consent_id, ConsentRecord.site == site).limit(1)
     )
     return found is not None
+
+
+def identify(current: LoadedSetup, site_key: str, token: str, now: datetime) -> Assertion:
+    site = site_of(current, site_key)
+    return read_assertion(token, keys=site.identity_keys, audience=site.key, now=now)
+
+
+def _subject_hash(keyring: Keyring, site: str, subject: str) -> str:
+    return keyring.lookup_hash(f"{site}\x00{subject}")
+
+
+def _persons_records(session: AsyncSession, *, site: str, person: Assertion) -> Select[tuple[ConsentRecord]]:
+    linked = select(ConsentSubject.consent_id).where(
+        ConsentSubject.site == site,
+        ConsentSubject.subject_hash == _subject_hash(keyring_of(session), site, person.subject),
+    )
+    return (
+        select(ConsentRecord)
+        .where(ConsentRecord.site == site, ConsentRecord.consent_id.in_(linked))
+        .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())
+    )
+
+
+async def _persons_consent_id(session: AsyncSession, *, site: str, person: Assertion) -> uuid.UUID | None:
+    latest = await session.scalar(_persons_records(session, site=site, person=person).limit(1))
+    return latest.consent_id if latest is not None else None
+
+
+async def _link_person(
+    session: AsyncSession, *, consent_id: uuid.UUID, site: str, person: Assertion, now: datetime
+) -> None:
+    keyring = keyring_of(session)
+    subject_hash = _subject_hash(keyring, site, person.subject)
+    already = await session.scalar(
+        select(ConsentSubject.id).where(
+            ConsentSubject.site == site,
+            ConsentSubject.subject_hash == subject_hash,
+            ConsentSubject.consent_id == consent_id,
+        )
+    )
+    if already is not None:
+        return
+    try:
+        async with session.begin_nested():
+            session.add(
+                ConsentSubject(
+                    consent_id=consent_id,
+                    site=site,
+                    subject_hash=subject_hash,
+                    email_hash=keyring.lookup_hash(person.email) if person.email else None,
+                    linked_at=now,
+                )
+            )
+    except IntegrityError:
+        pass  # a concurrent request of the same person linked it first
+
+
+async def persons_standing_choice(
+    session: AsyncSession, current: LoadedSetup, *, site: str, token: str, now: datetime
+) -> RecordOut:
+    """The signed-in person's latest choice on this site, from any device, with a fresh receipt
+    that a new device keeps."""
+    person = identify(current, site, token, now)
+    latest = await session.scalar(_persons_records(session, site=site, person=person).limit(1))
+    if latest is None:
+        raise NotFound("no choice is recorded for this person on this site yet")
+    return record_out(_columns(latest), keyring_of(session))
+
+
+def _columns(record: ConsentRecord) -> dict[str, Any]:
+    return {column.key: getattr(record, column.key) for column in ConsentRecord.__table__.columns}
 
 
 async def consent_history(session: AsyncSession, *, consent_id: uuid.UUID) -> ConsentHistory:

@@ -6,6 +6,9 @@
   "use strict";
   var me = document.currentScript, site = me && me.getAttribute("data-site");
   if (!site) return;
+  // A signed-in user's identity assertion, rendered into the tag by the site's own application:
+  // their choice follows them from their other devices.
+  var identity = me.getAttribute("data-identity");
   var api = new URL(me.src).origin, COOKIE = "privacy_consent_" + site, listeners = [], decision = null,
     granted = {}, ran = {}, opener = null, root = null;
   var w = window, d = document;
@@ -89,16 +92,25 @@
       ui: action === "custom" ? "preferences" : "banner" };
     var previous = readCookie(COOKIE + "_id");
     if (previous) body.consent_id = previous;
-    fetch(api + "/api/v1/consent/records?site=" + encodeURIComponent(site), { method: "POST", keepalive: true,
-      headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
-      .then(function (r) { return r.ok ? r.json() : null; })
+    if (identity) body.identity = identity;
+    post("records", body)
       .then(function (rec) {
         if (!rec) return;
-        writeReceipt(rec.receipt, rec.valid_until);
+        keep(rec);
         expire(COOKIE + "_pending");
-        d.cookie = COOKIE + "_id=" + rec.consent_id + "; expires=" + new Date(rec.valid_until).toUTCString() +
-          "; path=/; SameSite=Lax";
       })["catch"](function () { /* the choice applies on this page even if it could not be stored */ });
+  }
+
+  function keep(rec) {
+    writeReceipt(rec.receipt, rec.valid_until);
+    d.cookie = COOKIE + "_id=" + rec.consent_id + "; expires=" + new Date(rec.valid_until).toUTCString() +
+      "; path=/; SameSite=Lax";
+    return rec.receipt;
+  }
+  function post(path, body) {
+    return fetch(api + "/api/v1/consent/" + path + "?site=" + encodeURIComponent(site), { method: "POST",
+      keepalive: true, headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+      .then(function (r) { return r.ok ? r.json() : null; });
   }
 
   function close() {
@@ -183,8 +195,12 @@
   d.head.appendChild(css);
   var query = "?site=" + encodeURIComponent(site) + "&lang=" + encodeURIComponent((d.documentElement.lang || "").slice(0, 2));
   var receipt = readCookie(COOKIE);
-  if (receipt) query += "&receipt=" + encodeURIComponent(receipt);
-  fetch(api + "/api/v1/consent/decision" + query, { credentials: "omit" })
+  (receipt || !identity ? Promise.resolve(receipt) : post("identity", { site: site, identity: identity })
+    .then(function (rec) { return rec && (receipt = keep(rec)); }, function () { return null; }))
+    .then(function (r) {
+      return fetch(api + "/api/v1/consent/decision" + query + (r ? "&receipt=" + encodeURIComponent(r) : ""),
+        { credentials: "omit" });
+    })
     .then(function (r) { if (!r.ok) throw r; return r.json(); })
     .then(function (answer) {
       decision = answer;

@@ -15,6 +15,8 @@ import httpx
 import pytest
 import yaml
 from axe_playwright_python.sync_playwright import Axe
+from joserfc import jwt
+from joserfc.jwk import OKPKey
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from privacy.settings import Settings
@@ -25,13 +27,25 @@ pytestmark = pytest.mark.browser
 GPC_INIT = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true, configurable: true});"
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Example shop</title>
-<script src="{api}/consent.js" data-site="www" async></script></head>
+<script src="{api}/consent.js" data-site="www" {identity} async></script></head>
 <body><main><h1>Example shop</h1><p><a href="#" data-privacy-choices>Privacy choices</a></p>
 <script type="text/plain" data-category="analytics">
 document.cookie = "_pk_id.1=visitor; path=/"; window.analyticsRan = (window.analyticsRan || 0) + 1;
 </script>
 <script type="text/plain" data-category="advertising" src="/ads.js"></script>
 </main></body></html>"""
+
+
+SHOP_KEY = OKPKey.generate_key("Ed25519")
+
+
+def signed_in_as(user: str) -> str:
+    """What the shop's application renders into the tag for a signed-in user: a fresh assertion."""
+    now = int(time.time())
+    token = jwt.encode(
+        {"alg": "Ed25519"}, {"sub": user, "aud": "www", "iat": now, "exp": now + 300}, SHOP_KEY, algorithms=["Ed25519"]
+    )
+    return f'data-identity="{token}"'
 
 
 class Website(BaseHTTPRequestHandler):
@@ -41,7 +55,9 @@ class Website(BaseHTTPRequestHandler):
         if self.path.startswith("/ads.js"):
             body, kind = b"window.adsRan = true;", "text/javascript"
         else:
-            body, kind = PAGE.replace("{api}", self.api).encode(), "text/html; charset=utf-8"
+            identity = signed_in_as("customer-7") if self.path.startswith("/account") else ""
+            page = PAGE.replace("{api}", self.api).replace("{identity}", identity)
+            body, kind = page.encode(), "text/html; charset=utf-8"
         self.send_response(200)
         self.send_header("content-type", kind)
         self.send_header("content-length", str(len(body)))
@@ -65,6 +81,7 @@ def website(settings: Settings, live_server: LiveServer, tmp_path: Path) -> Iter
     server, origin = start_website(live_server.url)
     demo = yaml.safe_load((Path(__file__).parents[2] / "privacy" / "demo.yaml").read_text())
     demo["consent"]["sites"][0]["origins"] = [origin]
+    demo["consent"]["sites"][0]["identity_keys"] = [SHOP_KEY.as_dict(private=False)]
     (tmp_path / "site.yaml").write_text(yaml.safe_dump(demo))
     subprocess.run(
         privacy_command("apply", str(tmp_path / "site.yaml")),
@@ -145,6 +162,18 @@ def test_gpc_in_california_shows_no_banner_and_keeps_advertising_off(new_context
     expect(page.get_by_role("dialog")).to_have_count(0)
     assert ran(page, "adsRan") is None
     assert page.evaluate("window.privacyConsent.get()")["advertising"] is False
+
+
+def test_signed_in_choice_follows_the_person_to_a_new_device(new_context: Any, website: str) -> None:
+    laptop = new_context().new_page()
+    laptop.goto(f"{website}/account")
+    laptop.get_by_role("dialog").get_by_role("button", name="Accept all").click()
+    laptop.wait_for_function("document.cookie.includes('privacy_consent_www=')")
+
+    phone = new_context().new_page()  # no cookies of the laptop's
+    phone.goto(f"{website}/account")
+    phone.wait_for_function("window.analyticsRan === 1 && window.adsRan === true")
+    expect(phone.get_by_role("dialog")).to_have_count(0)
 
 
 def test_unreachable_service_runs_nothing_optional_and_breaks_nothing(page: Page, website: str) -> None:
