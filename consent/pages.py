@@ -6,18 +6,22 @@ import uuid
 from datetime import timedelta
 from typing import Annotated, Any
 
-from litestar import Request, get
-from litestar.params import QueryParameter
-from litestar.response import Template
+import yaml
+from litestar import Request, Response, get, post
+from litestar.params import QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+from pydantic import ValidationError
 
 from consent import service
 from consent.receipts import read_receipt
+from consent.schemas import ConsentSetup
 from privacy.actors import Actor, Permission
 from privacy.db import utcnow
-from privacy.errors import NotFound
-from privacy.web import DbSession
+from privacy.errors import FieldError, NotFound, validation_errors
+from privacy.web import DbSession, current_actor
 
 READ = {"permission": Permission.READ}
+EDIT = {"permission": Permission.EDIT_REGISTER}
 
 
 def page(request: Request[Any, Any, Any], template: str, **context: Any) -> Template:
@@ -64,4 +68,53 @@ async def proof_page(
     )
 
 
-CONSOLE_PAGES = [statistics_page, proof_page]
+@get("/consent/setup", opt=READ)
+async def setup_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    current = await service.load_setup(db_session)
+    document = yaml.safe_dump(
+        current.setup.model_dump(mode="json", exclude_defaults=True) if current else {},
+        sort_keys=False,
+        allow_unicode=True,
+    )
+    return _setup_page(request, current, document, errors=[])
+
+
+@post("/consent/setup", opt=EDIT)
+async def save_setup_page(
+    request: Request[Any, Any, Any], db_session: DbSession, data: URLEncodedBody[dict[str, str]]
+) -> Response[Any]:
+    document = data.get("document", "")
+    try:
+        setup = ConsentSetup.model_validate(yaml.safe_load(document))
+    except yaml.YAMLError as error:
+        errors = [FieldError("", f"not valid YAML: {getattr(error, 'problem', None) or error}")]
+    except ValidationError as error:
+        errors = validation_errors(error)
+    else:
+        await service.save_setup(db_session, setup=setup, actor=current_actor(request), now=utcnow())
+        return Redirect("/console/consent/setup", status_code=303)
+    return _setup_page(request, await service.load_setup(db_session), document, errors=errors, status_code=422)
+
+
+def _setup_page(
+    request: Request[Any, Any, Any],
+    current: service.LoadedSetup | None,
+    document: str,
+    *,
+    errors: list[FieldError],
+    status_code: int = 200,
+) -> Template:
+    actor: Actor = request.scope["user"]
+    template = page(
+        request,
+        "console_setup.html",
+        current=current,
+        document=document,
+        errors=errors,
+        editable=actor.may(Permission.EDIT_REGISTER),
+    )
+    template.status_code = status_code
+    return template
+
+
+CONSOLE_PAGES = [statistics_page, proof_page, setup_page, save_setup_page]

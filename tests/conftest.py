@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
@@ -191,3 +192,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: Playwright keeps an event loop running on the main thread for the rest
     of the session, where pytest-asyncio could no longer start its own."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+PASSWORD = "correct horse battery"
+
+
+async def add_user(sessions: async_sessionmaker[AsyncSession], email: str, role: Role) -> None:
+    async with sessions() as session, session.begin():
+        await auth.create_user(session, email=email, password=PASSWORD, role=role, actor=SYSTEM)
+
+
+async def csrf_token(client: AsyncTestClient[Litestar]) -> str:
+    page = await client.get("/console/login")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert token
+    return token.group(1)
+
+
+async def login(client: AsyncTestClient[Litestar], email: str, password: str = PASSWORD) -> int:
+    token = await csrf_token(client)
+    response = await client.post(
+        "/console/login",
+        data={"email": email, "password": password, "_csrf_token": token},
+        follow_redirects=False,
+    )
+    return response.status_code

@@ -111,3 +111,8 @@ def test_auditor_sees_the_register_but_no_edit_controls(
     assert_accessible(page)
     page.get_by_role("link", name="Look up a proof").click()
     assert_accessible(page)
+    page.get_by_role("link", name="Consent", exact=True).click()
+    page.get_by_role("link", name="Set-up").click()
+    expect(page.get_by_role("heading", name="Consent set-up")).to_be_visible()
+    expect(page.get_by_role("button", name="Save")).to_have_count(0)
+    assert_accessible(page)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,32 +14,9 @@ from privacy import auth
 from privacy.actors import Role
 from privacy.errors import Unauthorized
 from privacy.models import ApiToken, LoginFailure, StaffUser
-from tests.conftest import SYSTEM
+from tests.conftest import PASSWORD, add_user, csrf_token, login
 
 Client = AsyncTestClient[Litestar]
-PASSWORD = "correct horse battery"
-
-
-async def add_user(sessions: async_sessionmaker[AsyncSession], email: str, role: Role) -> None:
-    async with sessions() as session, session.begin():
-        await auth.create_user(session, email=email, password=PASSWORD, role=role, actor=SYSTEM)
-
-
-async def csrf_token(client: Client) -> str:
-    page = await client.get("/console/login")
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
-    assert token
-    return token.group(1)
-
-
-async def login(client: Client, email: str, password: str = PASSWORD) -> int:
-    token = await csrf_token(client)
-    response = await client.post(
-        "/console/login",
-        data={"email": email, "password": password, "_csrf_token": token},
-        follow_redirects=False,
-    )
-    return response.status_code
 
 
 async def test_password_is_stored_as_argon2id(sessions: async_sessionmaker[AsyncSession]) -> None:
