@@ -104,7 +104,7 @@ def main() -> None:
     try:
         privacy(env, "db", "upgrade")
         privacy(env, "demo")
-        ratios, decision_rps, bare_rps, decision_p99, record_rps, lost = [], [], [], [], [], []
+        ratios, decision_rps, bare_rps, decision_p99, bare_p99, record_rps, lost = [], [], [], [], [], [], []
         for _ in range(rounds):
             port, bare_port = free_port(), free_port()
             service, _ = start(env, port, workers)
@@ -119,6 +119,7 @@ def main() -> None:
                 decision_rps.append(ours["rps"])
                 bare_rps.append(reference["rps"])
                 decision_p99.append(ours["p99"])
+                bare_p99.append(reference["p99"])
             before = record_count(env)
             recorded = wrk(f"http://127.0.0.1:{port}/api/v1/consent/records", "-s", str(lua))
             acknowledged = recorded["requests"] - recorded["errors"]
@@ -135,6 +136,7 @@ def main() -> None:
         print(f"{'bare Litestar constant requests/s':<44} {spread(bare_rps, '/s', 0):>30}")
         print(f"{'decision / bare (goal >= 60%)':<44} {spread([r * 100 for r in ratios], '%', 0):>30}")
         print(f"{'decision p99':<44} {spread(decision_p99, 'ms'):>30}")
+        print(f"{'bare Litestar constant p99':<44} {spread(bare_p99, 'ms'):>30}")
         print(f"{'acknowledged records/s':<44} {spread(record_rps, '/s', 0):>30}")
         print(f"{'acknowledged but not stored (goal 0)':<44} {spread([float(x) for x in lost], '', 0):>30}")
         print(f"{'consent.js + consent.css gzipped (goal < 8 KB)':<44} {len(js) + len(css):>27} B")

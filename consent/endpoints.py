@@ -3,29 +3,42 @@ and the admin API for the set-up."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, HttpMethod, Request, Response, get, post, put, route
+from litestar.datastructures import Headers
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
+from prometheus_client import Counter
 
 from consent import service
 from consent.cache import SetupCache
 from consent.location import CDN_HEADERS, client_address, locate, truncate_ip
 from consent.receipts import public_jwks
 from consent.recorder import RecordWriter
-from consent.schemas import ConsentHistory, ConsentSetup, Decision, IdentityIn, Jurisdiction, RecordIn, RecordOut
+from consent.schemas import (
+    ConsentHistory,
+    ConsentSetup,
+    Decision,
+    IdentityIn,
+    Jurisdiction,
+    RecordIn,
+    RecordOut,
+    Regime,
+)
 from privacy import register
 from privacy.actors import Permission
 from privacy.db import utcnow
 from privacy.errors import Forbidden, NotFound
 from privacy.keys import Keyring
 from privacy.settings import Settings
-from privacy.web import DbSession, current_actor
+from privacy.web import DbSession, EncodedJSON, current_actor
 
 STATIC = Path(__file__).parent / "static"
 # The day this service began to honour Global Privacy Control (the file's required lastUpdate).
@@ -33,23 +46,40 @@ GPC_SUPPORT_SINCE = date(2026, 11, 22)
 Key = Annotated[str, QueryParameter(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$", max_length=100)]
 
 
-def gpc_signal(request: Request[Any, Any, Any]) -> bool:
-    return request.headers.get("sec-gpc") == "1"  # exactly "1"; any other value is no signal
+# The decision path is left out of the generic HTTP metrics (they cost more than the decision).
+_DECISIONS = Counter(
+    "privacy_consent_decisions", "Consent decisions answered, by regime and banner", ["regime", "banner"]
+)
+DECISIONS = {
+    (regime, shown): _DECISIONS.labels(regime.value, "shown" if shown else "hidden")
+    for regime in Regime
+    for shown in (True, False)
+}
+
+
+@functools.cache
+def decision_vary(trusted_cdns: tuple[str, ...]) -> bytes:
+    names = ["Origin", "Sec-GPC", *[header for cdn in trusted_cdns for header in CDN_HEADERS[cdn]]]
+    return ", ".join(names).encode()
+
+
+def gpc_signal(headers: Headers) -> bool:
+    return headers.get("sec-gpc") == "1"  # exactly "1"; any other value is no signal
 
 
 def visitor_jurisdiction(
-    request: Request[Any, Any, Any], current: service.LoadedSetup
+    request: Request[Any, Any, Any], headers: Headers, current: service.LoadedSetup
 ) -> tuple[Jurisdiction, str | None]:
     settings: Settings = request.app.state.settings
     peer = request.client.host if request.client else None
-    address = client_address(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxy_networks)
-    country, region, source = locate(request.headers, address, settings.trusted_cdns)
-    return service.jurisdiction(current.setup, country, region, source), address
+    address = client_address(peer, headers.get("x-forwarded-for"), settings.trusted_proxy_networks)
+    country, region, source = locate(headers, address, settings.trusted_cdns)
+    return service.jurisdiction(current, country, region, source), address
 
 
-def cors_headers(request: Request[Any, Any, Any], current: service.LoadedSetup, site_key: str) -> dict[str, str]:
+def cors_headers(headers: Headers, current: service.LoadedSetup, site_key: str) -> dict[str, str]:
     """Allow the calling origin only when it is one of the site's own; refuse any other origin."""
-    origin = request.headers.get("origin")
+    origin = headers.get("origin")
     if origin is None:
         return {}
     if origin not in service.site_of(current, site_key).origins:
@@ -61,35 +91,40 @@ class ConsentController(Controller):
     path = "/api/v1/consent"
     tags = ["consent"]
 
-    @get("/decision", summary="What may run for this visitor now, and whether to show the banner")
+    @get(
+        "/decision",
+        summary="What may run for this visitor now, and whether to show the banner",
+        responses={200: ResponseSpec(Decision, description="The decision", generate_examples=False)},
+    )
     async def decision(
         self,
         request: Request[Any, Any, Any],
         site: Key,
         receipt: Annotated[str | None, QueryParameter(max_length=4096)] = None,
         lang: Annotated[str | None, QueryParameter(pattern=r"^[a-z]{2}$")] = None,
-    ) -> Response[Decision]:
+    ) -> EncodedJSON:
         cache: SetupCache = request.app.state.consent_cache
         current = cache.require()
-        where, _ = visitor_jurisdiction(request, current)
-        answer = service.decide(
+        headers = request.headers
+        where, _ = visitor_jurisdiction(request, headers, current)
+        verdict = service.decide(
             current,
             site_key=site,
             where=where,
-            gpc=gpc_signal(request),
+            gpc=gpc_signal(headers),
             receipt=receipt,
             keyring=request.app.state.keyring,
             now=utcnow(),
             language=lang,
         )
+        DECISIONS[where.regime, verdict.show_banner].inc()
         settings: Settings = request.app.state.settings
-        varies = ["Origin", "Sec-GPC", *[h for cdn in settings.trusted_cdns for h in CDN_HEADERS[cdn]]]
-        headers = {
-            **cors_headers(request, current, site),
-            "cache-control": "private, no-store",
-            "vary": ", ".join(varies),
-        }
-        return Response(answer, headers=headers)
+        answer_headers = [
+            *[(name.encode(), value.encode()) for name, value in cors_headers(headers, current, site).items()],
+            (b"cache-control", b"private, no-store"),
+            (b"vary", decision_vary(settings.trusted_cdns)),
+        ]
+        return EncodedJSON(service.decision_json(current, verdict), answer_headers)
 
     @post("/records", summary="Record a visitor's choice; answers with a signed receipt")
     async def record(
@@ -97,14 +132,14 @@ class ConsentController(Controller):
     ) -> Response[RecordOut]:
         cache: SetupCache = request.app.state.consent_cache
         current = cache.require()
-        headers = cors_headers(request, current, data.site)
-        where, address = visitor_jurisdiction(request, current)
+        headers = cors_headers(request.headers, current, data.site)
+        where, address = visitor_jurisdiction(request, request.headers, current)
         record = await service.prepare_record(
             db_session,
             current=current,
             data=data,
             where=where,
-            gpc=gpc_signal(request),
+            gpc=gpc_signal(request.headers),
             ip_truncated=truncate_ip(address),
             now=utcnow(),
         )
@@ -121,7 +156,7 @@ class ConsentController(Controller):
         self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[IdentityIn]
     ) -> Response[RecordOut]:
         current = request.app.state.consent_cache.require()
-        headers = cors_headers(request, current, data.site)
+        headers = cors_headers(request.headers, current, data.site)
         out = await service.persons_standing_choice(
             db_session, current, site=data.site, token=data.identity, now=utcnow()
         )
@@ -136,7 +171,7 @@ class ConsentController(Controller):
     # Litestar registers a controller's handlers in name order and gives a path its automatic OPTIONS
     # handler when none is there yet: this one's name must sort before those of the POST handlers.
     async def answer_preflight(self, request: Request[Any, Any, Any], site: Key) -> Response[None]:
-        headers = cors_headers(request, request.app.state.consent_cache.require(), site)
+        headers = cors_headers(request.headers, request.app.state.consent_cache.require(), site)
         return Response(
             None,
             status_code=204,

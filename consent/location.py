@@ -28,7 +28,7 @@ def _networks(trusted_proxies: tuple[str, ...]) -> list[ipaddress.IPv4Network | 
 def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies: Iterable[str]) -> str | None:
     """The visitor's address: the peer, or when the peer is a trusted proxy, the last address in
     X-Forwarded-For that is not itself a trusted proxy."""
-    networks = _networks(tuple(trusted_proxies))
+    networks = _networks(tuple(trusted_proxies))  # the settings hand over a tuple: a cache hit
     if peer is None or not forwarded_for or not networks or not _within(peer, networks):
         return peer
     for hop in reversed([part.strip() for part in forwarded_for.split(",")]):
@@ -65,13 +65,19 @@ def locate(
                 return None, None, "unknown"
             region = headers.get(region_header, "").strip().upper()[:3] or None
             return country, region, "cdn"
+    found = _country_of_address(address) if address is not None else None
+    return (found, None, "ip") if found else (None, None, "unknown")
+
+
+@functools.lru_cache(maxsize=16384)  # returning visitors come from the same few addresses
+def _country_of_address(address: str) -> str | None:
     try:
-        if address is None or not ipaddress.ip_address(address).is_global:
-            return None, None, "unknown"
+        if not ipaddress.ip_address(address).is_global:
+            return None
     except ValueError:
-        return None, None, "unknown"
+        return None
     found = iptocc.country_code(address)
-    return (str(found), None, "ip") if found else (None, None, "unknown")
+    return str(found) if found else None
 
 
 def truncate_ip(address: str | None) -> str | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,9 +22,7 @@ from consent.schemas import (
     NECESSARY,
     Action,
     ConsentHistory,
-    ConsentMode,
     ConsentSetup,
-    Decision,
     Jurisdiction,
     LocationSource,
     RecordEntry,
@@ -53,6 +52,8 @@ class LoadedSetup:
     text_hash: str
     sites: dict[str, Site] = field(default_factory=dict)
     texts: dict[str, dict[str, Any]] = field(default_factory=dict)  # per language, built once
+    texts_json: dict[str, msgspec.Raw] = field(default_factory=dict)  # the same, encoded once
+    jurisdictions: dict[tuple[str | None, str | None, str], Jurisdiction] = field(default_factory=dict)
 
     @property
     def categories(self) -> list[str]:
@@ -71,13 +72,15 @@ def loaded(row: ConsentSetupRow) -> LoadedSetup:
 
 def in_memory(setup: ConsentSetup, *, revision: int, etag: str) -> LoadedSetup:
     """The set-up with what the decision path derives from it, computed once."""
+    texts = {language: banner_texts(setup, language) for language in setup.texts}
     return LoadedSetup(
         revision,
         etag,
         setup,
         banner_text_hash(setup),
         {site.key: site for site in setup.sites},
-        {language: banner_texts(setup, language) for language in setup.texts},
+        texts,
+        {language: msgspec.Raw(msgspec.json.encode(shown)) for language, shown in texts.items()},
     )
 
 
@@ -127,12 +130,24 @@ def regime_for(setup: ConsentSetup, country: str | None, region: str | None) -> 
     return setup.regimes.default
 
 
-def jurisdiction(setup: ConsentSetup, country: str | None, region: str | None, source: LocationSource) -> Jurisdiction:
-    known: LocationSource = source if country else "unknown"
+MEMO_LIMIT = 5000
+
+
+def jurisdiction(current: LoadedSetup, country: str | None, region: str | None, source: LocationSource) -> Jurisdiction:
+    """The regime for a location; remembered per set-up, since a few hundred locations cover the world."""
+    known = current.jurisdictions.get((country, region, source))
+    if known is not None:
+        return known
     # Built from values this module derived itself, so pydantic's validation is skipped on this hot path.
-    return Jurisdiction.model_construct(
-        country=country, region=region, regime=regime_for(setup, country, region), source=known
+    where = Jurisdiction.model_construct(
+        country=country,
+        region=region,
+        regime=regime_for(current.setup, country, region),
+        source=source if country else "unknown",
     )
+    if len(current.jurisdictions) < MEMO_LIMIT:
+        current.jurisdictions[(country, region, source)] = where
+    return where
 
 
 def default_consent(current: LoadedSetup, regime: Regime, gpc: bool) -> dict[str, bool]:
@@ -140,6 +155,19 @@ def default_consent(current: LoadedSetup, regime: Regime, gpc: bool) -> dict[str
         return {key: key == NECESSARY for key in current.categories}
     # Opt-out regimes: everything runs until the visitor objects; GPC objects to advertising.
     return {key: not (gpc and key == ADVERTISING) for key in current.categories}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What may run for one visitor now; see `Decision` for its published shape."""
+
+    site: str
+    policy_version: str
+    jurisdiction: Jurisdiction
+    gpc: bool
+    show_banner: bool
+    consent: dict[str, bool]
+    language: str
 
 
 def decide(
@@ -152,23 +180,45 @@ def decide(
     keyring: Keyring,
     now: datetime,
     language: str | None = None,
-) -> Decision:
+) -> Verdict:
     site = site_of(current, site_key)
     standing = _standing_choice(current, site_key=site_key, receipt=receipt, keyring=keyring, now=now)
     consent = standing if standing is not None else default_consent(current, where.regime, gpc)
     if gpc and where.regime is Regime.OPT_OUT:
         consent[ADVERTISING] = False  # in opt-out regimes the signal is binding, whatever was chosen
     hidden_by_gpc = gpc and where.regime is Regime.OPT_OUT and current.setup.regimes.gpc_hides_banner
-    return Decision(
+    return Verdict(
         site=site.key,
         policy_version=current.setup.policy_version,
         jurisdiction=where,
         gpc=gpc,
         show_banner=standing is None and not hidden_by_gpc,
         consent=consent,
-        consent_mode=consent_mode(consent),
-        # Every site's default language has texts (the set-up is validated so), and they are built once.
-        texts=current.texts.get(language or "") or current.texts[site.default_language],
+        # Every site's default language has texts (the set-up is validated so).
+        language=language if language in current.texts else site.default_language,
+    )
+
+
+def decision_json(current: LoadedSetup, verdict: Verdict) -> bytes:
+    """The decision as the API publishes it (`Decision`), encoded without a model on this hot path:
+    the texts were encoded once with the set-up."""
+    where = verdict.jurisdiction
+    return msgspec.json.encode(
+        {
+            "site": verdict.site,
+            "policy_version": verdict.policy_version,
+            "jurisdiction": {
+                "country": where.country,
+                "region": where.region,
+                "regime": where.regime.value,
+                "source": where.source,
+            },
+            "gpc": verdict.gpc,
+            "show_banner": verdict.show_banner,
+            "consent": verdict.consent,
+            "consent_mode": consent_mode(verdict.consent),
+            "texts": current.texts_json[verdict.language],
+        }
     )
 
 
@@ -193,18 +243,15 @@ def _standing_choice(
     return {key: key == NECESSARY or key in granted for key in current.categories}
 
 
-def consent_mode(consent: dict[str, bool]) -> ConsentMode:
-    def state(category: str) -> str:
-        return "granted" if consent.get(category) else "denied"
-
-    return ConsentMode.model_validate(
-        {
-            "ad_storage": state(ADVERTISING),
-            "ad_user_data": state(ADVERTISING),
-            "ad_personalization": state(ADVERTISING),
-            "analytics_storage": state(ANALYTICS),
-        }
-    )
+def consent_mode(consent: dict[str, bool]) -> dict[str, str]:
+    """Google Consent Mode v2 signals (`ConsentMode`)."""
+    advertising = "granted" if consent.get(ADVERTISING) else "denied"
+    return {
+        "ad_storage": advertising,
+        "ad_user_data": advertising,
+        "ad_personalization": advertising,
+        "analytics_storage": "granted" if consent.get(ANALYTICS) else "denied",
+    }
 
 
 def banner_texts(setup: ConsentSetup, language: str) -> dict[str, Any]:

@@ -45,7 +45,10 @@ def create_app(settings: Settings) -> Litestar:
     keyring = Keyring(load_master_secret(settings))
     db_config = database_config(settings, session_info={"keyring": keyring})
     prometheus = PrometheusConfig(
-        app_name="privacy_toolkit", prefix="privacy", group_path=True, exclude=["^/metrics", "^/static"]
+        app_name="privacy_toolkit",
+        prefix="privacy",
+        group_path=True,
+        exclude=["^/metrics", "^/static", "^/api/v1/consent/decision"],
     )
     consent_cache = SetupCache(db_config.create_session_maker(), interval=settings.consent_refresh_seconds)
     consent_writer = RecordWriter(db_config.create_session_maker())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -44,10 +45,10 @@ class Settings(BaseSettings):
     def served_over_https(self) -> bool:
         return self.public_url.startswith("https://")
 
-    @property
-    def trusted_cdns(self) -> list[str]:
-        return [name.strip().lower() for name in self.geo_headers.split(",") if name.strip()]
+    @cached_property
+    def trusted_cdns(self) -> tuple[str, ...]:
+        return tuple(name.strip().lower() for name in self.geo_headers.split(",") if name.strip())
 
-    @property
-    def trusted_proxy_networks(self) -> list[str]:
-        return [network.strip() for network in self.trusted_proxies.split(",") if network.strip()]
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[str, ...]:
+        return tuple(network.strip() for network in self.trusted_proxies.split(",") if network.strip())
