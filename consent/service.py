@@ -445,6 +445,46 @@ def _columns(record: ConsentRecord) -> dict[str, Any]:
     return {column.key: getattr(record, column.key) for column in ConsentRecord.__table__.columns}
 
 
+async def records_of_person(session: AsyncSession, *, email: str) -> list[dict[str, Any]]:
+    """Every consent record linked to the person whose account email this is (for their access
+    request): what they chose, where and when, never anything they did not give us."""
+    linked = select(ConsentSubject.consent_id).where(
+        ConsentSubject.email_hash == keyring_of(session).lookup_hash(email)
+    )
+    rows = await session.scalars(
+        select(ConsentRecord).where(ConsentRecord.consent_id.in_(linked)).order_by(ConsentRecord.recorded_at)
+    )
+    return [
+        {
+            "consent_id": str(row.consent_id),
+            "site": row.site,
+            "recorded_at": row.recorded_at.isoformat(),
+            "action": row.action,
+            "granted": ", ".join(row.granted),
+            "denied": ", ".join(row.denied),
+            "policy_version": row.policy_version,
+            "country": row.country,
+            "regime": row.regime,
+            "gpc": row.gpc,
+            "ip_truncated": row.ip_truncated,
+        }
+        for row in rows
+    ]
+
+
+async def unlink_person(session: AsyncSession, *, email: str) -> int:
+    """Erasure: the person's consent ids are no longer linked to them. The records stay as
+    pseudonymous proof of what was chosen (Art. 7(1)), no longer attributable to anyone."""
+    links = list(
+        await session.scalars(
+            select(ConsentSubject).where(ConsentSubject.email_hash == keyring_of(session).lookup_hash(email))
+        )
+    )
+    for link in links:
+        await session.delete(link)
+    return len(links)
+
+
 async def consent_history(session: AsyncSession, *, consent_id: uuid.UUID) -> ConsentHistory:
     rows = (
         await session.scalars(

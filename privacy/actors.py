@@ -19,11 +19,14 @@ class Permission(StrEnum):
     EDIT_ORGANISATION = "edit_organisation"
     VIEW_STAFF = "view_staff"
     MANAGE_STAFF = "manage_staff"
+    WORK_REQUESTS = "work_requests"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.PRIVACY_OFFICER: frozenset({Permission.READ, Permission.EXPORT, Permission.EDIT_REGISTER}),
+    Role.PRIVACY_OFFICER: frozenset(
+        {Permission.READ, Permission.EXPORT, Permission.EDIT_REGISTER, Permission.WORK_REQUESTS}
+    ),
     Role.AUDITOR: frozenset({Permission.READ, Permission.EXPORT, Permission.VIEW_STAFF}),
 }
 
@@ -44,6 +47,11 @@ class Actor:
 
     def may(self, permission: Permission) -> bool:
         return self.role is not None and permission in ROLE_PERMISSIONS[self.role]
+
+    @classmethod
+    def person(cls, reference: str) -> Actor:
+        """Someone outside the organisation acting on their own request (no role: no staff rights)."""
+        return cls(kind="person", id=reference, role=None, label=f"the person behind {reference}")
 
     @classmethod
     def system(cls, process: str) -> Actor:

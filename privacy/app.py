@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from datetime import datetime
 from pathlib import Path
 
 import msgspec
@@ -16,19 +17,24 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent import endpoints as consent_endpoints
 from consent import pages as consent_pages
 from consent.cache import SetupCache
 from consent.location import CDN_HEADERS
 from consent.recorder import RecordWriter
-from privacy import endpoints, pages
+from dsar import endpoints as dsar_endpoints
+from dsar import fulfilment, packages
+from dsar import service as dsar_service
+from privacy import endpoints, mail, pages
 from privacy.api_page import ApiReferencePage
 from privacy.db import database_config
 from privacy.keys import ConfigurationError, Keyring, load_master_secret
 from privacy.settings import Settings
 from privacy.templating import jinja_environment
 from privacy.web import EXCEPTION_HANDLERS, StaffAuthentication, security_headers_middleware, staff_guard
+from privacy.work import BackgroundWork, Job
 
 STATIC = Path(__file__).parent / "static"
 
@@ -52,9 +58,14 @@ def create_app(settings: Settings) -> Litestar:
     )
     consent_cache = SetupCache(db_config.create_session_maker(), interval=settings.consent_refresh_seconds)
     consent_writer = RecordWriter(db_config.create_session_maker())
+    background = BackgroundWork(db_config.create_session_maker(), background_jobs(settings), settings=settings)
     admin_api = Router(
         path="/api/v1/admin",
-        route_handlers=[*endpoints.ADMIN_CONTROLLERS, *consent_endpoints.ADMIN_CONTROLLERS],
+        route_handlers=[
+            *endpoints.ADMIN_CONTROLLERS,
+            *consent_endpoints.ADMIN_CONTROLLERS,
+            *dsar_endpoints.ADMIN_CONTROLLERS,
+        ],
         middleware=[StaffAuthentication],
         guards=[staff_guard],
     )
@@ -73,6 +84,7 @@ def create_app(settings: Settings) -> Litestar:
             console,
             *pages.PUBLIC_PAGES,
             *consent_endpoints.PUBLIC_HANDLERS,
+            *dsar_endpoints.PUBLIC_HANDLERS,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
@@ -107,9 +119,24 @@ def create_app(settings: Settings) -> Litestar:
                 "consent_writer": consent_writer,
             }
         ),
-        on_startup=[consent_cache.start, consent_writer.start],
-        on_shutdown=[consent_writer.stop, consent_cache.stop],
+        on_startup=[consent_cache.start, consent_writer.start, background.start],
+        on_shutdown=[background.stop, consent_writer.stop, consent_cache.stop],
     )
+
+
+def background_jobs(settings: Settings) -> list[Job]:
+    """Everything background work does, in the order of one pass."""
+
+    async def deliver_mail(session: AsyncSession, now: datetime) -> None:
+        await mail.deliver_due(session, settings=settings, now=now)
+
+    async def work_requests(session: AsyncSession, now: datetime) -> None:
+        await fulfilment.run_due_steps(session, now, settings=settings)
+
+    async def remind_staff(session: AsyncSession, now: datetime) -> None:
+        await dsar_service.send_reminders(session, now, settings=settings)
+
+    return [work_requests, remind_staff, packages.delete_expired_packages, deliver_mail]
 
 
 def app_from_environment() -> Litestar:

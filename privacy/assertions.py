@@ -4,15 +4,18 @@ keys registered for that application (or site), so it can check an assertion but
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.errors import FieldError, Unauthorized
+from privacy.models import UsedAssertion
 
 ALGORITHMS = ["EdDSA", "Ed25519", "ES256", "RS256"]
 PUBLIC_KEY_TYPES = {"OKP", "EC", "RSA"}
@@ -80,3 +83,16 @@ def read_assertion(token: str, *, keys: list[dict[str, Any]], audience: str, now
 
 def describe(error: Exception) -> str:
     return getattr(error, "description", None) or type(error).__name__
+
+
+async def use_once(session: AsyncSession, assertion: Assertion) -> None:
+    """Refuse an assertion seen before; remember this one until it expires."""
+    if assertion.token_id is None:
+        raise Unauthorized("this identity assertion must carry a jti claim: it may be used once only")
+    token_id_hash = hashlib.sha256(assertion.token_id.encode()).hexdigest()
+    if await session.get(UsedAssertion, token_id_hash) is not None:
+        raise Unauthorized("this identity assertion has been used already")
+    session.add(
+        UsedAssertion(token_id_hash=token_id_hash, expires_at=datetime.fromtimestamp(assertion.expires_at, UTC))
+    )
+    await session.flush()

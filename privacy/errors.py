@@ -50,6 +50,11 @@ class Conflict(PrivacyError):
     title = "Conflict"
 
 
+class Gone(PrivacyError):
+    status_code = 410
+    title = "Gone"
+
+
 class Unavailable(PrivacyError):
     status_code = 503
     title = "Service unavailable"

@@ -77,10 +77,10 @@ def _controller_entry(organisation: OrganisationProfile, activity: ActivityOut) 
         "data_subject_categories": activity.data_subject_categories,
         "personal_data_categories": [DATA_CATEGORIES.get(c, c) for c in activity.personal_data_categories],
         "recipients": activity.recipients,
-        "transfers": [_transfer(t) for t in activity.transfers],
+        "transfers": [transfer_text(t) for t in activity.transfers],
         "retention": activity.retention,
         "security_measures": activity.security_measures,
-        "lawful_basis": _lawful_basis(activity),
+        "lawful_basis": lawful_basis_text(activity),
         "special_categories": [
             f"{use.category.value.replace('_', ' ')} ("
             f"{ARTICLE_9_CONDITION_LABELS[use.condition.value] if use.condition else 'no Art. 9(2) condition'})"
@@ -97,7 +97,7 @@ def _processor_entry(organisation: OrganisationProfile, activity: ActivityOut) -
         "representative": _representatives(organisation),
         "dpo": _contact(organisation.dpo) if organisation.dpo else "",
         "categories_of_processing": activity.purpose,
-        "transfers": [_transfer(t) for t in activity.transfers],
+        "transfers": [transfer_text(t) for t in activity.transfers],
         "security_measures": activity.security_measures,
     }
 
@@ -110,13 +110,13 @@ def _contact(contact: Contact) -> str:
     return ", ".join(part for part in (contact.name, contact.address, contact.email, contact.phone) if part)
 
 
-def _transfer(transfer: Transfer) -> str:
+def transfer_text(transfer: Transfer) -> str:
     safeguard = SAFEGUARD_LABELS[transfer.safeguard.value] if transfer.safeguard else "no safeguard recorded"
     recipient = f"{transfer.recipient}, " if transfer.recipient else ""
     return f"{recipient}{transfer.country}: {safeguard}"
 
 
-def _lawful_basis(activity: ActivityOut) -> str:
+def lawful_basis_text(activity: ActivityOut) -> str:
     basis = activity.lawful_basis
     if basis is None:
         return ""

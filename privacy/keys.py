@@ -90,6 +90,21 @@ class Keyring:
         sealed = AESGCM(self.subkey(f"field-encryption/{key_id}")).encrypt(nonce, plaintext.encode(), context.encode())
         return f"{CIPHERTEXT_PREFIX}:{key_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
+    def seal(self, data: bytes, *, key_id: int, context: str) -> bytes:
+        """Bytes (a file's chunk) encrypted as key id, nonce, ciphertext."""
+        nonce = os.urandom(12)
+        cipher = AESGCM(self.subkey(f"field-encryption/{key_id}"))
+        return key_id.to_bytes(4, "big") + nonce + cipher.encrypt(nonce, data, context.encode())
+
+    def unseal(self, sealed: bytes, *, context: str) -> bytes:
+        key_id = int.from_bytes(sealed[:4], "big")
+        try:
+            return AESGCM(self.subkey(f"field-encryption/{key_id}")).decrypt(
+                sealed[4:16], sealed[16:], context.encode()
+            )
+        except InvalidTag as error:
+            raise DecryptionFailed("a stored file failed its integrity check") from error
+
     def decrypt(self, token: str, *, context: str = "") -> str:
         key_id = key_id_of(token)
         raw = base64.urlsafe_b64decode(token.split(":", 2)[2])

@@ -135,3 +135,32 @@ class EncryptionKey(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A message to send, written in the same transaction as the change that causes it. Delivery
+    claims it with a lease; `dedupe_key` makes a message that must go once (a reminder) go once."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
+    purpose: Mapped[str] = mapped_column(String(60))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    recipient_encrypted: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(300))
+    body_encrypted: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class UsedAssertion(Base):
+    """Identity assertions already used, kept until they expire, so each is used once."""
+
+    __tablename__ = "used_assertions"
+
+    token_id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

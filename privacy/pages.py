@@ -175,6 +175,9 @@ async def organisation_page(request: Request[Any, Any, Any], db_session: DbSessi
 async def save_organisation(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Response[Any]:
     try:
         profile = organisation_from_form(data)
+        current = await register.get_organisation(db_session)
+        if current is not None:  # the form does not show the applications' keys: keep them
+            profile = profile.model_copy(update={"applications": current.applications})
         await register.save_organisation(db_session, profile=profile, actor=current_actor(request))
     except ValidationError as error:
         return page(request, "organisation.html", 422, form=data, errors=_errors(error))

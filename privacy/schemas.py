@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from privacy.actors import Role
+from privacy.assertions import check_public_keys
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -94,6 +95,17 @@ class Contact(Schema):
     phone: Annotated[str, StringConstraints(max_length=50)] | None = None
 
 
+class Application(Schema):
+    """One of the organisation's own applications, which may vouch for its signed-in customers
+    (identity assertions: JWTs it signs with the private half of these public keys)."""
+
+    key: Key
+    name: ShortText
+    identity_keys: Annotated[list[dict[str, Any]], AfterValidator(check_public_keys)] = Field(
+        min_length=1, max_length=10
+    )
+
+
 class OrganisationProfile(Schema):
     legal_name: ShortText
     address: Text
@@ -104,6 +116,7 @@ class OrganisationProfile(Schema):
     uk_representative: Contact | None = None
     lead_supervisory_authority: ShortText | None = None
     custom_data_categories: list[Key] = Field(default_factory=list, max_length=200)
+    applications: list[Application] = Field(default_factory=list, max_length=20)
 
 
 class SpecialCategoryUse(Schema):

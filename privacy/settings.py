@@ -30,6 +30,21 @@ class Settings(BaseSettings):
     )
     trusted_proxies: str = Field(default="", description="addresses or networks whose X-Forwarded-For is honoured")
     consent_refresh_seconds: float = 2.0
+    smtp_host: str = Field(default="", description="empty: messages wait in the console's outbox")
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "privacy@localhost"
+    background_work: bool = Field(default=True, description="run background work inside `privacy serve`")
+    background_interval_seconds: float = 5.0
+    request_clock_starts: str = Field(
+        default="receipt", pattern="^(receipt|verification)$", description="when the one-month clock starts"
+    )
+    request_token_days: int = Field(default=30, ge=1, le=365)
+    package_days: int = Field(default=7, ge=1, le=90)
+    request_reminder_days: str = Field(default="7,2", description="days before the deadline when staff are reminded")
+    request_records_kept_days: int = Field(default=365, ge=30)
 
     @property
     def embedded(self) -> bool:
@@ -48,6 +63,10 @@ class Settings(BaseSettings):
     @cached_property
     def trusted_cdns(self) -> tuple[str, ...]:
         return tuple(name.strip().lower() for name in self.geo_headers.split(",") if name.strip())
+
+    @cached_property
+    def reminder_days(self) -> tuple[int, ...]:
+        return tuple(sorted({int(day) for day in self.request_reminder_days.split(",") if day.strip()}, reverse=True))
 
     @cached_property
     def trusted_proxy_networks(self) -> tuple[str, ...]:

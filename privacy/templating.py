@@ -7,7 +7,9 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 # The core's templates, then each domain's (under a folder named after the domain).
-TEMPLATE_DIRS = [Path(__file__).parent / "templates", Path(__file__).parents[1] / "consent" / "templates"]
+TEMPLATE_DIRS = [Path(__file__).parent / "templates"] + [
+    Path(__file__).parents[1] / domain / "templates" for domain in ("consent", "dsar")
+]
 
 
 def jinja_environment() -> Environment:

@@ -27,7 +27,7 @@ from privacy.settings import Settings
 T = TypeVar("T")
 TEST_SECRET = "test-master-secret-" + "x" * 32
 POSTGRES_URL = os.environ.get("PRIVACY_DATABASE_URL")
-pytest_plugins = ["tests.browser_fixtures"]
+pytest_plugins = ["tests.browser_fixtures", "tests.mail_fixtures"]
 
 
 def in_own_thread(work: Callable[..., T], *arguments: Any) -> T:
@@ -66,6 +66,7 @@ def migrated_settings(database_url: str, tmp_path_factory: pytest.TempPathFactor
         database_url=database_url,
         secret_key=TEST_SECRET,
         login_max_failures=5,
+        background_work=False,  # tests run the background jobs themselves, when they mean to
     )
     in_own_thread(upgrade_database, settings)
     return settings

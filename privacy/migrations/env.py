@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
 import consent.models  # noqa: F401  (registers the tables on the metadata)
+import dsar.models  # noqa: F401
 import privacy.models  # noqa: F401
 from privacy.db import Base
 

@@ -1,0 +1,97 @@
+"""The systems that hold a person's data, and what each gives for an access request or does for an
+erasure. Each answers in the same shapes, so packages and certificates need not know the system."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from consent import service as consent_service
+from dsar.models import DataRequest
+from privacy.keys import keyring_of
+
+
+@dataclass
+class Table:
+    system: str
+    name: str
+    category: str
+    rows: list[dict[str, Any]]
+    provided_by_person: bool = False  # Art. 20: only what the person gave us is portable
+
+
+@dataclass
+class Kept:
+    what: str
+    why: str
+    until: date | None
+
+
+@dataclass
+class Erasure:
+    system: str
+    erased: list[str] = field(default_factory=list)
+    kept: list[Kept] = field(default_factory=list)
+
+
+TOOLKIT = "privacy-toolkit"
+
+
+async def toolkit_export(session: AsyncSession, *, email: str, request: DataRequest) -> list[Table]:
+    """What the toolkit itself holds: consent choices linked to the person's account, and their
+    earlier requests."""
+    return [
+        Table(
+            TOOLKIT,
+            "consent_choices",
+            "consent",
+            await consent_service.records_of_person(session, email=email),
+            provided_by_person=True,
+        ),
+        Table(TOOLKIT, "earlier_requests", "requests", await _earlier_requests(session, email=email, request=request)),
+    ]
+
+
+async def _earlier_requests(session: AsyncSession, *, email: str, request: DataRequest) -> list[dict[str, Any]]:
+    rows = await session.scalars(
+        select(DataRequest)
+        .where(DataRequest.email_hash == keyring_of(session).lookup_hash(email), DataRequest.id != request.id)
+        .order_by(DataRequest.received_at)
+    )
+    return [
+        {
+            "reference": row.reference,
+            "type": row.type,
+            "received_at": row.received_at.isoformat(),
+            "status": row.status,
+            "outcome": row.outcome,
+        }
+        for row in rows
+    ]
+
+
+async def toolkit_erase(
+    session: AsyncSession, *, email: str, request: DataRequest, records_kept_until: date
+) -> Erasure:
+    unlinked = await consent_service.unlink_person(session, email=email)
+    return Erasure(
+        TOOLKIT,
+        erased=[f"the link between your account and {unlinked} consent choice(s)"] if unlinked else [],
+        kept=[
+            Kept(
+                "the consent choices themselves, no longer linked to you (consent id, time, choice, "
+                "truncated IP address)",
+                "proof that consent was given or refused, which the controller must be able to show (Art. 7(1) GDPR)",
+                None,
+            ),
+            Kept(
+                "the record of this request (reference, type, dates, outcome) and your email address",
+                "accountability: showing that requests are answered within the legal deadlines (Art. 5(2) GDPR)",
+                records_kept_until,
+            ),
+        ],
+    )

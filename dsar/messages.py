@@ -1,0 +1,88 @@
+"""The emails of the request domain, in plain text. Personal data in them is what the person gave
+us or must be told; staff reminders carry the reference only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from dsar.schemas import RefusalIn, RefusalReason
+
+
+@dataclass(frozen=True)
+class Letter:
+    subject: str
+    body: str
+
+
+CODE_TEXTS = {
+    "en": (
+        "Your code for request {reference}",
+        "Your code is {code}. It is valid for 15 minutes.\n\n"
+        "If you did not ask us about your personal data, ignore this message: nothing happens without the code.",
+    ),
+    "de": (
+        "Ihr Code für Anfrage {reference}",
+        "Ihr Code lautet {code}. Er ist 15 Minuten gültig.\n\n"
+        "Wenn Sie uns nicht zu Ihren personenbezogenen Daten gefragt haben, ignorieren Sie diese Nachricht.",
+    ),
+    "fr": (
+        "Votre code pour la demande {reference}",
+        "Votre code est {code}. Il est valable 15 minutes.\n\n"
+        "Si vous ne nous avez rien demandé sur vos données personnelles, ignorez ce message.",
+    ),
+    "nl": (
+        "Uw code voor verzoek {reference}",
+        "Uw code is {code}. Hij is 15 minuten geldig.\n\n"
+        "Als u ons niets over uw persoonsgegevens hebt gevraagd, negeer dit bericht dan.",
+    ),
+}
+
+REFUSAL_REASONS = {
+    RefusalReason.NOT_VERIFIED: "we could not verify your identity (Art. 12(6) GDPR)",
+    RefusalReason.MANIFESTLY_UNFOUNDED: "the request is manifestly unfounded (Art. 12(5) GDPR)",
+    RefusalReason.EXCESSIVE: "the request is excessive, in particular because of its repetitive character (Art. 12(5))",
+    RefusalReason.NO_DATA_FOUND: "we hold no personal data about you",
+    RefusalReason.EXEMPTION_APPLIES: "an exemption under the GDPR or national law applies",
+}
+
+
+def verification_code(reference: str, code: str, language: str) -> Letter:
+    subject, body = CODE_TEXTS.get(language, CODE_TEXTS["en"])
+    return Letter(subject.format(reference=reference), body.format(code=code))
+
+
+def extension(reference: str, reason: str, new_deadline: date) -> Letter:
+    return Letter(
+        f"Request {reference}: we need more time",
+        f"We are extending the time to answer your request {reference} by two further months, as "
+        f"Art. 12(3) GDPR allows for complex or numerous requests. You will have our answer by "
+        f"{new_deadline.isoformat()} at the latest.\n\nWhy: {reason}",
+    )
+
+
+def refusal(reference: str, refusal: RefusalIn, authority: str | None) -> Letter:
+    complain_to = authority or "the data protection supervisory authority of your country"
+    return Letter(
+        f"Request {reference}: our answer",
+        f"We cannot act on your request {reference}: {REFUSAL_REASONS[refusal.reason]}.\n\n"
+        f"{refusal.explanation}\n\n"
+        f"You have the right to lodge a complaint with a supervisory authority ({complain_to}) and to "
+        "seek a judicial remedy (Art. 12(4) GDPR).",
+    )
+
+
+def package_ready(reference: str, until: datetime, link: str) -> Letter:
+    return Letter(
+        f"Request {reference}: your answer is ready",
+        f"The answer to your request {reference} is ready. Download it here until "
+        f"{until.date().isoformat()}: {link}\n\nYou will need the code-verified access to your request.",
+    )
+
+
+def staff_reminder(reference: str, type: str, due: date, *, overdue: bool) -> Letter:
+    state = "is overdue" if overdue else f"is due on {due.isoformat()}"
+    return Letter(
+        f"Reminder: {type} request {reference} {state}",
+        f"The {type} request {reference} {state}. Open it in the console's request inbox.",
+    )

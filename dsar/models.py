@@ -1,0 +1,117 @@
+"""Tables of the request domain. Identifying fields are encrypted, with keyed hashes beside them
+for lookups; the request log itself (type, dates, outcome) carries no personal data."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from advanced_alchemy.types import GUID
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from privacy.db import Base
+
+
+class DataRequest(Base):
+    __tablename__ = "data_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    type: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2))
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    email_encrypted: Mapped[str] = mapped_column(Text)
+    name_encrypted: Mapped[str | None] = mapped_column(Text)
+    details_encrypted: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    verified_at: Mapped[datetime | None]
+    verification_method: Mapped[str | None] = mapped_column(String(200))
+    due_at: Mapped[date | None] = mapped_column(index=True)
+    extended_due_at: Mapped[date | None]
+    replied_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(40))
+
+
+class RequestEvent(Base):
+    """The request's timeline. Notes may hold what staff wrote about the person: encrypted."""
+
+    __tablename__ = "data_request_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("data_requests.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(200))
+    note_encrypted: Mapped[str | None] = mapped_column(Text)
+
+
+class VerificationCode(Base):
+    """The one-time code proving the person holds the email given: keyed hash, 15 minutes, 5 tries."""
+
+    __tablename__ = "data_request_codes"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        GUID, ForeignKey("data_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime]
+    sends: Mapped[int] = mapped_column(default=1)
+
+
+class RequestToken(Base):
+    """What lets the verified person follow their request; stored as a SHA-256 of the secret."""
+
+    __tablename__ = "data_request_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("data_requests.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime]
+
+
+class RequestPackage(Base):
+    """The answer to download: a ZIP, encrypted at rest, stored in chunks so that it streams both
+    ways and every node of a cluster can serve it."""
+
+    __tablename__ = "data_request_packages"
+
+    id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
+    request_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("data_requests.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    downloads: Mapped[int] = mapped_column(default=0)
+
+
+class PackageChunk(Base):
+    __tablename__ = "data_request_package_chunks"
+
+    package_id: Mapped[uuid.UUID] = mapped_column(
+        GUID, ForeignKey("data_request_packages.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RequestStep(Base):
+    """One system's part of a request (gather or erase), durable and claimed with a lease, so a
+    crash repeats nothing that finished and finishes what did not."""
+
+    __tablename__ = "data_request_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("data_requests.id", ondelete="CASCADE"), index=True)
+    system: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_until: Mapped[datetime | None]
+    result: Mapped[dict[str, Any] | None]
+    finished_at: Mapped[datetime | None]

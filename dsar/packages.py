@@ -1,0 +1,173 @@
+"""What the person downloads: a ZIP for access and portability, a PDF certificate for erasure.
+Stored encrypted in chunks, served only with the person's token until it expires, then deleted."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+import uuid
+import zipfile
+from collections.abc import AsyncIterator, Iterable
+from datetime import date, datetime, timedelta
+from typing import IO, Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dsar.connectors import Erasure, Table
+from dsar.models import DataRequest, PackageChunk, RequestPackage
+from privacy import register
+from privacy.exports import lawful_basis_text, transfer_text
+from privacy.keys import active_key_id, keyring_of
+from privacy.pdf import render_pdf
+from privacy.schemas import ActivityRole, LawfulBasis
+from privacy.templating import jinja_environment
+
+CHUNK = 1024 * 1024
+PORTABLE_BASES = {LawfulBasis.CONSENT, LawfulBasis.CONTRACT}
+DATA_SCHEMA_NOTE = (
+    "data.json: {system: {table: [row, ...]}}; each row an object of column -> value (strings, numbers, "
+    "booleans or null; times in ISO 8601, UTC). One CSV per table under csv/, named system/table.csv, "
+    "first line the column names."
+)
+
+
+async def art15_information(session: AsyncSession) -> dict[str, Any]:
+    """What Art. 15(1)-(2) says the person must be told besides the data, from the register."""
+    organisation = await register.require_organisation(session)
+    activities = [a for a in await register.list_activities(session) if a.role is ActivityRole.CONTROLLER]
+    return {
+        "organisation": organisation,
+        "activities": [
+            {
+                "name": activity.name,
+                "purpose": activity.purpose,
+                "lawful_basis": lawful_basis_text(activity),
+                "categories": activity.personal_data_categories,
+                "recipients": activity.recipients,
+                "retention": activity.retention,
+                "source": activity.source,
+                "transfers": [transfer_text(transfer) for transfer in activity.transfers],
+                "automated_decisions": activity.automated_decisions.used,
+            }
+            for activity in activities
+        ],
+    }
+
+
+def _portable(tables: list[Table]) -> list[Table]:
+    return [table for table in tables if table.provided_by_person]
+
+
+def write_zip(target: IO[bytes], *, request: DataRequest, tables: list[Table], information: dict[str, Any]) -> None:
+    environment = jinja_environment()
+    portability = request.type == "portability"
+    chosen = _portable(tables) if portability else tables
+    context = {"request": request, "tables": chosen, "info": information, "portability": portability}
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(_by_system(chosen), indent=2, ensure_ascii=False, default=str))
+        for table in chosen:
+            archive.writestr(f"csv/{table.system}/{table.name}.csv", _csv(table.rows))
+        archive.writestr("README.txt", DATA_SCHEMA_NOTE)
+        archive.writestr("report.html", environment.get_template("dsar/report.html").render(**context))
+        archive.writestr("report.pdf", render_pdf(environment, "dsar/report.html", context))
+
+
+def _by_system(tables: Iterable[Table]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for table in tables:
+        grouped.setdefault(table.system, {})[table.name] = table.rows
+    return grouped
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def certificate_pdf(
+    *, request: DataRequest, erasures: list[Erasure], organisation_name: str, backups_gone_by: date | None
+) -> bytes:
+    context = {
+        "request": request,
+        "erasures": erasures,
+        "organisation_name": organisation_name,
+        "backups_gone_by": backups_gone_by,
+    }
+    return render_pdf(jinja_environment(), "dsar/certificate.html", context)
+
+
+async def store_package(
+    session: AsyncSession,
+    *,
+    request: DataRequest,
+    source: IO[bytes],
+    filename: str,
+    media_type: str,
+    now: datetime,
+    days: int,
+) -> RequestPackage:
+    package = RequestPackage(
+        id=uuid.uuid4(),
+        request_id=request.id,
+        filename=filename,
+        media_type=media_type,
+        size=0,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    session.add(package)
+    await session.flush()
+    keyring, key_id = keyring_of(session), await active_key_id(session)
+    source.seek(0)
+    seq = 0
+    while chunk := source.read(CHUNK):
+        sealed = keyring.seal(chunk, key_id=key_id, context=f"package:{package.id}:{seq}")
+        session.add(PackageChunk(package_id=package.id, seq=seq, data=sealed))
+        package.size += len(chunk)
+        seq += 1
+        await session.flush()
+    return package
+
+
+def spooled() -> tempfile.SpooledTemporaryFile[bytes]:
+    """A file that stays in memory while small and moves to disk beyond 8 MB."""
+    return tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+
+
+async def current_package(session: AsyncSession, request: DataRequest, *, now: datetime) -> RequestPackage | None:
+    package: RequestPackage | None = await session.scalar(
+        select(RequestPackage)
+        .where(RequestPackage.request_id == request.id, RequestPackage.expires_at > now)
+        .order_by(RequestPackage.created_at.desc())
+        .limit(1)
+    )
+    return package
+
+
+async def package_chunks(session: AsyncSession, package: RequestPackage) -> AsyncIterator[bytes]:
+    """The decrypted package, a chunk at a time: memory stays at one chunk whatever its size."""
+    keyring = keyring_of(session)
+    seq = 0
+    while True:
+        sealed = await session.scalar(
+            select(PackageChunk.data).where(PackageChunk.package_id == package.id, PackageChunk.seq == seq)
+        )
+        if sealed is None:
+            return
+        yield keyring.unseal(sealed, context=f"package:{package.id}:{seq}")
+        seq += 1
+
+
+async def delete_expired_packages(session: AsyncSession, now: datetime) -> int:
+    expired = list(await session.scalars(select(RequestPackage.id).where(RequestPackage.expires_at <= now)))
+    if expired:
+        await session.execute(delete(PackageChunk).where(PackageChunk.package_id.in_(expired)))
+        await session.execute(delete(RequestPackage).where(RequestPackage.id.in_(expired)))
+    return len(expired)

@@ -1,0 +1,39 @@
+"""Durable state claimed with a lease: many workers on PostgreSQL (`FOR UPDATE SKIP LOCKED`) never
+take the same row, and a row whose worker died is taken up again when its lease expires."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privacy.db import Base
+
+Row = TypeVar("Row", bound=Base)
+
+
+async def claim(
+    session: AsyncSession,
+    model: type[Row],
+    *conditions: ColumnElement[bool],
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+) -> list[Row]:
+    """Take up to `limit` rows that meet `conditions` and are not leased to a live worker, lease
+    them until `now + lease`, and commit the lease, so the claim holds while the work runs."""
+    lease_until = model.lease_until  # type: ignore[attr-defined]
+    rows = list(
+        await session.scalars(
+            select(model)
+            .where(*conditions, or_(lease_until.is_(None), lease_until < now))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for row in rows:
+        row.lease_until = now + lease  # type: ignore[attr-defined]
+    await session.commit()
+    return rows
