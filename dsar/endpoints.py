@@ -128,7 +128,7 @@ class PublicRequestsController(Controller):
         )
         await db_session.commit()  # the download is audited before a byte leaves
         return Stream(
-            package_chunks(db_session, package),
+            package_chunks(request.app.state.db_config.create_session_maker(), package.id),
             media_type=package.media_type,
             headers={
                 "content-disposition": f'attachment; filename="{package.filename}"',

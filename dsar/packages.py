@@ -19,14 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dsar.connectors import Erasure, Table
 from dsar.models import DataRequest, PackageChunk, RequestPackage
 from privacy import register
+from privacy.db import SessionFactory
 from privacy.exports import lawful_basis_text, transfer_text
 from privacy.keys import active_key_id, keyring_of
 from privacy.pdf import render_pdf
-from privacy.schemas import ActivityRole, LawfulBasis
+from privacy.schemas import ActivityRole
 from privacy.templating import jinja_environment
 
 CHUNK = 1024 * 1024
-PORTABLE_BASES = {LawfulBasis.CONSENT, LawfulBasis.CONTRACT}
 DATA_SCHEMA_NOTE = (
     "data.json: {system: {table: [row, ...]}}; each row an object of column -> value (strings, numbers, "
     "booleans or null; times in ISO 8601, UTC). One CSV per table under csv/, named system/table.csv, "
@@ -151,18 +151,20 @@ async def current_package(session: AsyncSession, request: DataRequest, *, now: d
     return package
 
 
-async def package_chunks(session: AsyncSession, package: RequestPackage) -> AsyncIterator[bytes]:
-    """The decrypted package, a chunk at a time: memory stays at one chunk whatever its size."""
-    keyring = keyring_of(session)
-    seq = 0
-    while True:
-        sealed = await session.scalar(
-            select(PackageChunk.data).where(PackageChunk.package_id == package.id, PackageChunk.seq == seq)
-        )
-        if sealed is None:
-            return
-        yield keyring.unseal(sealed, context=f"package:{package.id}:{seq}")
-        seq += 1
+async def package_chunks(sessions: SessionFactory, package_id: uuid.UUID) -> AsyncIterator[bytes]:
+    """The decrypted package, a chunk at a time, in a session of its own that lives as long as the
+    download: memory stays at one chunk whatever the package's size."""
+    async with sessions() as session:
+        keyring = keyring_of(session)
+        seq = 0
+        while True:
+            sealed = await session.scalar(
+                select(PackageChunk.data).where(PackageChunk.package_id == package_id, PackageChunk.seq == seq)
+            )
+            if sealed is None:
+                return
+            yield keyring.unseal(sealed, context=f"package:{package_id}:{seq}")
+            seq += 1
 
 
 async def delete_expired_packages(session: AsyncSession, now: datetime) -> int:

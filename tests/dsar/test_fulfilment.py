@@ -1,0 +1,172 @@
+"""Answering verified requests: the access package, portability, the erasure certificate; each
+step once, each email once."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+import zipfile
+from typing import Any
+
+from joserfc import jwt
+from joserfc.jwk import OKPKey
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from pypdf import PdfReader
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from consent.models import ConsentRecord, ConsentSubject
+from dsar.models import PackageChunk, RequestStep
+from privacy import register
+from privacy.db import utcnow
+from privacy.keys import keyring_of
+from privacy.models import AuditEntry
+from privacy.schemas import Application
+from tests.conftest import SYSTEM
+from tests.dsar.test_intake import ADA, verified
+from tests.mail_fixtures import Mailbox
+
+Client = AsyncTestClient[Litestar]
+
+
+async def link_consent(sessions: async_sessionmaker[AsyncSession], email: str) -> uuid.UUID:
+    """A choice Ada made on the website while signed in (so linked to her account's email)."""
+    consent_id, now = uuid.uuid4(), utcnow()
+    async with sessions() as session, session.begin():
+        session.add(
+            ConsentRecord(
+                consent_id=consent_id,
+                recorded_at=now,
+                site="www",
+                policy_version="2026-11",
+                text_hash="0" * 64,
+                country="DE",
+                region=None,
+                regime="opt_in",
+                jurisdiction_source="cdn",
+                gpc=False,
+                action="custom",
+                granted=["necessary", "analytics"],
+                denied=["functional", "advertising"],
+                ui="banner",
+                ip_truncated="203.0.0.0",
+                valid_until=now,
+            )
+        )
+        session.add(
+            ConsentSubject(
+                consent_id=consent_id,
+                site="www",
+                subject_hash="s" * 64,
+                email_hash=keyring_of(session).lookup_hash(email),
+                linked_at=now,
+            )
+        )
+    return consent_id
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+async def download(person: Client, granted: dict[str, Any]) -> Any:
+    return await person.get(
+        f"/api/v1/requests/{granted['reference']}/package", headers={"authorization": f"Bearer {granted['token']}"}
+    )
+
+
+async def test_access_package_holds_the_data_and_the_article_15_information(
+    person: Client, mailbox: Mailbox, background: Any, dsar_sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    consent_id = await link_consent(dsar_sessions, ADA)
+    granted = await verified(person, mailbox, background)
+    assert (await download(person, granted)).status_code == 404, "nothing to download before the answer is ready"
+    await background()
+    await background()  # a second pass repeats nothing
+
+    answer = await download(person, granted)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(answer.content))
+    assert {"data.json", "report.html", "report.pdf", "README.txt"} <= set(archive.namelist())
+    data = json.loads(archive.read("data.json"))
+    [choice] = data["privacy-toolkit"]["consent_choices"]
+    assert choice["consent_id"] == str(consent_id) and choice["granted"] == "necessary, analytics"
+    assert "privacy-toolkit/consent_choices.csv" in " ".join(archive.namelist())
+    report = pdf_text(archive.read("report.pdf"))
+    async with dsar_sessions() as session:
+        activities = await register.list_activities(session)
+    for activity in activities[:3]:
+        assert activity.name in report
+    assert "supervisory authority" in report and "Art. 15" in report
+
+    subjects = [m["Subject"] for m in mailbox.to(ADA)]
+    assert sum("your answer is ready" in s for s in subjects) == 1, subjects
+    async with dsar_sessions() as session:
+        audited = await session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "request.package_downloaded")
+        )
+        stored = b"".join((await session.scalars(select(PackageChunk.data))).all())
+    assert audited == 1
+    assert b"data.json" not in stored and str(consent_id).encode() not in stored, "encrypted at rest"
+
+
+async def test_portability_gives_only_what_the_person_provided(
+    person: Client, mailbox: Mailbox, background: Any, dsar_sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await link_consent(dsar_sessions, ADA)
+    granted = await verified(person, mailbox, background, type="portability")
+    await background()
+    archive = zipfile.ZipFile(io.BytesIO((await download(person, granted)).content))
+    data = json.loads(archive.read("data.json"))
+    assert set(data["privacy-toolkit"]) == {"consent_choices"}, "earlier requests are ours, not provided by the person"
+
+
+async def test_erasure_unlinks_once_and_certifies_what_was_kept(
+    person: Client, mailbox: Mailbox, background: Any, dsar_sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await link_consent(dsar_sessions, ADA)
+    granted = await verified(person, mailbox, background, type="erasure")
+    await background()
+    await background()
+    async with dsar_sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ConsentSubject)) == 0
+        assert await session.scalar(select(func.count()).select_from(ConsentRecord)) == 1, "kept, unlinked, as proof"
+        steps = (await session.scalars(select(RequestStep))).all()
+    assert [(s.action, s.status, s.attempts) for s in steps] == [("erase", "done", 1)]
+    answer = await download(person, granted)
+    assert answer.headers["content-type"] == "application/pdf"
+    text = pdf_text(answer.content)
+    assert "Certificate of erasure" in text and granted["reference"] in text
+    assert "1 consent choice" in text and "Art. 7(1)" in text
+    assert "not known yet" in text, "backup horizon stated as unknown until retention knows the schedules"
+    assert sum("your answer is ready" in m["Subject"] for m in mailbox.to(ADA)) == 1
+
+
+async def test_signed_in_customer_request_counts_as_verified_and_its_assertion_works_once(
+    person: Client, dsar_sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    key = OKPKey.generate_key("Ed25519")
+    async with dsar_sessions() as session, session.begin():
+        organisation = await register.require_organisation(session)
+        app = Application(key="portal", name="Customer portal", identity_keys=[key.as_dict(private=False)])
+        await register.save_organisation(
+            session, profile=organisation.model_copy(update={"applications": [app]}), actor=SYSTEM
+        )
+    now = int(time.time())
+    claims = {"sub": "c-1", "email": ADA, "aud": "portal", "iat": now, "exp": now + 120, "jti": str(uuid.uuid4())}
+    identity = jwt.encode({"alg": "Ed25519"}, claims, key, algorithms=["Ed25519"])
+    body = {"application": "portal", "type": "access", "identity": identity}
+    answer = await person.post("/api/v1/requests/application", json=body)
+    assert answer.status_code == 201, answer.text
+    status = await person.get(
+        f"/api/v1/requests/{answer.json()['reference']}", headers={"authorization": f"Bearer {answer.json()['token']}"}
+    )
+    assert status.json()["status"] == "in_progress"
+    replay = await person.post("/api/v1/requests/application", json=body)
+    assert replay.status_code == 401 and "used already" in replay.json()["detail"]
+    unknown = await person.post("/api/v1/requests/application", json={**body, "application": "other"})
+    assert unknown.status_code == 401
