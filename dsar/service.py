@@ -177,8 +177,9 @@ async def find_request(session: AsyncSession, reference: str) -> DataRequest:
 async def resend_code(session: AsyncSession, *, reference: str, now: datetime) -> None:
     request = await find_request(session, reference)
     code = await session.get(VerificationCode, request.id)
-    if code is None:
-        raise Conflict("this request needs no code: it is verified already")
+    if code is None:  # a request recorded by staff or from the application: a code to follow it
+        await _send_code(session, request, now=now)
+        return
     if code.sends >= MAX_SENDS:
         raise TooManyRequests("no more codes can be sent for this request; please submit it again", retry_after=3600)
     wait = code.sent_at + RESEND_AFTER - now
@@ -195,7 +196,7 @@ async def verify_code(
     request = await find_request(session, reference)
     stored = await session.get(VerificationCode, request.id)
     if stored is None:
-        raise Conflict("this request is verified already")
+        raise Conflict("no code was sent for this request; ask for one")
     if stored.attempts >= CODE_ATTEMPTS:
         raise TooManyRequests("too many wrong codes; ask for a new code", retry_after=60)
     if stored.expires_at <= now:
@@ -205,8 +206,12 @@ async def verify_code(
         await session.commit()  # the failed attempt counts even though the answer is an error
         left = CODE_ATTEMPTS - stored.attempts
         raise Invalid("the code is not right", errors=[FieldError("code", f"wrong code; {left} attempts left")])
-    await session.delete(stored)
-    await mark_verified(session, request, method="one-time code sent to the email given", settings=settings, now=now)
+    stored.expires_at = now  # used: the row stays, so the resend limits still hold
+    if request.verified_at is None:
+        await mark_verified(
+            session, request, method="one-time code sent to the email given", settings=settings, now=now
+        )
+    # Already verified: a new code opens the request in another browser.
     return await grant_token(session, request, settings=settings, now=now)
 
 

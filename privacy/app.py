@@ -26,6 +26,7 @@ from consent.location import CDN_HEADERS
 from consent.recorder import RecordWriter
 from dsar import endpoints as dsar_endpoints
 from dsar import fulfilment, packages
+from dsar import pages as dsar_pages
 from dsar import service as dsar_service
 from privacy import endpoints, mail, pages
 from privacy.api_page import ApiReferencePage
@@ -71,7 +72,7 @@ def create_app(settings: Settings) -> Litestar:
     )
     console = Router(
         path="/console",
-        route_handlers=[*pages.CONSOLE_PAGES, *consent_pages.CONSOLE_PAGES],
+        route_handlers=[*pages.CONSOLE_PAGES, *consent_pages.CONSOLE_PAGES, *dsar_pages.CONSOLE_PAGES],
         middleware=[StaffAuthentication],
         guards=[staff_guard],
         include_in_schema=False,
@@ -85,6 +86,7 @@ def create_app(settings: Settings) -> Litestar:
             *pages.PUBLIC_PAGES,
             *consent_endpoints.PUBLIC_HANDLERS,
             *dsar_endpoints.PUBLIC_HANDLERS,
+            *dsar_pages.PUBLIC_PAGES,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],

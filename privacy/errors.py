@@ -111,3 +111,12 @@ def validation_errors(error: ValidationError) -> list[FieldError]:
         message = str(item["msg"]).removeprefix("Value error, ")
         found.append(FieldError(path=error_path(location) or "(file)", message=message))
     return found
+
+
+def form_errors(error: Exception) -> list[FieldError]:
+    """What a console form shows for an error: each field's problem, or the error's own words."""
+    if isinstance(error, ValidationError):
+        return validation_errors(error)
+    if isinstance(error, PrivacyError):
+        return error.errors or [FieldError(path="", message=error.detail)]
+    return [FieldError(path="", message=str(error))]

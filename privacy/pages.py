@@ -24,7 +24,15 @@ from privacy.endpoints import (
     token_out,
     user_out,
 )
-from privacy.errors import FieldError, Invalid, PrivacyError, Problem, TooManyRequests, Unauthorized, validation_errors
+from privacy.errors import (
+    FieldError,
+    Invalid,
+    PrivacyError,
+    Problem,
+    TooManyRequests,
+    Unauthorized,
+    form_errors,
+)
 from privacy.forms import activity_from_form, activity_to_form, organisation_from_form, organisation_to_form
 from privacy.schemas import ActivityRole, Article9Condition, DpiaStatus, LawfulBasis, Safeguard, SpecialCategory
 from privacy.settings import Settings
@@ -126,7 +134,7 @@ async def create_activity(request: Request[Any, Any, Any], db_session: DbSession
         activity = activity_from_form(data)
         created = await register.create_activity(db_session, activity=activity, actor=current_actor(request))
     except (ValidationError, PrivacyError) as error:
-        return page(request, "activity_form.html", 422, form=data, errors=_errors(error), creating=True)
+        return page(request, "activity_form.html", 422, form=data, errors=form_errors(error), creating=True)
     return Redirect(f"/console/activities/{created.key}", status_code=303)
 
 
@@ -160,7 +168,7 @@ async def update_activity(
         await register.update_activity(db_session, key=key, activity=activity, actor=current_actor(request))
     except (ValidationError, PrivacyError) as error:
         return page(
-            request, "activity_form.html", 422, form={**data, "key": key}, errors=_errors(error), creating=False
+            request, "activity_form.html", 422, form={**data, "key": key}, errors=form_errors(error), creating=False
         )
     return Redirect(f"/console/activities/{key}", status_code=303)
 
@@ -180,7 +188,7 @@ async def save_organisation(request: Request[Any, Any, Any], db_session: DbSessi
             profile = profile.model_copy(update={"applications": current.applications})
         await register.save_organisation(db_session, profile=profile, actor=current_actor(request))
     except ValidationError as error:
-        return page(request, "organisation.html", 422, form=data, errors=_errors(error))
+        return page(request, "organisation.html", 422, form=data, errors=form_errors(error))
     return Redirect("/console/organisation", status_code=303)
 
 
@@ -213,7 +221,7 @@ async def create_user(request: Request[Any, Any, Any], db_session: DbSession, da
         )
     except PrivacyError as error:
         users = [user_out(db_session, user) for user in await auth.list_users(db_session)]
-        return page(request, "users.html", 422, users=users, errors=_errors(error))
+        return page(request, "users.html", 422, users=users, errors=form_errors(error))
     return Redirect("/console/users", status_code=303)
 
 
@@ -241,7 +249,7 @@ async def create_token(request: Request[Any, Any, Any], db_session: DbSession, d
         )
     except PrivacyError as error:
         tokens = [token_out(token) for token in await auth.list_tokens(db_session)]
-        return page(request, "tokens.html", 422, tokens=tokens, created=None, errors=_errors(error))
+        return page(request, "tokens.html", 422, tokens=tokens, created=None, errors=form_errors(error))
     tokens = [token_out(token) for token in await auth.list_tokens(db_session)]
     return page(request, "tokens.html", 201, tokens=tokens, created=secret, errors=[])
 
@@ -259,14 +267,6 @@ def _role(value: object) -> Role:
         return Role(str(value))
     except ValueError as error:
         raise Invalid(f"unknown role '{value}'", errors=[FieldError("role", "unknown role")]) from error
-
-
-def _errors(error: Exception) -> list[FieldError]:
-    if isinstance(error, ValidationError):
-        return validation_errors(error)
-    if isinstance(error, PrivacyError):
-        return error.errors or [FieldError(path="", message=error.detail)]
-    return [FieldError(path="", message=str(error))]
 
 
 PUBLIC_PAGES = [login_form, login]

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from privacy.settings import Settings
+from tests.mail_fixtures import Mailbox
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,7 +42,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(migrated_settings: Settings) -> Iterator[LiveServer]:
+def live_server(migrated_settings: Settings, live_mailbox: Mailbox) -> Iterator[LiveServer]:
     from tests.conftest import environment_for, privacy_command
 
     port = _free_port()
@@ -50,6 +51,10 @@ def live_server(migrated_settings: Settings) -> Iterator[LiveServer]:
         **environment_for(migrated_settings),
         "PRIVACY_GEO_HEADERS": "cloudflare",
         "PRIVACY_CONSENT_REFRESH_SECONDS": "0.2",
+        "PRIVACY_SMTP_HOST": live_mailbox.host,
+        "PRIVACY_SMTP_PORT": str(live_mailbox.port),
+        "PRIVACY_SMTP_STARTTLS": "false",
+        "PRIVACY_BACKGROUND_INTERVAL_SECONDS": "0.2",
     }
     process = subprocess.Popen(
         privacy_command("serve", "--port", str(port)),

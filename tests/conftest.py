@@ -27,7 +27,7 @@ from privacy.settings import Settings
 T = TypeVar("T")
 TEST_SECRET = "test-master-secret-" + "x" * 32
 POSTGRES_URL = os.environ.get("PRIVACY_DATABASE_URL")
-pytest_plugins = ["tests.browser_fixtures", "tests.mail_fixtures"]
+pytest_plugins = ["tests.mail_fixtures", "tests.browser_fixtures"]
 
 
 def in_own_thread(work: Callable[..., T], *arguments: Any) -> T:

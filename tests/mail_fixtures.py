@@ -46,10 +46,20 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
+def _serve_mailbox() -> Iterator[Mailbox]:
     box = Mailbox("127.0.0.1", _free_port())
     server = Controller(box, hostname=box.host, port=box.port)
     server.start()
     yield box
     server.stop()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    yield from _serve_mailbox()
+
+
+@pytest.fixture(scope="session")
+def live_mailbox() -> Iterator[Mailbox]:
+    """Where the live server (browser tests) delivers its mail."""
+    yield from _serve_mailbox()

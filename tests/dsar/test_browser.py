@@ -1,0 +1,96 @@
+"""The privacy centre and the request inbox in headless Chromium, with mail to a real SMTP server."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from urllib.parse import urlparse
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from privacy.settings import Settings
+from tests.browser_fixtures import LiveServer
+from tests.mail_fixtures import Mailbox, body_of
+from tests.privacy.test_browser import sign_in_to_demo
+
+pytestmark = pytest.mark.browser
+
+
+def assert_accessible(page: Page) -> None:
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def latest_code(mailbox: Mailbox, address: str, count: int) -> str:
+    messages = mailbox.wait_for(address, count)
+    assert len(messages) >= count, "the code arrived by email"
+    found = re.search(r"(\d{6})", body_of(messages[-1]))
+    assert found
+    return found.group(1)
+
+
+def test_person_asks_for_their_data_proves_the_email_and_downloads_it(
+    page: Page, settings: Settings, live_server: LiveServer, live_mailbox: Mailbox
+) -> None:
+    sign_in_to_demo(page, settings, email="staff@example.org", role="admin")  # loads the demo organisation
+    person = page.context.browser.new_context(base_url=live_server.url, accept_downloads=True).new_page()  # type: ignore[union-attr]
+    hosts: set[str] = set()
+    person.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
+
+    person.goto("/privacy/requests?lang=de")
+    expect(person.get_by_role("heading", name="Ihre personenbezogenen Daten")).to_be_visible()
+    person.get_by_role("link", name="EN").click()
+    expect(person.get_by_role("heading", name="Your personal data")).to_be_visible()
+    assert_accessible(person)
+
+    person.get_by_label("A copy of my data (access)").check()
+    person.get_by_label("Your email address").fill("ada@example.org")
+    person.get_by_role("button", name="Send request").click()
+    expect(person.get_by_role("heading", name="Enter your code")).to_be_visible()
+    assert_accessible(person)
+    person.get_by_label("Code").fill(
+        "000000" if latest_code(live_mailbox, "ada@example.org", 1) != "000000" else "111111"
+    )
+    person.get_by_role("button", name="Confirm").click()
+    expect(person.get_by_role("alert")).to_contain_text("wrong code")
+    person.get_by_label("Code").fill(latest_code(live_mailbox, "ada@example.org", 1))
+    person.get_by_role("button", name="Confirm").click()
+
+    expect(person.get_by_role("heading", name=re.compile(r"Request R-"))).to_be_visible()
+    download_link = person.get_by_role("link", name="Download the answer")
+    for _ in range(50):  # background work answers within a few passes
+        if download_link.count():
+            break
+        person.wait_for_timeout(200)
+        person.reload()
+    expect(download_link).to_be_visible()
+    assert_accessible(person)
+    with person.expect_download() as download_info:
+        download_link.click()
+    archive = zipfile.ZipFile(io.BytesIO(download_info.value.path().read_bytes()))
+    assert "report.pdf" in archive.namelist()
+    assert hosts == {urlparse(live_server.url).netloc}, "the privacy centre contacts no third party"
+
+
+def test_officer_records_a_letter_and_extends_it(page: Page, settings: Settings, live_server: LiveServer) -> None:
+    sign_in_to_demo(page, settings, email="officer@example.org", role="privacy_officer")
+    page.get_by_role("link", name="Requests", exact=True).click()
+    expect(page.get_by_role("heading", name="Requests", exact=True)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Type").last.select_option("rectification")  # worked by staff: stays open
+    page.get_by_label("The person's email").fill("grace@example.org")
+    page.get_by_label("Received (date and time, UTC)").fill("2026-11-20T10:15")
+    page.get_by_label("Channel").select_option("letter")
+    page.get_by_label("How the person's identity was verified").fill("Signed letter matched the contract on file")
+    page.get_by_role("button", name="Record request").click()
+
+    expect(page.get_by_role("heading", name=re.compile(r"Request R-"))).to_be_visible()
+    expect(page.get_by_text("Signed letter matched the contract on file")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Why (sent to the person)").fill("The data sits in archived systems that must be restored.")
+    page.get_by_role("button", name="Extend and tell the person").click()
+    expect(page.get_by_text(re.compile("extended to 2027-02-22"))).to_be_visible()
+    expect(page.get_by_role("button", name="Extend and tell the person")).to_have_count(0)
