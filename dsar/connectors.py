@@ -78,20 +78,22 @@ async def toolkit_erase(
     session: AsyncSession, *, email: str, request: DataRequest, records_kept_until: date
 ) -> Erasure:
     unlinked = await consent_service.unlink_person(session, email=email)
-    return Erasure(
-        TOOLKIT,
-        erased=[f"the link between your account and {unlinked} consent choice(s)"] if unlinked else [],
-        kept=[
+    erasure = Erasure(TOOLKIT)
+    if unlinked:
+        erasure.erased.append(f"the link between your account and {unlinked} consent choice(s)")
+        erasure.kept.append(
             Kept(
                 "the consent choices themselves, no longer linked to you (consent id, time, choice, "
                 "truncated IP address)",
                 "proof that consent was given or refused, which the controller must be able to show (Art. 7(1) GDPR)",
                 None,
-            ),
-            Kept(
-                "the record of this request (reference, type, dates, outcome) and your email address",
-                "accountability: showing that requests are answered within the legal deadlines (Art. 5(2) GDPR)",
-                records_kept_until,
-            ),
-        ],
+            )
+        )
+    erasure.kept.append(
+        Kept(
+            "the record of this request (reference, type, dates, outcome) and your email address",
+            "accountability: showing that requests are answered within the legal deadlines (Art. 5(2) GDPR)",
+            records_kept_until,
+        )
     )
+    return erasure

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from litestar.types import ControllerRouterHandler
 
-from dsar import service
+from dsar import fulfilment, service, systems
+from dsar.http_connector import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_is_valid
 from dsar.packages import current_package, package_chunks
 from dsar.schemas import (
     ApplicationRequestIn,
     CodeIn,
+    ConnectorIn,
+    ConnectorOut,
     ExtensionIn,
+    ManualResultIn,
     RefusalIn,
     RequestAccepted,
     RequestIn,
@@ -33,11 +38,13 @@ from privacy.actors import Actor, Permission
 from privacy.assertions import read_assertion, use_once
 from privacy.audit import record_change
 from privacy.db import utcnow
-from privacy.errors import NotFound, Unauthorized
+from privacy.errors import FieldError, Invalid, NotFound, Unauthorized
 from privacy.web import DbSession, current_actor
 
 READ = {"permission": Permission.READ}
 WORK = {"permission": Permission.WORK_REQUESTS}
+# Connectors carry database credentials and shared secrets: the organisation's administrators' call.
+CONFIGURE = {"permission": Permission.EDIT_ORGANISATION}
 REQUEST_COOKIE = "privacy_request"
 SOON_DAYS = 7
 
@@ -209,6 +216,87 @@ class AdminRequestsController(Controller):
         )
         return await service.request_out(db_session, refused)
 
+    @post(
+        "/{request_id:uuid}/steps/{step_id:int}",
+        opt=WORK,
+        status_code=200,
+        summary="Complete a manual system's step: the rows found, or what was erased and kept",
+    )
+    async def complete_step(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        request_id: FromPath[uuid.UUID],
+        step_id: FromPath[int],
+        data: JSONBody[ManualResultIn],
+    ) -> RequestOut:
+        await fulfilment.complete_manual_step(
+            db_session,
+            request_id=request_id,
+            step_id=step_id,
+            result=data,
+            actor=current_actor(request),
+            settings=request.app.state.settings,
+            now=utcnow(),
+        )
+        return await service.request_out(db_session, await service.get_request(db_session, request_id=request_id))
 
-PUBLIC_HANDLERS: list[ControllerRouterHandler] = [PublicRequestsController]
-ADMIN_CONTROLLERS: list[ControllerRouterHandler] = [AdminRequestsController]
+
+class ConnectorsController(Controller):
+    path = "/connectors"
+    tags = ["connectors"]
+
+    @get("/", opt=READ, summary="Systems holding personal data (secrets are never shown)")
+    async def list_all(self, db_session: DbSession) -> list[ConnectorOut]:
+        return [systems.connector_out(db_session, row) for row in await systems.list_connectors(db_session)]
+
+    @put("/{key:str}", opt=CONFIGURE, summary="Create or replace a connector; secrets left out stay as stored")
+    async def save(
+        self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], data: JSONBody[ConnectorIn]
+    ) -> ConnectorOut:
+        if data.key != key:
+            raise Invalid("the key in the body differs from the one in the path", errors=[FieldError("key", "differs")])
+        row, _ = await systems.save_connector(db_session, connector=data, actor=current_actor(request), now=utcnow())
+        return systems.connector_out(db_session, row)
+
+    @delete("/{key:str}", opt=CONFIGURE, summary="Remove a connector")
+    async def remove(self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> None:
+        await systems.delete_connector(db_session, key=key, actor=current_actor(request), now=utcnow())
+
+
+@post(
+    "/api/v1/connectors/{key:str}/callback",
+    tags=["connectors"],
+    status_code=200,
+    summary="A connected system's later answer, signed like the toolkit's request to it",
+)
+async def connector_callback(
+    request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]
+) -> dict[str, str]:
+    now = utcnow()
+    body = await request.body()
+    try:
+        found = await systems.system(db_session, key)
+    except NotFound as error:
+        raise Unauthorized("the signature does not verify") from error
+    if not found.config.secret or not signature_is_valid(
+        found.config.secret,
+        timestamp=request.headers.get(TIMESTAMP_HEADER),
+        given=request.headers.get(SIGNATURE_HEADER),
+        body=body,
+        now=now,
+    ):
+        raise Unauthorized("the signature does not verify")
+    try:
+        answer = json.loads(body)
+        step_id = int(answer["request"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise Invalid("the body must be JSON naming the request it answers") from error
+    await fulfilment.accept_callback(
+        db_session, system_key=key, step_id=step_id, answer=answer, settings=request.app.state.settings, now=now
+    )
+    return {"status": "accepted"}
+
+
+PUBLIC_HANDLERS: list[ControllerRouterHandler] = [PublicRequestsController, connector_callback]
+ADMIN_CONTROLLERS: list[ControllerRouterHandler] = [AdminRequestsController, ConnectorsController]

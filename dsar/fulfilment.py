@@ -8,19 +8,24 @@ import dataclasses
 import io
 import json
 import logging
+import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import messages
-from dsar.connectors import Erasure, Kept, Table, toolkit_erase, toolkit_export
+from dsar import messages, systems
+from dsar.connectors import TOOLKIT, Erasure, Kept, Table, toolkit_erase, toolkit_export
+from dsar.http_connector import ConnectorFailed, call_system, erasure_from, tables_from
 from dsar.models import DataRequest, RequestStep
 from dsar.packages import art15_information, certificate_pdf, spooled, store_package, write_zip
-from dsar.schemas import RequestStatus
+from dsar.schemas import ConnectorKind, ManualResultIn, RequestStatus
 from dsar.service import add_event, email_of
+from dsar.sql_connector import erase_sql, export_sql
 from privacy import register
+from privacy.actors import Actor
+from privacy.errors import Conflict, Invalid, NotFound
 from privacy.keys import decrypt_field, encrypt_field
 from privacy.leases import claim
 from privacy.mail import queue_message
@@ -28,6 +33,7 @@ from privacy.settings import Settings
 
 logger = logging.getLogger("dsar.fulfilment")
 LEASE = timedelta(minutes=10)
+Payload = dict[str, Any]
 MAX_ATTEMPTS = 5
 
 
@@ -53,19 +59,148 @@ async def _run_step(session: AsyncSession, step: RequestStep, *, settings: Setti
         step.status = "cancelled"
         return
     email = email_of(session, request)
-    if step.action == "export":
-        tables = await toolkit_export(session, email=email, request=request)
-        payload: dict[str, Any] = {"tables": [dataclasses.asdict(table) for table in tables]}
+    step.attempts += 1
+    payload: Payload | None
+    if step.system == TOOLKIT:
+        payload = await _toolkit_step(session, step, request, email=email, settings=settings, now=now)
     else:
-        kept_until = (now + timedelta(days=settings.request_records_kept_days)).date()
-        erasure = await toolkit_erase(session, email=email, request=request, records_kept_until=kept_until)
-        payload = {"erasure": dataclasses.asdict(erasure)}
+        found = await systems.system(session, step.system)
+        payload = await _system_step(session, step, request, found, email=email, settings=settings, now=now)
+    if payload is None:
+        step.status = "waiting"  # the other system or the system's owner answers later
+        return
+    await complete_step(session, step, request, payload, settings=settings, now=now)
+
+
+async def _toolkit_step(
+    session: AsyncSession, step: RequestStep, request: DataRequest, *, email: str, settings: Settings, now: datetime
+) -> Payload:
+    if step.action == "export":
+        return _tables_payload(await toolkit_export(session, email=email, request=request))
+    kept_until = (now + timedelta(days=settings.request_records_kept_days)).date()
+    return _erasure_payload(await toolkit_erase(session, email=email, request=request, records_kept_until=kept_until))
+
+
+async def _system_step(
+    session: AsyncSession,
+    step: RequestStep,
+    request: DataRequest,
+    found: systems.System,
+    *,
+    email: str,
+    settings: Settings,
+    now: datetime,
+) -> Payload | None:
+    kind = found.config.kind
+    if kind is ConnectorKind.SQL:
+        if step.action == "export":
+            return _tables_payload(await export_sql(found, email=email))
+        return _erasure_payload(await erase_sql(found, email=email))
+    if kind is ConnectorKind.HTTP:
+        callback = f"{settings.public_url.rstrip('/')}/api/v1/connectors/{found.key}/callback"
+        answer = await call_system(
+            found, action=step.action, email=email, step_reference=str(step.id), callback_url=callback, now=now
+        )
+        return None if answer is None else _payload_from_answer(found, step, answer)
+    await _ask_owner(session, step, request, found, now=now)
+    return None
+
+
+def _payload_from_answer(found: systems.System, step: RequestStep, answer: dict[str, Any]) -> Payload:
+    if step.action == "export":
+        return _tables_payload(tables_from(found, answer))
+    return _erasure_payload(erasure_from(found, answer))
+
+
+async def _ask_owner(
+    session: AsyncSession, step: RequestStep, request: DataRequest, found: systems.System, *, now: datetime
+) -> None:
+    """A system with no API: its owner gets a task (once) and completes it in the console."""
+    letter = messages.manual_task(request.reference, step.action, found.config.name)
+    await queue_message(
+        session,
+        to=found.config.owner_email or "",
+        subject=letter.subject,
+        body=letter.body,
+        purpose="request.manual_task",
+        now=now,
+        dedupe_key=f"manual-task:{step.id}",
+    )
+
+
+def _tables_payload(tables: list[Table]) -> Payload:
+    return {"tables": [dataclasses.asdict(table) for table in tables]}
+
+
+def _erasure_payload(erasure: Erasure) -> Payload:
+    return {"erasure": dataclasses.asdict(erasure)}
+
+
+async def complete_step(
+    session: AsyncSession,
+    step: RequestStep,
+    request: DataRequest,
+    payload: Payload,
+    *,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """Store a system's part, encrypted, and answer the person once every part is in."""
     step.result = {"sealed": await encrypt_field(session, json.dumps(payload, default=str), context=_context(step))}
     step.status = "done"
     step.finished_at = now
-    step.attempts += 1
     await add_event(session, request, kind=f"step_{step.action}_done", actor="system", at=now, note=step.system)
     await _answer_when_all_done(session, request, settings=settings, now=now)
+
+
+async def accept_callback(
+    session: AsyncSession, *, system_key: str, step_id: int, answer: dict[str, Any], settings: Settings, now: datetime
+) -> None:
+    """A system answering later (HTTP connectors; the signature is checked by the caller)."""
+    step = await session.get(RequestStep, step_id)
+    if step is None or step.system != system_key:
+        raise NotFound("no such step for this connector")
+    if step.status != "waiting":
+        raise Conflict(f"this step is {step.status}, not waiting for an answer")
+    request = await session.get(DataRequest, step.request_id)
+    if request is None:
+        raise NotFound("no such request")
+    try:
+        payload = _payload_from_answer(await systems.system(session, system_key), step, answer)
+    except ConnectorFailed as error:
+        raise Invalid(str(error)) from error
+    await complete_step(session, step, request, payload, settings=settings, now=now)
+
+
+async def complete_manual_step(
+    session: AsyncSession,
+    *,
+    request_id: uuid.UUID,
+    step_id: int,
+    result: ManualResultIn,
+    actor: Actor,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """The owner of a system with no API did their part and says what they found or erased."""
+    step = await session.get(RequestStep, step_id)
+    request = await session.get(DataRequest, request_id)
+    if step is None or request is None or step.request_id != request.id:
+        raise NotFound("no such step for this request")
+    found = await systems.system(session, step.system)
+    if found.config.kind is not ConnectorKind.MANUAL:
+        raise Conflict("this system answers by itself; its step cannot be completed by hand")
+    if step.status != "waiting":
+        raise Conflict(f"this step is {step.status}, not waiting for its owner")
+    if step.action == "export":
+        payload = _tables_payload([Table(found.key, "records", "identification", list(result.rows))])
+    else:
+        kept = [Kept(k.what, k.why, k.until) for k in result.kept]
+        payload = _erasure_payload(Erasure(found.key, erased=list(result.erased), kept=kept))
+    await add_event(
+        session, request, kind="manual_step_completed", actor=actor.reference, at=now, note=found.config.name
+    )
+    await complete_step(session, step, request, payload, settings=settings, now=now)
 
 
 def _context(step: RequestStep) -> str:

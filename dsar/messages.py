@@ -86,3 +86,13 @@ def staff_reminder(reference: str, type: str, due: date, *, overdue: bool) -> Le
         f"Reminder: {type} request {reference} {state}",
         f"The {type} request {reference} {state}. Open it in the console's request inbox.",
     )
+
+
+def manual_task(reference: str, action: str, system: str) -> Letter:
+    what = "export the data of" if action == "export" else "erase the data of"
+    return Letter(
+        f"Task: {what} the person behind request {reference} in {system}",
+        f"Request {reference} needs you to {what} one person in {system}, which the privacy toolkit cannot "
+        "reach by itself. Open the request in the console to see who it is, then upload the data or confirm "
+        "the erasure there. The legal deadline runs: please do it within a few days.",
+    )

@@ -115,3 +115,17 @@ class RequestStep(Base):
     lease_until: Mapped[datetime | None]
     result: Mapped[dict[str, Any] | None]
     finished_at: Mapped[datetime | None]
+
+
+class Connector(Base):
+    """A system holding personal data; `content` is the validated `ConnectorIn` without its secrets,
+    which are in `secrets_encrypted` (a JSON object, encrypted as one field)."""
+
+    __tablename__ = "connectors"
+
+    id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    content: Mapped[dict[str, Any]]
+    secrets_encrypted: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from privacy.schemas import Email, Key, Schema, ShortText, Text
 
@@ -112,6 +112,34 @@ class TimelineEntry(Schema):
     note: str | None
 
 
+class StepOut(Schema):
+    id: int
+    system: str
+    action: str
+    status: str
+    attempts: int
+    finished_at: datetime | None
+
+
+class KeptIn(Schema):
+    what: ShortText
+    why: ShortText
+    until: date | None = None
+
+
+Cell = str | int | float | bool | None
+
+
+class ManualResultIn(Schema):
+    """A system owner's part of a request: the rows found (export) or what was erased and kept."""
+
+    rows: list[dict[Annotated[str, StringConstraints(max_length=100)], Cell]] = Field(
+        default_factory=list, max_length=100_000
+    )
+    erased: list[ShortText] = Field(default_factory=list, max_length=100)
+    kept: list[KeptIn] = Field(default_factory=list, max_length=100)
+
+
 class RequestOut(Schema):
     id: str
     reference: str
@@ -128,6 +156,7 @@ class RequestOut(Schema):
     replied_at: datetime | None
     outcome: str | None
     timeline: list[TimelineEntry]
+    steps: list[StepOut]
 
 
 class RequestSummary(Schema):
@@ -150,3 +179,88 @@ class ExtensionIn(Schema):
 class RefusalIn(Schema):
     reason: RefusalReason
     explanation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)]
+
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
+
+
+class ErasureRule(Schema):
+    """What erasure does to a person's rows in one table."""
+
+    action: Literal["delete", "anonymise", "keep"] = "delete"
+    anonymise: dict[Identifier, str | None] = Field(
+        default_factory=dict, description="for anonymise: column -> replacement (null clears it)"
+    )
+    obligation: ShortText | None = Field(default=None, description="for keep: the legal obligation that requires it")
+    until: date | None = Field(default=None, description="for keep: until when")
+
+    @model_validator(mode="after")
+    def _complete(self) -> ErasureRule:
+        if self.action == "anonymise" and not self.anonymise:
+            raise ValueError("anonymise needs the columns to replace")
+        if self.action == "keep" and not self.obligation:
+            raise ValueError("keep needs the legal obligation that requires it")
+        return self
+
+
+class TableMapping(Schema):
+    table: Identifier
+    identity_column: Identifier = Field(description="the column holding the person's email")
+    columns: list[Identifier] = Field(min_length=1, max_length=200, description="the columns a person receives")
+    category: Key = "identification"
+    provided_by_person: bool = Field(default=False, description="data the person gave us (portable, Art. 20)")
+    erasure: ErasureRule = Field(default_factory=ErasureRule)
+
+    @model_validator(mode="after")
+    def _anonymises_the_identity(self) -> TableMapping:
+        if self.erasure.action == "anonymise" and self.identity_column not in self.erasure.anonymise:
+            raise ValueError(f"anonymising must replace the identity column '{self.identity_column}' too")
+        return self
+
+
+class ConnectorKind(StrEnum):
+    SQL = "sql"
+    HTTP = "http"
+    MANUAL = "manual"
+
+
+class ConnectorIn(Schema):
+    """A system holding personal data. Secrets (`database_url`, `secret`) are write-only: stored
+    encrypted, never shown or exported; left out on an update, the stored one stays."""
+
+    key: Key
+    name: ShortText
+    kind: ConnectorKind
+    activities: list[Key] = Field(default_factory=list, max_length=100)
+    enabled: bool = True
+    database_url: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    tables: list[TableMapping] = Field(default_factory=list, max_length=100)
+    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=1000)] | None = None
+    secret: Annotated[str, StringConstraints(min_length=32, max_length=500)] | None = None
+    owner_email: Email | None = None
+
+    @model_validator(mode="after")
+    def _complete_for_kind(self) -> ConnectorIn:
+        if self.kind is ConnectorKind.SQL and not self.tables:
+            raise ValueError("an sql connector needs its table mappings")
+        if self.kind is ConnectorKind.HTTP and not self.url:
+            raise ValueError("an http connector needs the url of the other system's endpoint")
+        if self.kind is ConnectorKind.MANUAL and not self.owner_email:
+            raise ValueError("a manual connector needs the email of the system's owner")
+        return self
+
+    def public(self) -> dict[str, object]:
+        return self.model_dump(mode="json", exclude={"database_url", "secret"}, exclude_defaults=True)
+
+
+class ConnectorOut(Schema):
+    key: str
+    name: str
+    kind: ConnectorKind
+    activities: list[str]
+    enabled: bool
+    tables: list[TableMapping]
+    url: str | None
+    owner_email: str | None
+    has_database_url: bool
+    has_secret: bool

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import messages
+from dsar import messages, systems
+from dsar.connectors import TOOLKIT
 from dsar.deadlines import legal_deadline
 from dsar.models import DataRequest, RequestEvent, RequestStep, RequestToken, VerificationCode
 from dsar.schemas import (
@@ -26,6 +27,7 @@ from dsar.schemas import (
     RequestSummary,
     RequestType,
     StaffRequestIn,
+    StepOut,
     TimelineEntry,
     TokenGranted,
 )
@@ -392,6 +394,19 @@ async def request_out(session: AsyncSession, request: DataRequest) -> RequestOut
             TimelineEntry(at=event.at, kind=event.kind, actor=event.actor, note=_note(session, request, event))
             for event in await _events(session, request)
         ],
+        steps=[
+            StepOut(
+                id=step.id,
+                system=step.system,
+                action=step.action,
+                status=step.status,
+                attempts=step.attempts,
+                finished_at=step.finished_at,
+            )
+            for step in await session.scalars(
+                select(RequestStep).where(RequestStep.request_id == request.id).order_by(RequestStep.id)
+            )
+        ],
     )
 
 
@@ -493,10 +508,13 @@ async def refuse_request(
 
 
 async def queue_steps(session: AsyncSession, request: DataRequest) -> None:
-    """The systems to gather from or erase in; other request types are worked by staff."""
+    """A step per system holding personal data (the toolkit's own and every enabled connector);
+    other request types are worked by staff."""
     action = {"access": "export", "portability": "export", "erasure": "erase"}.get(request.type)
-    if action is not None:
-        session.add(RequestStep(request_id=request.id, system="toolkit", action=action, status="pending"))
+    if action is None:
+        return
+    for system in [TOOLKIT, *await systems.enabled_systems(session)]:
+        session.add(RequestStep(request_id=request.id, system=system, action=action, status="pending"))
 
 
 async def send_reminders(session: AsyncSession, now: datetime, *, settings: Settings) -> int:

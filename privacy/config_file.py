@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent import service as consent_service
 from consent.schemas import ConsentSetup
+from dsar import systems
+from dsar.schemas import ConnectorIn
 from privacy import register
 from privacy.actors import Actor
 from privacy.errors import FieldError, Invalid, NotFound, validation_errors
@@ -28,6 +30,7 @@ class ConfigFile(Schema):
     retention: Any = None
     subprocessors: Any = None
     consent: ConsentSetup | None = None
+    connectors: list[ConnectorIn] = Field(default_factory=list, max_length=200)
 
 
 @dataclass
@@ -94,6 +97,11 @@ async def apply_config(session: AsyncSession, *, config: ConfigFile, actor: Acto
         changed = await consent_service.save_setup(session, setup=config.consent, actor=actor, now=now)
         kind = "unchanged" if not changed else "update" if existed else "create"
         changes.append(Change("consent", kind, ["set-up"] if kind == "update" else []))
+    known = {row.key for row in await systems.list_connectors(session)}
+    for connector in config.connectors:
+        _, changed = await systems.save_connector(session, connector=connector, actor=actor, now=now)
+        kind = "create" if connector.key not in known else "update" if changed else "unchanged"
+        changes.append(Change(f"connectors[{connector.key}]", kind))
     return changes
 
 
@@ -136,4 +144,7 @@ async def export_config(session: AsyncSession) -> str:
     consent = await consent_service.load_setup(session)
     if consent is not None:
         document["consent"] = consent.setup.model_dump(mode="json", exclude_defaults=True)
+    connectors = await systems.list_connectors(session)
+    if connectors:  # without their secrets, which stay as stored when the file is applied again
+        document["connectors"] = [row.content for row in connectors]
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)

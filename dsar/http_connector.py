@@ -1,0 +1,103 @@
+"""Other systems' HTTP endpoints as connectors: a signed request (HMAC-SHA256 over the timestamp and
+the body) to export or erase one person, answered at once or later through a signed callback."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import date, datetime
+from typing import Any
+
+import httpx
+
+from dsar.connectors import Erasure, Kept, Table
+from dsar.systems import System
+
+SIGNATURE_HEADER = "x-privacy-signature"
+TIMESTAMP_HEADER = "x-privacy-timestamp"
+TOLERANCE_SECONDS = 300
+TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+
+class ConnectorFailed(Exception):
+    """The other system did not answer usably; the step is tried again later."""
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return f"sha256={mac.hexdigest()}"
+
+
+def signed_headers(secret: str, body: bytes, now: datetime) -> dict[str, str]:
+    timestamp = str(int(now.timestamp()))
+    return {
+        "content-type": "application/json",
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: signature(secret, timestamp, body),
+    }
+
+
+def signature_is_valid(secret: str, *, timestamp: str | None, given: str | None, body: bytes, now: datetime) -> bool:
+    """Signed with `secret` and recent: a captured callback cannot be replayed later."""
+    if not timestamp or not given or not timestamp.isdigit():
+        return False
+    if abs(now.timestamp() - int(timestamp)) > TOLERANCE_SECONDS:
+        return False
+    return hmac.compare_digest(signature(secret, timestamp, body), given)
+
+
+async def call_system(
+    system: System, *, action: str, email: str, step_reference: str, callback_url: str, now: datetime
+) -> dict[str, Any] | None:
+    """The system's answer, or None when it will answer through the callback (202)."""
+    secret = system.config.secret
+    if not secret or not system.config.url:
+        raise ConnectorFailed(f"connector '{system.key}' has no url or secret")
+    body = json.dumps(
+        {"action": action, "email": email, "request": step_reference, "callback_url": callback_url}
+    ).encode()
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
+            response = await client.post(system.config.url, content=body, headers=signed_headers(secret, body, now))
+    except httpx.HTTPError as error:
+        raise ConnectorFailed(type(error).__name__) from error
+    if response.status_code == 202:
+        return None
+    if response.status_code != 200:
+        raise ConnectorFailed(f"answered {response.status_code}")
+    try:
+        answer: dict[str, Any] = response.json()
+    except ValueError as error:
+        raise ConnectorFailed("answered something that is not JSON") from error
+    return answer
+
+
+def tables_from(system: System, answer: dict[str, Any]) -> list[Table]:
+    try:
+        return [
+            Table(
+                system.key,
+                str(table["name"]),
+                str(table.get("category", "identification")),
+                list(table["rows"]),
+                provided_by_person=bool(table.get("provided_by_person", False)),
+            )
+            for table in answer["tables"]
+        ]
+    except (KeyError, TypeError) as error:
+        raise ConnectorFailed("the export answer lacks tables with a name and rows") from error
+
+
+def erasure_from(system: System, answer: dict[str, Any]) -> Erasure:
+    try:
+        return Erasure(
+            system.key,
+            erased=[str(item) for item in answer.get("erased", [])],
+            kept=[
+                Kept(str(k["what"]), str(k["why"]), date.fromisoformat(k["until"]) if k.get("until") else None)
+                for k in answer.get("kept", [])
+            ],
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ConnectorFailed("the erasure answer is not in the expected shape") from error

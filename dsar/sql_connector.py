@@ -1,0 +1,79 @@
+"""SQL databases as connectors: a person's rows found by a table mapping, exported, or erased by
+deleting, anonymising or keeping them under a named legal obligation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, TableClause, column, delete, func, select, table, update
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from dsar.connectors import Erasure, Kept, Table
+from dsar.schemas import TableMapping
+from dsar.systems import System
+
+
+def _table(mapping: TableMapping) -> TableClause:
+    names = dict.fromkeys([mapping.identity_column, *mapping.columns, *mapping.erasure.anonymise])
+    return table(mapping.table, *[column(name) for name in names])
+
+
+def _of_person(t: TableClause, mapping: TableMapping, email: str) -> ColumnElement[bool]:
+    return func.lower(t.c[mapping.identity_column]) == email.strip().lower()
+
+
+def _engine(system: System) -> Any:
+    if not system.config.database_url:
+        raise ValueError(f"connector '{system.key}' has no database url")
+    # No pool: a request's work opens one connection and closes it, whatever the worker does next.
+    return create_async_engine(system.config.database_url, poolclass=NullPool)
+
+
+async def export_sql(system: System, *, email: str) -> list[Table]:
+    engine = _engine(system)
+    try:
+        async with engine.connect() as connection:
+            return [await _export_table(connection, system, mapping, email) for mapping in system.config.tables]
+    finally:
+        await engine.dispose()
+
+
+async def _export_table(connection: AsyncConnection, system: System, mapping: TableMapping, email: str) -> Table:
+    t = _table(mapping)
+    query = select(*[t.c[name] for name in mapping.columns]).where(_of_person(t, mapping, email))
+    rows = [dict(row) for row in (await connection.execute(query)).mappings()]
+    return Table(system.key, mapping.table, mapping.category, rows, provided_by_person=mapping.provided_by_person)
+
+
+async def erase_sql(system: System, *, email: str) -> Erasure:
+    """Every table of the system in one transaction of that database: all of it or none. Run again,
+    it finds nothing left to erase, so a retry never erases twice."""
+    engine = _engine(system)
+    erasure = Erasure(system.key)
+    try:
+        async with engine.begin() as connection:
+            for mapping in system.config.tables:
+                await _erase_table(connection, mapping, email, erasure)
+    finally:
+        await engine.dispose()
+    return erasure
+
+
+async def _erase_table(connection: AsyncConnection, mapping: TableMapping, email: str, erasure: Erasure) -> None:
+    t, rule = _table(mapping), mapping.erasure
+    where = _of_person(t, mapping, email)
+    if rule.action == "keep":
+        held = await connection.scalar(select(func.count()).select_from(t).where(where))
+        if held:
+            erasure.kept.append(Kept(f"{held} row(s) of {mapping.table}", rule.obligation or "", rule.until))
+        return
+    if rule.action == "anonymise":
+        changed = (await connection.execute(update(t).where(where).values(**rule.anonymise))).rowcount
+        if changed:
+            columns = ", ".join(rule.anonymise)
+            erasure.erased.append(f"{columns} in {changed} row(s) of {mapping.table} (anonymised)")
+        return
+    deleted = (await connection.execute(delete(t).where(where))).rowcount
+    if deleted:
+        erasure.erased.append(f"{deleted} row(s) of {mapping.table}")

@@ -1,0 +1,273 @@
+"""Connectors: a real SQL database (a SQLite file, or PostgreSQL in CI), a real second HTTP service
+on loopback, and a manual system whose owner answers in the console."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import zipfile
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from dsar.http_connector import signature_is_valid, signed_headers
+from tests.conftest import POSTGRES_URL
+from tests.dsar.test_fulfilment import download, pdf_text
+from tests.dsar.test_intake import ADA, verified
+from tests.mail_fixtures import Mailbox, body_of
+
+Client = AsyncTestClient[Litestar]
+SECRET = "s" * 40
+CRM_TABLES = """
+CREATE TABLE crm_customers (id INTEGER PRIMARY KEY, email VARCHAR(200), name VARCHAR(200), phone VARCHAR(50));
+CREATE TABLE crm_invoices (id INTEGER PRIMARY KEY, customer_email VARCHAR(200), number VARCHAR(20), amount INTEGER);
+CREATE TABLE crm_tickets (id INTEGER PRIMARY KEY, email VARCHAR(200), subject VARCHAR(200));
+INSERT INTO crm_customers VALUES
+  (1, 'Ada@Example.org', 'Ada Lovelace', '+44 20 1234'), (2, 'bob@example.org', 'Bob', NULL);
+INSERT INTO crm_invoices VALUES (1, 'ada@example.org', 'INV-1', 120), (2, 'bob@example.org', 'INV-2', 80);
+INSERT INTO crm_tickets VALUES
+  (1, 'ada@example.org', 'Cannot log in'), (2, 'ada@example.org', 'Refund'), (3, 'bob@example.org', 'Hi');
+"""
+
+
+@pytest.fixture
+async def crm(tmp_path: Path) -> AsyncIterator[str]:
+    """Another system's database: a SQLite file here, the CI's PostgreSQL there."""
+    url = POSTGRES_URL or f"sqlite+aiosqlite:///{tmp_path / 'crm.sqlite3'}"
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        for name in ("crm_customers", "crm_invoices", "crm_tickets"):
+            await connection.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        for statement in CRM_TABLES.strip().split(";\n"):
+            await connection.execute(text(statement.rstrip(";")))
+    yield url
+    async with engine.begin() as connection:
+        for name in ("crm_customers", "crm_invoices", "crm_tickets"):
+            await connection.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    await engine.dispose()
+
+
+def sql_connector(url: str) -> dict[str, Any]:
+    return {
+        "key": "crm",
+        "name": "CRM",
+        "kind": "sql",
+        "activities": ["customer-support", "billing"],
+        "database_url": url,
+        "tables": [
+            {
+                "table": "crm_customers",
+                "identity_column": "email",
+                "columns": ["email", "name", "phone"],
+                "category": "contact",
+                "provided_by_person": True,
+                "erasure": {"action": "anonymise", "anonymise": {"email": None, "name": "erased", "phone": None}},
+            },
+            {
+                "table": "crm_invoices",
+                "identity_column": "customer_email",
+                "columns": ["number", "amount"],
+                "category": "financial",
+                "erasure": {"action": "keep", "obligation": "tax law: invoices kept ten years", "until": "2036-12-31"},
+            },
+            {"table": "crm_tickets", "identity_column": "email", "columns": ["subject"], "category": "communications"},
+        ],
+    }
+
+
+async def crm_rows(url: str, query: str) -> list[Any]:
+    engine = create_async_engine(url)
+    async with engine.connect() as connection:
+        rows = list((await connection.execute(text(query))).all())
+    await engine.dispose()
+    return rows
+
+
+async def test_sql_connector_secrets_are_write_only_and_activities_checked(
+    person: Client, admin: dict[str, str], officer: dict[str, str], crm: str
+) -> None:
+    saved = await person.put("/api/v1/admin/connectors/crm", json=sql_connector(crm), headers=admin)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["has_database_url"] is True and "database_url" not in saved.json()
+    listed = await person.get("/api/v1/admin/connectors", headers=officer)
+    assert crm not in listed.text
+    wrong = await person.put(
+        "/api/v1/admin/connectors/crm", json={**sql_connector(crm), "activities": ["nope"]}, headers=admin
+    )
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["path"] == "activities[0]"
+    assert (
+        await person.put("/api/v1/admin/connectors/crm", json=sql_connector(crm), headers=officer)
+    ).status_code == 403
+    broken = {**sql_connector(crm)}
+    broken["tables"] = [{**broken["tables"][0], "erasure": {"action": "anonymise", "anonymise": {"name": None}}}]
+    refused = await person.put("/api/v1/admin/connectors/crm", json=broken, headers=admin)
+    assert refused.status_code in (400, 422) and "identity column" in refused.text
+
+
+async def test_access_gathers_the_persons_rows_from_the_sql_database(
+    person: Client, admin: dict[str, str], crm: str, mailbox: Mailbox, background: Any
+) -> None:
+    await person.put("/api/v1/admin/connectors/crm", json=sql_connector(crm), headers=admin)
+    granted = await verified(person, mailbox, background)
+    await background()
+    archive = zipfile.ZipFile(io.BytesIO((await download(person, granted)).content))
+    data = json.loads(archive.read("data.json"))["crm"]
+    assert data["crm_customers"] == [{"email": "Ada@Example.org", "name": "Ada Lovelace", "phone": "+44 20 1234"}]
+    assert data["crm_invoices"] == [{"number": "INV-1", "amount": 120}]
+    assert sorted(t["subject"] for t in data["crm_tickets"]) == ["Cannot log in", "Refund"]
+    assert "crm/crm_tickets.csv" in " ".join(archive.namelist())
+
+
+async def test_erasure_deletes_anonymises_and_keeps_as_mapped_and_certifies_it(
+    person: Client, admin: dict[str, str], crm: str, mailbox: Mailbox, background: Any
+) -> None:
+    await person.put("/api/v1/admin/connectors/crm", json=sql_connector(crm), headers=admin)
+    granted = await verified(person, mailbox, background, type="erasure")
+    await background()
+    assert await crm_rows(crm, "SELECT subject FROM crm_tickets") == [("Hi",)], "only Bob's ticket is left"
+    assert await crm_rows(crm, "SELECT email, name, phone FROM crm_customers ORDER BY id") == [
+        (None, "erased", None),
+        ("bob@example.org", "Bob", None),
+    ]
+    assert len(await crm_rows(crm, "SELECT * FROM crm_invoices")) == 2, "invoices kept for the tax law"
+    text_of = " ".join(pdf_text((await download(person, granted)).content).split())
+    assert "2 row(s) of crm_tickets" in text_of
+    assert "email, name, phone in 1 row(s) of crm_customers (anonymised)" in text_of
+    assert "1 row(s) of crm_invoices" in text_of and "tax law" in text_of and "2036-12-31" in text_of
+
+
+class Helpdesk(BaseHTTPRequestHandler):
+    """The second service: checks the toolkit's signature; exports at once, erases later."""
+
+    received: list[dict[str, Any]] = []
+    failures_left = 0
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["content-length"]))
+        if not signature_is_valid(
+            SECRET,
+            timestamp=self.headers["x-privacy-timestamp"],
+            given=self.headers["x-privacy-signature"],
+            body=body,
+            now=datetime.now(UTC),
+        ):
+            self._answer(401, {"error": "bad signature"})
+            return
+        call = json.loads(body)
+        Helpdesk.received.append(call)
+        if Helpdesk.failures_left:
+            Helpdesk.failures_left -= 1
+            self._answer(503, {"error": "busy"})
+        elif call["action"] == "export":
+            self._answer(200, {"tables": [{"name": "tickets", "rows": [{"subject": "Printer on fire"}]}]})
+        else:
+            self._answer(202, {"status": "queued"})
+
+    def _answer(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def helpdesk() -> Iterator[str]:
+    Helpdesk.received, Helpdesk.failures_left = [], 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Helpdesk)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/privacy"
+    server.shutdown()
+
+
+def http_connector(url: str) -> dict[str, Any]:
+    return {"key": "helpdesk", "name": "Helpdesk", "kind": "http", "url": url, "secret": SECRET}
+
+
+async def test_http_connector_signed_export_with_a_retry_after_a_failure(
+    person: Client, admin: dict[str, str], helpdesk: str, mailbox: Mailbox, background: Any, dsar_sessions: Any
+) -> None:
+    await person.put("/api/v1/admin/connectors/helpdesk", json=http_connector(helpdesk), headers=admin)
+    Helpdesk.failures_left = 1
+    granted = await verified(person, mailbox, background)
+    await background()
+    assert (await download(person, granted)).status_code == 404, "not answered while a system failed"
+    from sqlalchemy import update
+
+    from dsar.models import RequestStep
+
+    async with dsar_sessions() as session, session.begin():  # the back-off has passed
+        await session.execute(update(RequestStep).values(lease_until=None))
+    await background()
+    archive = zipfile.ZipFile(io.BytesIO((await download(person, granted)).content))
+    assert json.loads(archive.read("data.json"))["helpdesk"]["tickets"] == [{"subject": "Printer on fire"}]
+    assert [call["email"] for call in Helpdesk.received] == [ADA, ADA]
+
+
+async def test_http_connector_answers_erasure_later_through_a_signed_callback(
+    person: Client, admin: dict[str, str], helpdesk: str, mailbox: Mailbox, background: Any
+) -> None:
+    await person.put("/api/v1/admin/connectors/helpdesk", json=http_connector(helpdesk), headers=admin)
+    granted = await verified(person, mailbox, background, type="erasure")
+    await background()
+    [call] = Helpdesk.received
+    assert call["callback_url"].endswith("/api/v1/connectors/helpdesk/callback")
+    answer = json.dumps({"request": call["request"], "erased": ["3 tickets"], "kept": []}).encode()
+    forged = await person.post(
+        "/api/v1/connectors/helpdesk/callback",
+        content=answer,
+        headers=signed_headers("x" * 40, answer, datetime.now(UTC)),
+    )
+    assert forged.status_code == 401
+    accepted = await person.post(
+        "/api/v1/connectors/helpdesk/callback",
+        content=answer,
+        headers=signed_headers(SECRET, answer, datetime.now(UTC)),
+    )
+    assert accepted.status_code == 200, accepted.text
+    again = await person.post(
+        "/api/v1/connectors/helpdesk/callback",
+        content=answer,
+        headers=signed_headers(SECRET, answer, datetime.now(UTC)),
+    )
+    assert again.status_code == 409
+    await background()
+    assert "3 tickets" in pdf_text((await download(person, granted)).content)
+
+
+async def test_manual_system_owner_gets_one_task_and_completes_it(
+    person: Client, admin: dict[str, str], officer: dict[str, str], mailbox: Mailbox, background: Any
+) -> None:
+    manual = {"key": "archive", "name": "Paper archive", "kind": "manual", "owner_email": "archivist@example.org"}
+    await person.put("/api/v1/admin/connectors/archive", json=manual, headers=admin)
+    granted = await verified(person, mailbox, background)
+    await background()
+    await background()
+    [task] = mailbox.to("archivist@example.org")
+    assert granted["reference"] in task["Subject"] and ADA not in body_of(task)
+    inbox = (await person.get("/api/v1/admin/requests", headers=officer)).json()
+    detail = (await person.get(f"/api/v1/admin/requests/{inbox[0]['id']}", headers=officer)).json()
+    [step] = [s for s in detail["steps"] if s["system"] == "archive"]
+    assert step["status"] == "waiting"
+    done = await person.post(
+        f"/api/v1/admin/requests/{inbox[0]['id']}/steps/{step['id']}",
+        json={"rows": [{"box": "B-17", "document": "Signed contract 2019"}]},
+        headers=officer,
+    )
+    assert done.status_code == 200, done.text
+    await background()
+    archive = zipfile.ZipFile(io.BytesIO((await download(person, granted)).content))
+    assert json.loads(archive.read("data.json"))["archive"]["records"][0]["box"] == "B-17"
