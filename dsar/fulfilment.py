@@ -32,7 +32,6 @@ from privacy.mail import queue_message
 from privacy.settings import Settings
 
 logger = logging.getLogger("dsar.fulfilment")
-LEASE = timedelta(minutes=10)
 Payload = dict[str, Any]
 MAX_ATTEMPTS = 5
 
@@ -40,10 +39,13 @@ MAX_ATTEMPTS = 5
 async def run_due_steps(session: AsyncSession, now: datetime, *, settings: Settings) -> int:
     finished = 0
     while True:
-        steps = await claim(session, RequestStep, RequestStep.status == "pending", now=now, lease=LEASE, limit=1)
+        lease = timedelta(seconds=settings.step_lease_seconds)
+        steps = await claim(session, RequestStep, RequestStep.status == "pending", now=now, lease=lease, limit=1)
         if not steps:
             return finished
         step = steps[0]
+        step.attempts += 1  # counted when it starts: a try cut off by a crash counts too
+        await session.commit()
         try:
             await _run_step(session, step, settings=settings, now=now)
             await session.commit()
@@ -59,7 +61,6 @@ async def _run_step(session: AsyncSession, step: RequestStep, *, settings: Setti
         step.status = "cancelled"
         return
     email = email_of(session, request)
-    step.attempts += 1
     payload: Payload | None
     if step.system == TOOLKIT:
         payload = await _toolkit_step(session, step, request, email=email, settings=settings, now=now)
@@ -211,7 +212,6 @@ async def _count_failure(session: AsyncSession, step_id: int, *, error: Exceptio
     step = await session.get(RequestStep, step_id)
     if step is None:
         return
-    step.attempts += 1
     step.lease_until = now + timedelta(minutes=2**step.attempts)  # back off before the next try
     if step.attempts >= MAX_ATTEMPTS:
         step.status = "failed"

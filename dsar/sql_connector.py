@@ -71,7 +71,7 @@ async def _erase_table(connection: AsyncConnection, mapping: TableMapping, email
     if rule.action == "anonymise":
         changed = (await connection.execute(update(t).where(where).values(**rule.anonymise))).rowcount
         if changed:
-            columns = ", ".join(rule.anonymise)
+            columns = ", ".join(sorted(rule.anonymise))
             erasure.erased.append(f"{columns} in {changed} row(s) of {mapping.table} (anonymised)")
         return
     deleted = (await connection.execute(delete(t).where(where))).rowcount

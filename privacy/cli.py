@@ -22,6 +22,7 @@ from privacy.db import SessionFactory, database_config, migration_commands, upgr
 from privacy.errors import PrivacyError
 from privacy.keys import Keyring, load_master_secret
 from privacy.settings import Settings
+from privacy.work import run_forever, run_jobs
 
 T = TypeVar("T")
 FIRST_ADMIN_EMAIL = "admin@example.com"
@@ -66,6 +67,25 @@ def _fail(error: PrivacyError) -> NoReturn:
 @click.group()
 def main() -> None:
     """privacy-toolkit: run an organisation's GDPR programme."""
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="One pass over the background work, then exit.")
+def worker(once: bool) -> None:
+    """Run the background work on its own (mail, requests' steps, reminders, expiry); any number of
+    workers may run against one PostgreSQL: each step is leased to one of them."""
+    from privacy.app import background_jobs  # the app wires the domains' jobs
+
+    settings = _settings()
+    jobs = background_jobs(settings)
+
+    async def work(sessions: SessionFactory) -> None:
+        if once:
+            await run_jobs(sessions, jobs)
+        else:
+            await run_forever(sessions, jobs, interval=settings.background_interval_seconds)
+
+    _run(settings, work)
 
 
 @main.command()

@@ -29,6 +29,7 @@ async def claim(
         await session.scalars(
             select(model)
             .where(*conditions, or_(lease_until.is_(None), lease_until < now))
+            .order_by(*model.__mapper__.primary_key)  # oldest first
             .limit(limit)
             .with_for_update(skip_locked=True)
         )

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     mail_from: str = "privacy@localhost"
     background_work: bool = Field(default=True, description="run background work inside `privacy serve`")
     background_interval_seconds: float = 5.0
+    step_lease_seconds: int = Field(
+        default=600, ge=1, description="how long a worker holds a request's step before another may take it up"
+    )
     request_clock_starts: str = Field(
         default="receipt", pattern="^(receipt|verification)$", description="when the one-month clock starts"
     )

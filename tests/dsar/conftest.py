@@ -5,19 +5,22 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from privacy import config_file
 from privacy.app import background_jobs, create_app
 from privacy.db import database_config, utcnow
 from privacy.settings import Settings
 from privacy.work import run_jobs
-from tests.conftest import SYSTEM
+from tests.conftest import POSTGRES_URL, SYSTEM
 from tests.mail_fixtures import Mailbox, body_of
 
 Client = AsyncTestClient[Litestar]
@@ -67,3 +70,70 @@ def code_in(mailbox: Mailbox, address: str, index: int = -1) -> str:
     found = re.search(r"Your code is (\d{6})", body_of(mailbox.to(address)[index]))
     assert found, "the message carries a six-digit code"
     return found.group(1)
+
+
+SECRET = "s" * 40
+CRM = ("crm_customers", "crm_invoices", "crm_tickets")
+CRM_TABLES = """
+CREATE TABLE crm_customers (id INTEGER PRIMARY KEY, email VARCHAR(200), name VARCHAR(200), phone VARCHAR(50));
+CREATE TABLE crm_invoices (id INTEGER PRIMARY KEY, customer_email VARCHAR(200), number VARCHAR(20), amount INTEGER);
+CREATE TABLE crm_tickets (id INTEGER PRIMARY KEY, email VARCHAR(200), subject VARCHAR(200));
+INSERT INTO crm_customers VALUES
+  (1, 'Ada@Example.org', 'Ada Lovelace', '+44 20 1234'), (2, 'bob@example.org', 'Bob', NULL);
+INSERT INTO crm_invoices VALUES (1, 'ada@example.org', 'INV-1', 120), (2, 'bob@example.org', 'INV-2', 80);
+INSERT INTO crm_tickets VALUES
+  (1, 'ada@example.org', 'Cannot log in'), (2, 'ada@example.org', 'Refund'), (3, 'bob@example.org', 'Hi');
+"""
+
+
+@pytest.fixture
+async def crm(tmp_path: Path) -> AsyncIterator[str]:
+    """Another system's database: a SQLite file here, the CI's PostgreSQL there."""
+    url = POSTGRES_URL or f"sqlite+aiosqlite:///{tmp_path / 'crm.sqlite3'}"
+    await _run(url, *[f"DROP TABLE IF EXISTS {name}" for name in CRM], *CRM_TABLES.strip().split(";\n"))
+    yield url
+    await _run(url, *[f"DROP TABLE IF EXISTS {name}" for name in CRM])
+
+
+async def _run(url: str, *statements: str) -> None:
+    engine = create_async_engine(url, poolclass=NullPool)
+    async with engine.begin() as connection:
+        for statement in statements:
+            await connection.execute(text(statement.rstrip(";")))
+    await engine.dispose()
+
+
+def sql_connector(url: str) -> dict[str, Any]:
+    return {
+        "key": "crm",
+        "name": "CRM",
+        "kind": "sql",
+        "activities": ["customer-support", "billing"],
+        "database_url": url,
+        "tables": [
+            {
+                "table": "crm_customers",
+                "identity_column": "email",
+                "columns": ["email", "name", "phone"],
+                "category": "contact",
+                "provided_by_person": True,
+                "erasure": {"action": "anonymise", "anonymise": {"email": None, "name": "erased", "phone": None}},
+            },
+            {
+                "table": "crm_invoices",
+                "identity_column": "customer_email",
+                "columns": ["number", "amount"],
+                "category": "financial",
+                "erasure": {"action": "keep", "obligation": "tax law: invoices kept ten years", "until": "2036-12-31"},
+            },
+            {"table": "crm_tickets", "identity_column": "email", "columns": ["subject"], "category": "communications"},
+        ],
+    }
+
+
+async def crm_rows(url: str, query: str) -> list[Any]:
+    engine = create_async_engine(url)
+    async with engine.connect() as connection:
+        rows = list((await connection.execute(text(query))).all())
+    await engine.dispose()
+    return rows

@@ -7,89 +7,22 @@ import io
 import json
 import threading
 import zipfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from dsar.http_connector import signature_is_valid, signed_headers
-from tests.conftest import POSTGRES_URL
+from tests.dsar.conftest import SECRET, crm_rows, sql_connector
 from tests.dsar.test_fulfilment import download, pdf_text
 from tests.dsar.test_intake import ADA, verified
 from tests.mail_fixtures import Mailbox, body_of
 
 Client = AsyncTestClient[Litestar]
-SECRET = "s" * 40
-CRM_TABLES = """
-CREATE TABLE crm_customers (id INTEGER PRIMARY KEY, email VARCHAR(200), name VARCHAR(200), phone VARCHAR(50));
-CREATE TABLE crm_invoices (id INTEGER PRIMARY KEY, customer_email VARCHAR(200), number VARCHAR(20), amount INTEGER);
-CREATE TABLE crm_tickets (id INTEGER PRIMARY KEY, email VARCHAR(200), subject VARCHAR(200));
-INSERT INTO crm_customers VALUES
-  (1, 'Ada@Example.org', 'Ada Lovelace', '+44 20 1234'), (2, 'bob@example.org', 'Bob', NULL);
-INSERT INTO crm_invoices VALUES (1, 'ada@example.org', 'INV-1', 120), (2, 'bob@example.org', 'INV-2', 80);
-INSERT INTO crm_tickets VALUES
-  (1, 'ada@example.org', 'Cannot log in'), (2, 'ada@example.org', 'Refund'), (3, 'bob@example.org', 'Hi');
-"""
-
-
-@pytest.fixture
-async def crm(tmp_path: Path) -> AsyncIterator[str]:
-    """Another system's database: a SQLite file here, the CI's PostgreSQL there."""
-    url = POSTGRES_URL or f"sqlite+aiosqlite:///{tmp_path / 'crm.sqlite3'}"
-    engine = create_async_engine(url)
-    async with engine.begin() as connection:
-        for name in ("crm_customers", "crm_invoices", "crm_tickets"):
-            await connection.execute(text(f"DROP TABLE IF EXISTS {name}"))
-        for statement in CRM_TABLES.strip().split(";\n"):
-            await connection.execute(text(statement.rstrip(";")))
-    yield url
-    async with engine.begin() as connection:
-        for name in ("crm_customers", "crm_invoices", "crm_tickets"):
-            await connection.execute(text(f"DROP TABLE IF EXISTS {name}"))
-    await engine.dispose()
-
-
-def sql_connector(url: str) -> dict[str, Any]:
-    return {
-        "key": "crm",
-        "name": "CRM",
-        "kind": "sql",
-        "activities": ["customer-support", "billing"],
-        "database_url": url,
-        "tables": [
-            {
-                "table": "crm_customers",
-                "identity_column": "email",
-                "columns": ["email", "name", "phone"],
-                "category": "contact",
-                "provided_by_person": True,
-                "erasure": {"action": "anonymise", "anonymise": {"email": None, "name": "erased", "phone": None}},
-            },
-            {
-                "table": "crm_invoices",
-                "identity_column": "customer_email",
-                "columns": ["number", "amount"],
-                "category": "financial",
-                "erasure": {"action": "keep", "obligation": "tax law: invoices kept ten years", "until": "2036-12-31"},
-            },
-            {"table": "crm_tickets", "identity_column": "email", "columns": ["subject"], "category": "communications"},
-        ],
-    }
-
-
-async def crm_rows(url: str, query: str) -> list[Any]:
-    engine = create_async_engine(url)
-    async with engine.connect() as connection:
-        rows = list((await connection.execute(text(query))).all())
-    await engine.dispose()
-    return rows
 
 
 async def test_sql_connector_secrets_are_write_only_and_activities_checked(
