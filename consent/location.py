@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 import iptocc
 
 from consent.schemas import LocationSource
+from privacy.network import parses_as_address
 
 # Header pairs (country, region) per CDN, read only when the operator says the CDN sets them.
 CDN_HEADERS = {
@@ -18,39 +19,6 @@ CDN_HEADERS = {
     "vercel": ("x-vercel-ip-country", "x-vercel-ip-country-region"),
 }
 UNKNOWN_COUNTRIES = {"XX", "T1", "A1", "A2", "O1", ""}
-
-
-@functools.cache
-def _networks(trusted_proxies: tuple[str, ...]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies]
-
-
-def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies: Iterable[str]) -> str | None:
-    """The visitor's address: the peer, or when the peer is a trusted proxy, the last address in
-    X-Forwarded-For that is not itself a trusted proxy."""
-    networks = _networks(tuple(trusted_proxies))  # the settings hand over a tuple: a cache hit
-    if peer is None or not forwarded_for or not networks or not _within(peer, networks):
-        return peer
-    for hop in reversed([part.strip() for part in forwarded_for.split(",")]):
-        if not _within(hop, networks):
-            return hop if _parses(hop) else None
-    return peer
-
-
-def _parses(address: str) -> bool:
-    try:
-        ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return True
-
-
-def _within(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(parsed in network for network in networks)
 
 
 def locate(
@@ -82,7 +50,7 @@ def _country_of_address(address: str) -> str | None:
 
 def truncate_ip(address: str | None) -> str | None:
     """IPv4 to its first two octets, IPv6 to its first 48 bits."""
-    if address is None or not _parses(address):
+    if address is None or not parses_as_address(address):
         return None
     parsed = ipaddress.ip_address(address)
     prefix = 16 if parsed.version == 4 else 48

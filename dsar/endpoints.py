@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from litestar.types import ControllerRouterHandler
@@ -39,6 +40,8 @@ from privacy.assertions import read_assertion, use_once
 from privacy.audit import record_change
 from privacy.db import utcnow
 from privacy.errors import FieldError, Invalid, NotFound, Unauthorized
+from privacy.network import client_address
+from privacy.settings import Settings
 from privacy.web import DbSession, current_actor
 
 READ = {"permission": Permission.READ}
@@ -47,6 +50,25 @@ WORK = {"permission": Permission.WORK_REQUESTS}
 CONFIGURE = {"permission": Permission.EDIT_ORGANISATION}
 REQUEST_COOKIE = "privacy_request"
 SOON_DAYS = 7
+
+
+def request_rate_limit(settings: Settings) -> RateLimitConfig:
+    """Public request posts (intake, codes, resends) per client and minute; every worker counts on
+    its own. The client's address is kept in memory only, never stored."""
+
+    def client(request: Request[Any, Any, Any]) -> str:
+        peer = request.client.host if request.client else None
+        return client_address(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxy_networks) or ""
+
+    def throttled(request: Request[Any, Any, Any]) -> bool:
+        return request.method == "POST" and request.url.path.startswith(("/api/v1/requests", "/privacy/requests"))
+
+    return RateLimitConfig(
+        rate_limit=("minute", settings.request_posts_per_minute),
+        identifier_for_request=client,
+        check_throttle_handler=throttled,
+        set_rate_limit_headers=False,
+    )
 
 
 def person_token(request: Request[Any, Any, Any]) -> str | None:

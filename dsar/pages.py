@@ -3,6 +3,8 @@ console's inbox by due date, one request, and its actions."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -12,13 +14,15 @@ from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
-from dsar import service
+from dsar import fulfilment, service, systems
 from dsar.endpoints import REQUEST_COOKIE, SOON_DAYS, person_token
 from dsar.packages import current_package
 from dsar.schemas import (
     Channel,
     CodeIn,
+    ConnectorKind,
     ExtensionIn,
+    ManualResultIn,
     RefusalIn,
     RefusalReason,
     RequestIn,
@@ -126,11 +130,13 @@ async def _request_page(
     status_code: int = 200,
 ) -> Template:
     found = await service.request_out(db_session, await service.get_request(db_session, request_id=request_id))
+    manual = [row.key for row in await systems.list_connectors(db_session) if row.kind == ConnectorKind.MANUAL.value]
     return page(
         request,
         "console_request.html",
         status_code,
         item=found,
+        manual_systems=manual,
         refusal_reasons=list(RefusalReason),
         errors=errors or [],
     )
@@ -172,6 +178,48 @@ async def refuse_request(
             request, db_session, request_id, errors=form_errors(error), status_code=_status(error)
         )
     return Redirect(f"/console/requests/{request_id}", status_code=303)
+
+
+@post("/requests/{request_id:uuid}/steps/{step_id:int}", opt=WORK)
+async def complete_step(
+    request: Request[Any, Any, Any],
+    db_session: DbSession,
+    request_id: FromPath[uuid.UUID],
+    step_id: FromPath[int],
+    data: Form,
+) -> Response[Any]:
+    try:
+        result = ManualResultIn.model_validate(
+            {
+                "rows": list(csv.DictReader(io.StringIO(data.get("rows", "").strip()))) if data.get("rows") else [],
+                "erased": _lines(data.get("erased", "")),
+                "kept": [_kept(line) for line in _lines(data.get("kept", ""))],
+            }
+        )
+        await fulfilment.complete_manual_step(
+            db_session,
+            request_id=request_id,
+            step_id=step_id,
+            result=result,
+            actor=current_actor(request),
+            settings=request.app.state.settings,
+            now=utcnow(),
+        )
+    except (ValidationError, PrivacyError) as error:
+        return await _request_page(
+            request, db_session, request_id, errors=form_errors(error), status_code=_status(error)
+        )
+    return Redirect(f"/console/requests/{request_id}", status_code=303)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _kept(line: str) -> dict[str, str | None]:
+    what, _, rest = line.partition("|")
+    why, _, until = rest.partition("|")
+    return {"what": what.strip(), "why": why.strip(), "until": until.strip() or None}
 
 
 def _status(error: Exception) -> int:
@@ -306,4 +354,4 @@ async def status_page(
 
 
 PUBLIC_PAGES = [request_form, submit_request_form, code_form, verify_code_form, resend_code_form, status_page]
-CONSOLE_PAGES = [inbox_page, record_request, request_page, extend_request, refuse_request]
+CONSOLE_PAGES = [inbox_page, record_request, request_page, extend_request, refuse_request, complete_step]

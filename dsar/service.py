@@ -558,3 +558,20 @@ async def _privacy_team_emails(session: AsyncSession) -> list[str]:
     return [
         auth.user_label(session, user) for user in await auth.list_users(session) if user.active and user.role in team
     ]
+
+
+async def purge_request_records(session: AsyncSession, now: datetime, *, settings: Settings) -> int:
+    """Request records are kept for accountability a set time after the reply (one year by
+    default), then removed with everything hanging off them: events, steps, tokens, packages."""
+    cutoff = now - timedelta(days=settings.request_records_kept_days)
+    expired = list(
+        await session.scalars(
+            select(DataRequest.id).where(
+                DataRequest.status.in_([RequestStatus.COMPLETED.value, RequestStatus.REFUSED.value]),
+                DataRequest.replied_at < cutoff,
+            )
+        )
+    )
+    for request_id in expired:
+        await session.execute(delete(DataRequest).where(DataRequest.id == request_id))
+    return len(expired)

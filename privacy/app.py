@@ -93,6 +93,7 @@ def create_app(settings: Settings) -> Litestar:
         middleware=[
             security_headers_middleware(settings.served_over_https),
             prometheus.middleware,
+            dsar_endpoints.request_rate_limit(settings).middleware,
         ],
         csrf_config=CSRFConfig(
             secret=keyring.subkey("csrf").hex(),
@@ -138,7 +139,10 @@ def background_jobs(settings: Settings) -> list[Job]:
     async def remind_staff(session: AsyncSession, now: datetime) -> None:
         await dsar_service.send_reminders(session, now, settings=settings)
 
-    return [work_requests, remind_staff, packages.delete_expired_packages, deliver_mail]
+    async def purge_request_records(session: AsyncSession, now: datetime) -> None:
+        await dsar_service.purge_request_records(session, now, settings=settings)
+
+    return [work_requests, remind_staff, packages.delete_expired_packages, purge_request_records, deliver_mail]
 
 
 def app_from_environment() -> Litestar:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
+from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -10,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from privacy.actors import Role
 from tests.conftest import add_user, login
+from tests.dsar.test_intake import verified
 
 Client = AsyncTestClient[Litestar]
 
@@ -40,3 +45,34 @@ async def test_record_a_letter_then_see_form_errors_for_a_future_time(
     assert "Signed letter matched the contract on file" in detail.text and "grace@example.org" in detail.text
     future = await person.post("/console/requests", data={**form, "received_at": "2099-01-01T00:00"})
     assert future.status_code == 422 and "in the future" in future.text
+
+
+async def test_manual_step_is_completed_from_the_console_with_csv(
+    person: Client,
+    admin: dict[str, str],
+    dsar_sessions: async_sessionmaker[AsyncSession],
+    mailbox: Any,
+    background: Any,
+) -> None:
+    manual = {"key": "archive", "name": "Paper archive", "kind": "manual", "owner_email": "archivist@example.org"}
+    await person.put("/api/v1/admin/connectors/archive", json=manual, headers=admin)
+    granted = await verified(person, mailbox, background)
+    await background()
+    await add_user(dsar_sessions, "officer@example.org", Role.PRIVACY_OFFICER)
+    assert await login(person, "officer@example.org") == 303
+    inbox = await person.get("/console/requests")
+    detail_url = re.search(r'href="(/console/requests/[0-9a-f-]{36})"', inbox.text).group(1)  # type: ignore[union-attr]
+    detail = await person.get(detail_url)
+    action = re.search(r'action="(/console/requests/[^"]+/steps/\d+)"', detail.text).group(1)  # type: ignore[union-attr]
+    done = await person.post(
+        action,
+        data={"_csrf_token": csrf_of(detail.text), "rows": "box,document\nB-17,Signed contract 2019\n"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    await background()
+    package = await person.get(
+        f"/api/v1/requests/{granted['reference']}/package", headers={"authorization": f"Bearer {granted['token']}"}
+    )
+    data = json.loads(zipfile.ZipFile(io.BytesIO(package.content)).read("data.json"))
+    assert data["archive"]["records"] == [{"box": "B-17", "document": "Signed contract 2019"}]

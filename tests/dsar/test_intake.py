@@ -137,3 +137,16 @@ async def test_unknown_reference_and_oversized_body(person: Client) -> None:
         "/api/v1/requests", content=b'{"type": "access", "email": "' + b"a" * 2_000_000 + b'@x.org"}'
     )
     assert huge.status_code == 413
+
+
+async def test_public_request_posts_are_rate_limited_per_client(dsar_settings: Any, dsar_app: Litestar) -> None:
+    from privacy.app import create_app
+
+    app = create_app(dsar_settings.model_copy(update={"request_posts_per_minute": 3}))
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        answers = [(await submit(client, f"p{i}@example.org")).status_code for i in range(4)]
+        assert answers == [202, 202, 202, 429]
+        limited = await submit(client)
+        assert limited.headers["content-type"].startswith("application/problem+json")
+        assert (await client.get("/health/live")).status_code == 200, "only request posts are limited"
+    await app.state.db_config.get_engine().dispose()
