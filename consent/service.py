@@ -555,10 +555,14 @@ async def consent_statistics(session: AsyncSession, *, categories: list[str], si
     total = sum(by_action.values())
     granted_text = cast(ConsentRecord.granted, Text)
     shares = (
-        await session.execute(
-            select(*[func.count().filter(granted_text.like(f'%"{key}"%')) for key in categories]).where(window)
-        )
-    ).one()
+        (
+            await session.execute(
+                select(*[func.count().filter(granted_text.like(f'%"{key}"%')) for key in categories]).where(window)
+            )
+        ).one()
+        if categories  # no set-up yet: no categories to count
+        else ()
+    )
     countries = (
         await session.execute(
             select(func.coalesce(ConsentRecord.country, "??"), func.count())
