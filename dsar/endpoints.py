@@ -60,7 +60,7 @@ def request_rate_limit(settings: Settings) -> RateLimitConfig:
         peer = request.client.host if request.client else None
         return client_address(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxy_networks) or ""
 
-    def throttled(request: Request[Any, Any, Any]) -> bool:
+    async def throttled(request: Request[Any, Any, Any]) -> bool:
         return request.method == "POST" and request.url.path.startswith(("/api/v1/requests", "/privacy/requests"))
 
     return RateLimitConfig(

@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import uuid
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -225,16 +226,12 @@ async def _answer_when_all_done(
     steps = list(await session.scalars(select(RequestStep).where(RequestStep.request_id == request.id)))
     if any(step.status != "done" for step in steps):
         return
-    results = [
-        json.loads(decrypt_field(session, step.result["sealed"], context=_context(step)))
-        for step in steps
-        if step.result
-    ]
     request.replied_at = now
     if request.type == "erasure":
+        results = [_result_of(session, step) for step in steps if step.result]
         await _certify_erasure(session, request, results, settings=settings, now=now)
     else:
-        await _package_data(session, request, results, settings=settings, now=now)
+        await _package_data(session, request, steps, settings=settings, now=now)
     request.status = RequestStatus.COMPLETED.value
     await add_event(session, request, kind="completed", actor="system", at=now)
     package_link = f"{settings.public_url.rstrip('/')}/privacy/requests/{request.reference}"
@@ -249,13 +246,24 @@ async def _answer_when_all_done(
     )
 
 
+def _result_of(session: AsyncSession, step: RequestStep) -> Payload:
+    assert step.result is not None
+    result: Payload = json.loads(decrypt_field(session, step.result["sealed"], context=_context(step)))
+    return result
+
+
 async def _package_data(
-    session: AsyncSession, request: DataRequest, results: list[dict[str, Any]], *, settings: Settings, now: datetime
+    session: AsyncSession, request: DataRequest, steps: list[RequestStep], *, settings: Settings, now: datetime
 ) -> None:
-    tables = [Table(**table) for result in results for table in result.get("tables", [])]
+    def systems_tables() -> Iterator[list[Table]]:
+        # One system's rows in memory at a time, opened again for each pass over the package.
+        for step in steps:
+            if step.result:
+                yield [Table(**table) for table in _result_of(session, step).get("tables", [])]
+
     information = await art15_information(session)
     with spooled() as archive:
-        write_zip(archive, request=request, tables=tables, information=information)
+        summaries = write_zip(archive, request=request, systems_tables=systems_tables, information=information)
         await store_package(
             session,
             request=request,
@@ -265,7 +273,7 @@ async def _package_data(
             now=now,
             days=settings.package_days,
         )
-    request.outcome = "answered" if any(table.rows for table in tables) else "answered: no data held"
+    request.outcome = "answered" if any(summary.count for summary in summaries) else "answered: no data held"
     await add_event(session, request, kind="package_ready", actor="system", at=now)
 
 

@@ -9,7 +9,8 @@ import json
 import tempfile
 import uuid
 import zipfile
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import IO, Any
 
@@ -57,38 +58,75 @@ async def art15_information(session: AsyncSession) -> dict[str, Any]:
     }
 
 
-def _portable(tables: list[Table]) -> list[Table]:
-    return [table for table in tables if table.provided_by_person]
+@dataclass
+class TableSummary:
+    """What the report shows of a table: its first rows and how many there are."""
+
+    system: str
+    name: str
+    count: int
+    rows: list[dict[str, Any]]
 
 
-def write_zip(target: IO[bytes], *, request: DataRequest, tables: list[Table], information: dict[str, Any]) -> None:
-    environment = jinja_environment()
+SystemsTables = Callable[[], Iterator[list[Table]]]
+REPORT_ROWS = 50
+
+
+def write_zip(
+    target: IO[bytes], *, request: DataRequest, systems_tables: SystemsTables, information: dict[str, Any]
+) -> list[TableSummary]:
+    """Write the package one system at a time (`systems_tables` yields each system's tables and may
+    be called again): memory holds one system's rows, never the whole package."""
     portability = request.type == "portability"
-    chosen = _portable(tables) if portability else tables
-    context = {"request": request, "tables": chosen, "info": information, "portability": portability}
+
+    def chosen() -> Iterator[list[Table]]:
+        for tables in systems_tables():
+            yield [table for table in tables if table.provided_by_person or not portability]
+
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(_by_system(chosen), indent=2, ensure_ascii=False, default=str))
-        for table in chosen:
-            archive.writestr(f"csv/{table.system}/{table.name}.csv", _csv(table.rows))
+        with archive.open("data.json", "w") as data_json:
+            summaries = _write_data_json(io.TextIOWrapper(data_json, encoding="utf-8"), chosen())
+        for tables in chosen():
+            for table in tables:
+                with archive.open(f"csv/{table.system}/{table.name}.csv", "w") as member:
+                    _write_csv(io.TextIOWrapper(member, encoding="utf-8", newline=""), table.rows)
         archive.writestr("README.txt", DATA_SCHEMA_NOTE)
+        environment = jinja_environment()
+        context = {"request": request, "tables": summaries, "info": information, "portability": portability}
         archive.writestr("report.html", environment.get_template("dsar/report.html").render(**context))
         archive.writestr("report.pdf", render_pdf(environment, "dsar/report.html", context))
+    return summaries
 
 
-def _by_system(tables: Iterable[Table]) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for table in tables:
-        grouped.setdefault(table.system, {})[table.name] = table.rows
-    return grouped
+def _write_data_json(out: io.TextIOWrapper, systems: Iterator[list[Table]]) -> list[TableSummary]:
+    """`{system: {table: [rows]}}`, written row by row."""
+    summaries: list[TableSummary] = []
+    out.write("{")
+    for tables in systems:
+        if not tables:
+            continue
+        out.write("," if summaries else "")
+        out.write(f"\n  {json.dumps(tables[0].system)}: {{")
+        for table_index, table in enumerate(tables):
+            out.write(("," if table_index else "") + f"\n    {json.dumps(table.name)}: [")
+            for row_index, row in enumerate(table.rows):
+                out.write(("," if row_index else "") + "\n      " + json.dumps(row, ensure_ascii=False, default=str))
+            out.write("\n    ]")
+            summaries.append(TableSummary(table.system, table.name, len(table.rows), table.rows[:REPORT_ROWS]))
+        out.write("\n  }")
+    out.write("\n}\n")
+    out.flush()
+    out.detach()  # leave the zip member for the caller's `with` to close
+    return summaries
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
+def _write_csv(out: io.TextIOWrapper, rows: list[dict[str, Any]]) -> None:
     columns = list(dict.fromkeys(key for row in rows for key in row))
     writer = csv.DictWriter(out, fieldnames=columns)
     writer.writeheader()
     writer.writerows(rows)
-    return out.getvalue()
+    out.flush()
+    out.detach()
 
 
 def certificate_pdf(

@@ -135,14 +135,14 @@ async def submit_request(session: AsyncSession, *, data: RequestIn, settings: Se
     if settings.request_clock_starts == "receipt":
         request.due_at = await _deadline(session, now, 1)
     await add_event(session, request, kind="received", actor="person", at=now)
-    await session.flush()
-    await _send_code(session, request, now=now)
+    await _send_code(session, request, now=now, existing=None)
     return request
 
 
-async def _send_code(session: AsyncSession, request: DataRequest, *, now: datetime) -> None:
+async def _send_code(
+    session: AsyncSession, request: DataRequest, *, now: datetime, existing: VerificationCode | None
+) -> None:
     code = f"{secrets.randbelow(1_000_000):06d}"
-    existing = await session.get(VerificationCode, request.id)
     if existing is None:
         session.add(
             VerificationCode(
@@ -180,7 +180,7 @@ async def resend_code(session: AsyncSession, *, reference: str, now: datetime) -
     request = await find_request(session, reference)
     code = await session.get(VerificationCode, request.id)
     if code is None:  # a request recorded by staff or from the application: a code to follow it
-        await _send_code(session, request, now=now)
+        await _send_code(session, request, now=now, existing=None)
         return
     if code.sends >= MAX_SENDS:
         raise TooManyRequests("no more codes can be sent for this request; please submit it again", retry_after=3600)
@@ -189,7 +189,7 @@ async def resend_code(session: AsyncSession, *, reference: str, now: datetime) -
         raise TooManyRequests(
             "a code was sent a moment ago; please wait before asking again", retry_after=int(wait.total_seconds()) + 1
         )
-    await _send_code(session, request, now=now)
+    await _send_code(session, request, now=now, existing=code)
 
 
 async def verify_code(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-from datetime import datetime
 from pathlib import Path
 
 import msgspec
@@ -17,7 +16,6 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent import endpoints as consent_endpoints
 from consent import pages as consent_pages
@@ -25,17 +23,16 @@ from consent.cache import SetupCache
 from consent.location import CDN_HEADERS
 from consent.recorder import RecordWriter
 from dsar import endpoints as dsar_endpoints
-from dsar import fulfilment, packages
 from dsar import pages as dsar_pages
-from dsar import service as dsar_service
-from privacy import endpoints, mail, pages
+from privacy import endpoints, pages
 from privacy.api_page import ApiReferencePage
 from privacy.db import database_config
+from privacy.jobs import background_jobs
 from privacy.keys import ConfigurationError, Keyring, load_master_secret
 from privacy.settings import Settings
 from privacy.templating import jinja_environment
 from privacy.web import EXCEPTION_HANDLERS, StaffAuthentication, security_headers_middleware, staff_guard
-from privacy.work import BackgroundWork, Job
+from privacy.work import BackgroundWork
 
 STATIC = Path(__file__).parent / "static"
 
@@ -125,24 +122,6 @@ def create_app(settings: Settings) -> Litestar:
         on_startup=[consent_cache.start, consent_writer.start, background.start],
         on_shutdown=[background.stop, consent_writer.stop, consent_cache.stop],
     )
-
-
-def background_jobs(settings: Settings) -> list[Job]:
-    """Everything background work does, in the order of one pass."""
-
-    async def deliver_mail(session: AsyncSession, now: datetime) -> None:
-        await mail.deliver_due(session, settings=settings, now=now)
-
-    async def work_requests(session: AsyncSession, now: datetime) -> None:
-        await fulfilment.run_due_steps(session, now, settings=settings)
-
-    async def remind_staff(session: AsyncSession, now: datetime) -> None:
-        await dsar_service.send_reminders(session, now, settings=settings)
-
-    async def purge_request_records(session: AsyncSession, now: datetime) -> None:
-        await dsar_service.purge_request_records(session, now, settings=settings)
-
-    return [work_requests, remind_staff, packages.delete_expired_packages, purge_request_records, deliver_mail]
 
 
 def app_from_environment() -> Litestar:

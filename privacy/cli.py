@@ -20,6 +20,7 @@ from privacy import audit, auth, config_file, rotation
 from privacy.actors import Actor, Role
 from privacy.db import SessionFactory, database_config, migration_commands, upgrade_database, utcnow
 from privacy.errors import PrivacyError
+from privacy.jobs import background_jobs
 from privacy.keys import Keyring, load_master_secret
 from privacy.settings import Settings
 from privacy.work import run_forever, run_jobs
@@ -74,8 +75,6 @@ def main() -> None:
 def worker(once: bool) -> None:
     """Run the background work on its own (mail, requests' steps, reminders, expiry); any number of
     workers may run against one PostgreSQL: each step is leased to one of them."""
-    from privacy.app import background_jobs  # the app wires the domains' jobs
-
     settings = _settings()
     jobs = background_jobs(settings)
 

@@ -130,9 +130,18 @@ def keyring_of(session: AsyncSession) -> Keyring:
     return keyring
 
 
+ACTIVE_KEY_ID = "active_key_id"
+
+
 async def active_key_id(session: AsyncSession) -> int:
-    newest = await session.scalar(select(func.max(EncryptionKey.id)))
-    return int(newest or 1)
+    """The newest key id, read once per transaction (a request encrypts several fields)."""
+    transaction = session.sync_session.get_transaction()
+    cached = session.info.get(ACTIVE_KEY_ID)
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        return int(cached[1])
+    newest = int(await session.scalar(select(func.max(EncryptionKey.id))) or 1)
+    session.info[ACTIVE_KEY_ID] = (session.sync_session.get_transaction(), newest)
+    return newest
 
 
 async def encrypt_field(session: AsyncSession, plaintext: str, *, context: str = "") -> str:

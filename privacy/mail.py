@@ -57,7 +57,6 @@ async def queue_message(
         next_attempt_at=now,
     )
     session.add(message)
-    await session.flush()
     return message
 
 

@@ -17,7 +17,7 @@ from privacy.actors import Actor
 from privacy.audit import payload_context, record_change
 from privacy.auth import email_context
 from privacy.db import SessionFactory
-from privacy.keys import active_key_id, key_id_of, keyring_of
+from privacy.keys import ACTIVE_KEY_ID, active_key_id, key_id_of, keyring_of
 from privacy.models import AuditEntry, EncryptionKey, StaffUser
 
 BATCH = 500
@@ -48,6 +48,7 @@ async def start_rotation(session: AsyncSession, *, actor: Actor) -> int:
     new_id = await active_key_id(session) + 1
     session.add(EncryptionKey(id=new_id))
     await session.flush()
+    session.info.pop(ACTIVE_KEY_ID, None)  # from now on this transaction encrypts under the new key
     await record_change(
         session,
         actor=actor,

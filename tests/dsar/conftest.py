@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.pool import NullPool
 
 from privacy import config_file
-from privacy.app import background_jobs, create_app
+from privacy.app import create_app
 from privacy.db import database_config, utcnow
+from privacy.jobs import background_jobs
 from privacy.settings import Settings
 from privacy.work import run_jobs
 from tests.conftest import POSTGRES_URL, SYSTEM
