@@ -30,6 +30,7 @@ from privacy.errors import Conflict, Invalid, NotFound
 from privacy.keys import decrypt_field, encrypt_field
 from privacy.leases import claim
 from privacy.mail import queue_message
+from privacy.schemas import LawfulBasis
 from privacy.settings import Settings
 
 logger = logging.getLogger("dsar.fulfilment")
@@ -94,6 +95,8 @@ async def _system_step(
     now: datetime,
 ) -> Payload | None:
     kind = found.config.kind
+    if request.type == "portability" and not await _processed_by_consent_or_contract(session, found):
+        return _tables_payload([])  # Art. 20(1)(a): only data processed on consent or a contract is portable
     if kind is ConnectorKind.SQL:
         if step.action == "export":
             return _tables_payload(await export_sql(found, email=email))
@@ -106,6 +109,16 @@ async def _system_step(
         return None if answer is None else _payload_from_answer(found, step, answer)
     await _ask_owner(session, step, request, found, now=now)
     return None
+
+
+async def _processed_by_consent_or_contract(session: AsyncSession, found: systems.System) -> bool:
+    """A system linked to activities is portable when one of them rests on consent or a contract;
+    one not linked to any relies on its tables' `provided_by_person` alone."""
+    if not found.config.activities:
+        return True
+    activities = {activity.key: activity for activity in await register.list_activities(session)}
+    bases = {activities[key].lawful_basis for key in found.config.activities if key in activities}
+    return bool(bases & {LawfulBasis.CONSENT, LawfulBasis.CONTRACT})
 
 
 def _payload_from_answer(found: systems.System, step: RequestStep, answer: dict[str, Any]) -> Payload:

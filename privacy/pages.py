@@ -11,7 +11,7 @@ from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
-from privacy import audit, auth, register
+from privacy import audit, auth, mail, register
 from privacy.actors import Actor, Permission, Role
 from privacy.db import utcnow
 from privacy.endpoints import (
@@ -269,6 +269,13 @@ def _role(value: object) -> Role:
         raise Invalid(f"unknown role '{value}'", errors=[FieldError("role", "unknown role")]) from error
 
 
+@get("/outbox", opt={"permission": Permission.WORK_REQUESTS})
+async def outbox_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    settings: Settings = request.app.state.settings
+    letters = await mail.pending_messages(db_session)
+    return page(request, "outbox.html", letters=letters, smtp=bool(settings.smtp_host))
+
+
 PUBLIC_PAGES = [login_form, login]
 CONSOLE_PAGES = [
     logout,
@@ -287,4 +294,5 @@ CONSOLE_PAGES = [
     tokens_page,
     create_token,
     revoke_token,
+    outbox_page,
 ]

@@ -204,3 +204,18 @@ async def test_manual_system_owner_gets_one_task_and_completes_it(
     await background()
     archive = zipfile.ZipFile(io.BytesIO((await download(person, granted)).content))
     assert json.loads(archive.read("data.json"))["archive"]["records"][0]["box"] == "B-17"
+
+
+async def test_portability_takes_only_systems_processing_on_consent_or_contract(
+    person: Client, admin: dict[str, str], crm: str, mailbox: Mailbox, background: Any
+) -> None:
+    await person.put("/api/v1/admin/connectors/crm", json=sql_connector(crm), headers=admin)
+    logs = {**sql_connector(crm), "key": "logs", "name": "Security logs", "activities": ["security-logging"]}
+    for table in logs["tables"]:
+        table["provided_by_person"] = True
+    await person.put("/api/v1/admin/connectors/logs", json=logs, headers=admin)
+    granted = await verified(person, mailbox, background, type="portability")
+    await background()
+    data = json.loads(zipfile.ZipFile(io.BytesIO((await download(person, granted)).content)).read("data.json"))
+    assert set(data["crm"]) == {"crm_customers"}, "provided by the person, on a contract"
+    assert "logs" not in data, "legitimate interests: not portable (Art. 20(1)(a))"

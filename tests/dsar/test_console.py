@@ -76,3 +76,17 @@ async def test_manual_step_is_completed_from_the_console_with_csv(
     )
     data = json.loads(zipfile.ZipFile(io.BytesIO(package.content)).read("data.json"))
     assert data["archive"]["records"] == [{"box": "B-17", "document": "Signed contract 2019"}]
+
+
+async def test_outbox_shows_what_waits_to_be_sent_to_those_who_work_requests(
+    person: Client, dsar_sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    reference = (await person.post("/api/v1/requests", json={"type": "access", "email": "ada@example.org"})).json()
+    await add_user(dsar_sessions, "officer@example.org", Role.PRIVACY_OFFICER)
+    await add_user(dsar_sessions, "auditor@example.org", Role.AUDITOR)
+    assert await login(person, "auditor@example.org") == 303
+    assert (await person.get("/console/outbox")).status_code == 403
+    assert await login(person, "officer@example.org") == 303
+    outbox = await person.get("/console/outbox")
+    assert outbox.status_code == 200
+    assert f"Your code for request {reference['reference']}" in outbox.text and "ada@example.org" in outbox.text
