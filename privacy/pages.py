@@ -269,7 +269,7 @@ def _role(value: object) -> Role:
         raise Invalid(f"unknown role '{value}'", errors=[FieldError("role", "unknown role")]) from error
 
 
-@get("/outbox", opt={"permission": Permission.WORK_REQUESTS})
+@get("/outbox", opt=READ)
 async def outbox_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
     settings: Settings = request.app.state.settings
     letters = await mail.pending_messages(db_session)
