@@ -19,7 +19,7 @@ from prometheus_client import Counter
 
 from consent import service
 from consent.cache import SetupCache
-from consent.location import CDN_HEADERS, locate, truncate_ip
+from consent.location import CDN_HEADERS, locate
 from consent.receipts import public_jwks
 from consent.recorder import RecordWriter
 from consent.schemas import (
@@ -37,7 +37,7 @@ from privacy.actors import Permission
 from privacy.db import utcnow
 from privacy.errors import Forbidden, NotFound
 from privacy.keys import Keyring
-from privacy.network import client_address
+from privacy.network import client_address, truncate_ip
 from privacy.settings import Settings
 from privacy.web import DbSession, EncodedJSON, current_actor
 

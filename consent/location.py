@@ -1,5 +1,4 @@
-"""Where a visitor is: trusted CDN headers, else an offline IP-to-country lookup; and the visitor's
-address truncated before anything stores it."""
+"""Where a visitor is: trusted CDN headers, else an offline IP-to-country lookup."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ from collections.abc import Iterable, Mapping
 import iptocc
 
 from consent.schemas import LocationSource
-from privacy.network import parses_as_address
 
 # Header pairs (country, region) per CDN, read only when the operator says the CDN sets them.
 CDN_HEADERS = {
@@ -46,12 +44,3 @@ def _country_of_address(address: str) -> str | None:
         return None
     found = iptocc.country_code(address)
     return str(found) if found else None
-
-
-def truncate_ip(address: str | None) -> str | None:
-    """IPv4 to its first two octets, IPv6 to its first 48 bits."""
-    if address is None or not parses_as_address(address):
-        return None
-    parsed = ipaddress.ip_address(address)
-    prefix = 16 if parsed.version == 4 else 48
-    return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False).network_address)

@@ -1,4 +1,5 @@
-"""Who is on the other end of a connection: the client's address behind trusted proxies."""
+"""Who is on the other end of a connection: the client's address behind trusted proxies, and that
+address truncated before anything stores it."""
 
 from __future__ import annotations
 
@@ -38,3 +39,12 @@ def _within(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6N
     except ValueError:
         return False
     return any(parsed in network for network in networks)
+
+
+def truncate_ip(address: str | None) -> str | None:
+    """IPv4 to its first two octets, IPv6 to its first 48 bits."""
+    if address is None or not parses_as_address(address):
+        return None
+    parsed = ipaddress.ip_address(address)
+    prefix = 16 if parsed.version == 4 else 48
+    return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False).network_address)

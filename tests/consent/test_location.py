@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from consent.location import locate, truncate_ip
-
-
-def test_addresses_are_truncated_before_storage() -> None:
-    assert truncate_ip("81.2.69.160") == "81.2.0.0"
-    assert truncate_ip("2a00:1450:4001:81b::200e") == "2a00:1450:4001::"
-    assert truncate_ip("not an address") is None
+from consent.location import locate
 
 
 def test_cdn_headers_count_only_when_trusted() -> None:
