@@ -32,6 +32,7 @@ from privacy.leases import claim
 from privacy.mail import queue_message
 from privacy.schemas import LawfulBasis
 from privacy.settings import Settings
+from retention import service as retention_service
 
 logger = logging.getLogger("dsar.fulfilment")
 Payload = dict[str, Any]
@@ -304,7 +305,10 @@ async def _certify_erasure(
     ]
     organisation = await register.require_organisation(session)
     pdf = certificate_pdf(
-        request=request, erasures=erasures, organisation_name=organisation.legal_name, backups_gone_by=None
+        request=request,
+        erasures=erasures,
+        organisation_name=organisation.legal_name,
+        backups_gone_by=await retention_service.backups_gone_by(session, erased_at=now),
     )
     await store_package(
         session,

@@ -33,6 +33,7 @@ from privacy.settings import Settings
 from privacy.templating import jinja_environment
 from privacy.web import EXCEPTION_HANDLERS, StaffAuthentication, security_headers_middleware, staff_guard
 from privacy.work import BackgroundWork
+from retention import endpoints as retention_endpoints
 
 STATIC = Path(__file__).parent / "static"
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings) -> Litestar:
             *endpoints.ADMIN_CONTROLLERS,
             *consent_endpoints.ADMIN_CONTROLLERS,
             *dsar_endpoints.ADMIN_CONTROLLERS,
+            *retention_endpoints.ADMIN_CONTROLLERS,
         ],
         middleware=[StaffAuthentication],
         guards=[staff_guard],

@@ -18,16 +18,18 @@ from privacy import register
 from privacy.actors import Actor
 from privacy.errors import FieldError, Invalid, NotFound, validation_errors
 from privacy.schemas import ActivityIn, OrganisationProfile, Schema
+from retention import service as retention_service
+from retention.schemas import RetentionConfig
 
 # Blocks that later parts of the toolkit fill; refused until then rather than silently ignored.
-NOT_YET_SUPPORTED = ("retention", "subprocessors")
+NOT_YET_SUPPORTED = ("subprocessors",)
 FILE_HAS_ERRORS = "the configuration file has errors; nothing was applied"
 
 
 class ConfigFile(Schema):
     organisation: OrganisationProfile | None = None
     activities: list[ActivityIn] = Field(default_factory=list, max_length=5000)
-    retention: Any = None
+    retention: RetentionConfig | None = None
     subprocessors: Any = None
     consent: ConsentSetup | None = None
     connectors: list[ConnectorIn] = Field(default_factory=list, max_length=200)
@@ -97,11 +99,27 @@ async def apply_config(session: AsyncSession, *, config: ConfigFile, actor: Acto
         changed = await consent_service.save_setup(session, setup=config.consent, actor=actor, now=now)
         kind = "unchanged" if not changed else "update" if existed else "create"
         changes.append(Change("consent", kind, ["set-up"] if kind == "update" else []))
+    if config.retention is not None:
+        changes += await _apply_retention(session, config.retention, actor=actor, now=now)
     known = {row.key for row in await systems.list_connectors(session)}
     for connector in config.connectors:
         _, changed = await systems.save_connector(session, connector=connector, actor=actor, now=now)
         kind = "create" if connector.key not in known else "update" if changed else "unchanged"
         changes.append(Change(f"connectors[{connector.key}]", kind))
+    return changes
+
+
+async def _apply_retention(
+    session: AsyncSession, retention: RetentionConfig, *, actor: Actor, now: datetime
+) -> list[Change]:
+    known = {row.key for row in await retention_service.list_rules(session)}
+    changes = []
+    for rule in retention.rules:
+        _, changed = await retention_service.save_rule(session, rule=rule, actor=actor, now=now)
+        kind = "create" if rule.key not in known else "update" if changed else "unchanged"
+        changes.append(Change(f"retention.rules[{rule.key}]", kind))
+    changed = await retention_service.save_backups(session, schedules=retention.backups, actor=actor, now=now)
+    changes.append(Change("retention.backups", "update" if changed else "unchanged"))
     return changes
 
 
@@ -144,6 +162,13 @@ async def export_config(session: AsyncSession) -> str:
     consent = await consent_service.load_setup(session)
     if consent is not None:
         document["consent"] = consent.setup.model_dump(mode="json", exclude_defaults=True)
+    rules = await retention_service.list_rules(session)
+    backups = await retention_service.list_backups(session)
+    if rules or backups:  # store URLs left out, as for connectors
+        document["retention"] = {
+            "rules": [row.content for row in rules],
+            "backups": [schedule.model_dump() for schedule in backups],
+        }
     connectors = await systems.list_connectors(session)
     if connectors:  # without their secrets, which stay as stored when the file is applied again
         document["connectors"] = [row.content for row in connectors]

@@ -12,6 +12,7 @@ from dsar import service as dsar_service
 from privacy import mail
 from privacy.settings import Settings
 from privacy.work import Job
+from retention import sweeps
 
 
 def background_jobs(settings: Settings) -> list[Job]:
@@ -26,7 +27,17 @@ def background_jobs(settings: Settings) -> list[Job]:
     async def remind_staff(session: AsyncSession, now: datetime) -> None:
         await dsar_service.send_reminders(session, now, settings=settings)
 
+    async def sweep_retention_rules(session: AsyncSession, now: datetime) -> None:
+        await sweeps.sweep_due_rules(session, now, settings=settings)
+
     async def purge_request_records(session: AsyncSession, now: datetime) -> None:
         await dsar_service.purge_request_records(session, now, settings=settings)
 
-    return [work_requests, remind_staff, packages.delete_expired_packages, purge_request_records, deliver_mail]
+    return [
+        work_requests,
+        remind_staff,
+        packages.delete_expired_packages,
+        purge_request_records,
+        sweep_retention_rules,
+        deliver_mail,
+    ]

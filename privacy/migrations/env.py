@@ -10,6 +10,7 @@ from sqlalchemy.types import TypeDecorator
 import consent.models  # noqa: F401  (registers the tables on the metadata)
 import dsar.models  # noqa: F401
 import privacy.models  # noqa: F401
+import retention.models  # noqa: F401
 from privacy.db import Base
 
 if TYPE_CHECKING:

@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 import zipfile
+from datetime import timedelta
 from typing import Any
 
 from joserfc import jwt
@@ -170,3 +171,19 @@ async def test_signed_in_customer_request_counts_as_verified_and_its_assertion_w
     assert replay.status_code == 401 and "used already" in replay.json()["detail"]
     unknown = await person.post("/api/v1/requests/application", json={**body, "application": "other"})
     assert unknown.status_code == 401
+
+
+async def test_erasure_certificate_names_the_day_backups_age_out(
+    person: Client, mailbox: Mailbox, background: Any, dsar_sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    from retention import service as retention_service
+    from retention.schemas import BackupSchedule
+
+    async with dsar_sessions() as session, session.begin():
+        await retention_service.save_backups(
+            session, schedules=[BackupSchedule(name="daily", every="P1D", kept="P30D")], actor=SYSTEM, now=utcnow()
+        )
+    granted = await verified(person, mailbox, background, type="erasure")
+    await background()
+    text = " ".join(pdf_text((await download(person, granted)).content).split())
+    assert f"gone by {(utcnow() + timedelta(days=30)).date().isoformat()}" in text

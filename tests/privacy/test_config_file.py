@@ -70,12 +70,12 @@ def test_errors_name_paths_for_duplicates_nested_fields_and_unsupported_blocks()
         config_file.parse_config(yaml.safe_dump({"activities": entries}))
     assert [e.path for e in raised.value.errors] == ["activities[1].transfers[0].country"]
 
-    text = yaml.safe_dump({"activities": [activity("a"), activity("a")], "retention": [{"key": "x"}]})
+    text = yaml.safe_dump({"activities": [activity("a"), activity("a")], "subprocessors": [{"key": "x"}]})
     with pytest.raises(config_file.Invalid) as raised:
         config_file.parse_config(text)
     found = {(e.path, e.message) for e in raised.value.errors}
     assert ("activities[1].key", "duplicate key 'a'") in found
-    assert ("retention", "not supported by this version of privacy-toolkit yet") in found
+    assert ("subprocessors", "not supported by this version of privacy-toolkit yet") in found
 
 
 def test_broken_yaml_names_the_line() -> None:

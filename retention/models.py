@@ -1,0 +1,69 @@
+"""Tables of the retention domain: rules, legal holds, backup schedules and the run log (counts,
+never the data)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from advanced_alchemy.types import GUID
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from privacy.db import Base
+
+
+class RetentionRule(Base):
+    """`content` is the validated `RuleIn` without the store's database URL (encrypted beside it)."""
+
+    __tablename__ = "retention_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    content: Mapped[dict[str, Any]]
+    database_url_encrypted: Mapped[str | None] = mapped_column(Text)
+    next_run_at: Mapped[datetime | None] = mapped_column(index=True)
+    lease_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class LegalHold(Base):
+    """The held person's email is encrypted, with a keyed hash beside it for the toolkit's tables."""
+
+    __tablename__ = "legal_holds"
+
+    id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
+    rule_key: Mapped[str | None] = mapped_column(String(100))
+    subject_encrypted: Mapped[str | None] = mapped_column(Text)
+    subject_hash: Mapped[str | None] = mapped_column(String(64))
+    record_key: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(300))
+    placed_by: Mapped[str] = mapped_column(String(200))
+    placed_at: Mapped[datetime]
+    until: Mapped[date | None]
+
+
+class RetentionRun(Base):
+    __tablename__ = "retention_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_key: Mapped[str] = mapped_column(String(100), index=True)
+    store: Mapped[str] = mapped_column(String(200))
+    dry_run: Mapped[bool]
+    cutoff: Mapped[datetime]
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20))
+    cursor: Mapped[str | None] = mapped_column(String(200))
+    counts: Mapped[dict[str, Any]]
+    errors: Mapped[list[Any]]
+
+
+class BackupScheduleRow(Base):
+    __tablename__ = "backup_schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    every: Mapped[str] = mapped_column(String(40))
+    kept: Mapped[str] = mapped_column(String(40))

@@ -1,0 +1,167 @@
+"""The `retention` block of the configuration file and the retention API's shapes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+import isodate
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+
+from privacy.schemas import Key, Schema, ShortText
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
+
+
+def _iso_duration(value: str) -> str:
+    try:
+        isodate.parse_duration(value)
+    except (isodate.ISO8601Error, ValueError) as error:
+        raise ValueError(f"'{value}' is not an ISO 8601 duration such as P180D, P12M or P1Y") from error
+    if not value.startswith("P") or value in ("P", "PT"):
+        raise ValueError(f"'{value}' is not an ISO 8601 duration such as P180D, P12M or P1Y")
+    return value
+
+
+Duration = Annotated[str, StringConstraints(max_length=40), AfterValidator(_iso_duration)]
+
+
+class Action(StrEnum):
+    DELETE = "delete"
+    ANONYMISE = "anonymise"
+    RESTRICT = "restrict"
+
+
+class Transform(StrEnum):
+    NULL = "null"
+    CONSTANT = "constant"
+    KEYED_HASH = "keyed_hash"
+    TRUNCATE_IP = "truncate_ip"
+    MONTH = "month"
+
+
+class ColumnTransform(Schema):
+    column: Identifier
+    transform: Transform
+    value: ShortText | None = Field(default=None, description="for constant: the replacement")
+
+    @model_validator(mode="after")
+    def _constant_has_value(self) -> ColumnTransform:
+        if self.transform is Transform.CONSTANT and self.value is None:
+            raise ValueError("a constant transform needs its value")
+        return self
+
+
+# The toolkit's own tables a rule may sweep: (table, timestamp column, key column, subject hash column).
+TOOLKIT_STORES: dict[str, tuple[str, str, str, str | None]] = {
+    "consent_records": ("consent_records", "recorded_at", "id", None),
+    "closed_requests": ("data_requests", "replied_at", "id", "email_hash"),
+    "delivered_mail": ("outbox_messages", "sent_at", "id", None),
+}
+
+
+class Store(Schema):
+    kind: Literal["toolkit", "sql"]
+    name: Key | None = Field(default=None, description=f"for toolkit: one of {', '.join(TOOLKIT_STORES)}")
+    database_url: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        default=None, description="for sql: write-only, stored encrypted"
+    )
+    table: Identifier | None = None
+    timestamp_column: Identifier | None = None
+    key_column: Identifier | None = None
+    subject_column: Identifier | None = Field(default=None, description="the person's email, for legal holds")
+    restricted_column: Identifier | None = Field(default=None, description="for restrict: a boolean column set true")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Store:
+        if self.kind == "toolkit" and self.name not in TOOLKIT_STORES:
+            raise ValueError(f"a toolkit store names one of {', '.join(TOOLKIT_STORES)}")
+        if self.kind == "sql" and not (self.table and self.timestamp_column and self.key_column):
+            raise ValueError("an sql store needs table, timestamp_column and key_column")
+        return self
+
+    def label(self) -> str:
+        return f"toolkit:{self.name}" if self.kind == "toolkit" else f"sql:{self.table}"
+
+
+class RuleIn(Schema):
+    key: Key
+    category: Key | None = Field(default=None, description="the data category it serves")
+    activity: Key | None = Field(default=None, description="the register activity it serves")
+    period: Duration
+    event: Literal["collected", "last_contact", "contract_end", "replied"] | Identifier = Field(
+        default="collected", description="what the period runs from; the store's timestamp column holds it"
+    )
+    action: Action = Action.DELETE
+    transforms: list[ColumnTransform] = Field(default_factory=list, max_length=100)
+    store: Store
+    schedule: Literal["hourly", "daily", "weekly"] = "daily"
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RuleIn:
+        if self.action is Action.ANONYMISE and not self.transforms:
+            raise ValueError("anonymise needs a transform per column")
+        if self.action is Action.RESTRICT and not self.store.restricted_column and self.store.kind == "sql":
+            raise ValueError("restrict needs the store's restricted_column")
+        if self.store.kind == "toolkit" and self.action is Action.RESTRICT:
+            raise ValueError("the toolkit's own tables are deleted or anonymised, not restricted")
+        return self
+
+    def public(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"store": {"database_url"}}, exclude_defaults=True)
+
+
+class HoldIn(Schema):
+    """A legal hold: rows it covers are never touched while it stands."""
+
+    rule: Key | None = Field(default=None, description="a whole rule")
+    subject: Annotated[str, StringConstraints(max_length=254)] | None = Field(
+        default=None, description="a person's email"
+    )
+    record_key: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None, description="one row's key"
+    )
+    reason: ShortText
+    until: date | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> HoldIn:
+        if sum(value is not None for value in (self.rule, self.subject, self.record_key)) == 0:
+            raise ValueError("a hold covers a rule, a person (subject) or a record (record_key)")
+        return self
+
+
+class BackupSchedule(Schema):
+    name: ShortText
+    every: Duration
+    kept: Duration
+
+
+class RetentionConfig(Schema):
+    """The `retention` block. Legal holds are not in it: they are placed and lifted by people, with
+    a reason, through the API or the command line."""
+
+    rules: list[RuleIn] = Field(default_factory=list, max_length=500)
+    backups: list[BackupSchedule] = Field(default_factory=list, max_length=50)
+
+
+class Counts(Schema):
+    deleted: int = 0
+    anonymised: int = 0
+    restricted: int = 0
+    held: int = 0
+
+
+class RunOut(Schema):
+    id: int
+    rule: str
+    store: str
+    dry_run: bool
+    cutoff: datetime
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    counts: Counts
+    errors: list[str]

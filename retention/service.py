@@ -1,0 +1,223 @@
+"""Retention rules, legal holds and backup schedules, and what they imply: a rule's cutoff, the
+date by which data erased today is gone from every backup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import isodate
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privacy import register
+from privacy.actors import Actor
+from privacy.audit import record_change
+from privacy.errors import FieldError, Invalid, NotFound
+from privacy.keys import decrypt_field, encrypt_field, keyring_of
+from retention.models import BackupScheduleRow, LegalHold, RetentionRule, RetentionRun
+from retention.schemas import BackupSchedule, Counts, HoldIn, RuleIn, RunOut
+
+SCHEDULES = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
+
+
+def cutoff(period: str, now: datetime) -> datetime:
+    """Rows whose event is before this moment are due: `now` minus the period (months and years
+    as calendar months and years)."""
+    due: datetime = now - isodate.parse_duration(period)
+    return due
+
+
+def _url_context(key: str) -> str:
+    return f"retention-rule:{key}:database_url"
+
+
+async def save_rule(session: AsyncSession, *, rule: RuleIn, actor: Actor, now: datetime) -> tuple[RetentionRule, bool]:
+    await _check_links(session, rule)
+    row = await session.scalar(select(RetentionRule).where(RetentionRule.key == rule.key))
+    same_url = rule.store.database_url is None or (
+        row is not None
+        and row.database_url_encrypted is not None
+        and decrypt_field(session, row.database_url_encrypted, context=_url_context(rule.key))
+        == rule.store.database_url
+    )
+    if row is not None and row.content == rule.public() and same_url:
+        return row, False
+    before = row.content if row is not None else None
+    if row is None:
+        row = RetentionRule(key=rule.key, content={}, updated_at=now, next_run_at=now)
+        session.add(row)
+    row.content, row.updated_at = rule.public(), now
+    if rule.store.database_url is not None:  # left out on an update: the stored one stays
+        row.database_url_encrypted = await encrypt_field(
+            session, rule.store.database_url, context=_url_context(rule.key)
+        )
+    await session.flush()
+    await record_change(
+        session,
+        actor=actor,
+        action="retention.rule_saved",
+        object_type="retention_rule",
+        object_id=rule.key,
+        before=before,
+        after=rule.public(),
+        now=now,
+    )
+    return row, True
+
+
+async def _check_links(session: AsyncSession, rule: RuleIn) -> None:
+    errors = []
+    activities = {activity.key for activity in await register.list_activities(session)}
+    categories = {category.key for category in await register.data_categories(session)}
+    if rule.activity is not None and rule.activity not in activities:
+        errors.append(FieldError("activity", f"unknown activity '{rule.activity}'"))
+    if rule.category is not None and rule.category not in categories:
+        errors.append(FieldError("category", f"unknown data category '{rule.category}'"))
+    if rule.store.kind == "sql" and rule.store.database_url is None:
+        known = await session.scalar(select(RetentionRule.id).where(RetentionRule.key == rule.key))
+        if known is None:
+            errors.append(FieldError("store.database_url", "an sql store needs its database url"))
+    if errors:
+        raise Invalid(f"retention rule '{rule.key}' has errors", errors=errors)
+
+
+async def list_rules(session: AsyncSession) -> list[RetentionRule]:
+    return list(await session.scalars(select(RetentionRule).order_by(RetentionRule.key)))
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    rule: RuleIn
+    database_url: str | None
+
+
+async def load_rule(session: AsyncSession, key: str) -> LoadedRule:
+    row = await session.scalar(select(RetentionRule).where(RetentionRule.key == key))
+    if row is None:
+        raise NotFound(f"no retention rule '{key}'")
+    url = (
+        decrypt_field(session, row.database_url_encrypted, context=_url_context(key))
+        if row.database_url_encrypted
+        else None
+    )
+    return LoadedRule(RuleIn.model_validate(row.content), url)
+
+
+async def place_hold(session: AsyncSession, *, hold: HoldIn, actor: Actor, now: datetime) -> LegalHold:
+    row = LegalHold(
+        rule_key=hold.rule,
+        record_key=hold.record_key,
+        reason=hold.reason,
+        placed_by=actor.reference,
+        placed_at=now,
+        until=hold.until,
+    )
+    if hold.subject is not None:
+        row.subject_hash = keyring_of(session).lookup_hash(hold.subject)
+        row.subject_encrypted = await encrypt_field(session, hold.subject.strip().lower(), context="legal-hold:subject")
+    session.add(row)
+    await session.flush()
+    await record_change(
+        session,
+        actor=actor,
+        action="retention.hold_placed",
+        object_type="legal_hold",
+        object_id=str(row.id),
+        before=None,
+        after={
+            "rule": hold.rule,
+            "record_key": hold.record_key,
+            "subject": hold.subject is not None,
+            "reason": hold.reason,
+            "until": hold.until,
+        },
+        now=now,
+    )
+    return row
+
+
+@dataclass
+class ActiveHolds:
+    """What a sweep must leave alone today."""
+
+    whole_rule: bool
+    subjects: set[str]  # emails, lower case (for other systems' tables)
+    subject_hashes: set[str]  # keyed hashes (for the toolkit's own tables)
+    record_keys: set[str]
+
+
+async def active_holds(session: AsyncSession, *, rule_key: str, today: date) -> ActiveHolds:
+    rows = await session.scalars(select(LegalHold))
+    holds = [h for h in rows if h.until is None or h.until >= today]
+    return ActiveHolds(
+        whole_rule=any(h.rule_key == rule_key and h.subject_hash is None and h.record_key is None for h in holds),
+        subjects={
+            decrypt_field(session, h.subject_encrypted, context="legal-hold:subject")
+            for h in holds
+            if h.subject_encrypted and h.rule_key in (None, rule_key)
+        },
+        subject_hashes={h.subject_hash for h in holds if h.subject_hash and h.rule_key in (None, rule_key)},
+        record_keys={h.record_key for h in holds if h.record_key and h.rule_key in (None, rule_key)},
+    )
+
+
+async def list_backups(session: AsyncSession) -> list[BackupSchedule]:
+    return [
+        BackupSchedule(name=row.name, every=row.every, kept=row.kept)
+        for row in await session.scalars(select(BackupScheduleRow).order_by(BackupScheduleRow.name))
+    ]
+
+
+async def save_backups(session: AsyncSession, *, schedules: list[BackupSchedule], actor: Actor, now: datetime) -> bool:
+    current = await list_backups(session)
+    wanted = sorted(schedules, key=lambda schedule: schedule.name)
+    if current == wanted:
+        return False
+    await session.execute(delete(BackupScheduleRow))
+    for schedule in wanted:
+        session.add(BackupScheduleRow(name=schedule.name, every=schedule.every, kept=schedule.kept))
+    await record_change(
+        session,
+        actor=actor,
+        action="retention.backups_saved",
+        object_type="backup_schedules",
+        object_id="all",
+        before={"schedules": [s.model_dump() for s in current]},
+        after={"schedules": [s.model_dump() for s in wanted]},
+        now=now,
+    )
+    return True
+
+
+async def backups_gone_by(session: AsyncSession, *, erased_at: datetime) -> date | None:
+    """When data erased at `erased_at` is gone from every backup: the last copy taken before the
+    erasure expires after the longest time any schedule keeps its backups. None when no schedule
+    is known."""
+    rows = list(await session.scalars(select(BackupScheduleRow)))
+    if not rows:
+        return None
+    gone: datetime = max(erased_at + isodate.parse_duration(row.kept) for row in rows)
+    return gone.date()
+
+
+async def list_runs(session: AsyncSession, *, rule_key: str | None = None, limit: int = 200) -> list[RunOut]:
+    query = select(RetentionRun).order_by(RetentionRun.started_at.desc(), RetentionRun.id.desc()).limit(limit)
+    if rule_key is not None:
+        query = query.where(RetentionRun.rule_key == rule_key)
+    return [run_out(run) for run in await session.scalars(query)]
+
+
+def run_out(run: RetentionRun) -> RunOut:
+    return RunOut(
+        id=run.id,
+        rule=run.rule_key,
+        store=run.store,
+        dry_run=run.dry_run,
+        cutoff=run.cutoff,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        status=run.status,
+        counts=Counts.model_validate(run.counts),
+        errors=[str(error) for error in run.errors],
+    )

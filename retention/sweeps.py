@@ -1,0 +1,346 @@
+"""Sweeps: a rule applied to its store in batches by key, a transaction per batch, the cursor and
+counts kept in the run record after each batch, so a killed sweep resumes where it stopped and a
+finished one, run again, changes nothing. Every transform is idempotent (a value already
+transformed stays as it is), so a batch repeated after a crash changes nothing twice."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, TableClause, column, delete, false, func, or_, select, table, true, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from privacy.db import Base, utcnow
+from privacy.errors import Conflict, NotFound
+from privacy.keys import keyring_of
+from privacy.network import truncate_ip
+from privacy.settings import Settings
+from retention import service
+from retention.models import RetentionRule, RetentionRun
+from retention.schemas import TOOLKIT_STORES, Action, ColumnTransform, Counts, RuleIn, Transform
+from retention.service import SCHEDULES
+
+HASH_PREFIX = "h:"
+Progress = Callable[[int, int], None]  # rows done, rows in all
+
+
+@dataclass
+class Target:
+    """Where a rule's rows are, as SQLAlchemy columns."""
+
+    url: str
+    table: TableClause | Table
+    timestamp: ColumnElement[Any]
+    key: ColumnElement[Any]
+    subject: ColumnElement[Any] | None
+    subject_hashed: bool
+    restricted: ColumnElement[Any] | None
+    key_from_text: Callable[[str], Any]
+    naive_utc: bool  # other systems' timestamps are taken as UTC without a zone
+
+    def due(self, cutoff: datetime) -> ColumnElement[bool]:
+        if not self.naive_utc:
+            return self.timestamp < cutoff
+        moment = cutoff.astimezone(UTC).replace(tzinfo=None)
+        if self.url.startswith("sqlite"):
+            # SQLite keeps times as text in whatever ISO form the application wrote: compare instants.
+            return func.julianday(self.timestamp) < func.julianday(moment.isoformat(sep=" "))
+        return self.timestamp < moment
+
+    def column(self, name: str) -> ColumnElement[Any]:
+        return self.table.c[name]
+
+
+def target_of(rule: RuleIn, database_url: str | None, settings: Settings) -> Target:
+    store = rule.store
+    if store.kind == "toolkit":
+        name, timestamp, key, subject_hash = TOOLKIT_STORES[store.name or ""]
+        own = Base.metadata.tables[name]
+        key_type = own.c[key].type.python_type
+        return Target(
+            settings.effective_database_url,
+            own,
+            own.c[timestamp],
+            own.c[key],
+            own.c[subject_hash] if subject_hash else None,
+            True,
+            None,
+            uuid.UUID if key_type is uuid.UUID else key_type,
+            naive_utc=False,
+        )
+    names = [store.timestamp_column, store.key_column, store.subject_column, store.restricted_column]
+    names += [t.column for t in rule.transforms]
+    other = table(store.table or "", *[column(name) for name in dict.fromkeys(n for n in names if n)])
+    return Target(
+        database_url or "",
+        other,
+        other.c[store.timestamp_column or ""],
+        other.c[store.key_column or ""],
+        other.c[store.subject_column] if store.subject_column else None,
+        False,
+        other.c[store.restricted_column] if store.restricted_column else None,
+        lambda text: int(text) if text.lstrip("-").isdigit() else text,
+        naive_utc=True,
+    )
+
+
+def transformed(value: Any, transform: ColumnTransform, hash_key: bytes) -> Any:
+    """The column's anonymised value; a value already anonymised comes back unchanged."""
+    if value is None or transform.transform is Transform.NULL:
+        return None
+    if transform.transform is Transform.CONSTANT:
+        return transform.value
+    if transform.transform is Transform.TRUNCATE_IP:
+        return truncate_ip(str(value)) or value
+    if transform.transform is Transform.MONTH:
+        return _first_of_month(value)
+    text = str(value)
+    if text.startswith(HASH_PREFIX):
+        return value
+    return HASH_PREFIX + hmac.new(hash_key, text.encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def _first_of_month(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    if isinstance(value, date):
+        return value.replace(day=1)
+    text = str(value)
+    return f"{text[:7]}-01" if len(text) >= 10 and text[4] == "-" else value
+
+
+async def sweep(
+    session: AsyncSession,
+    *,
+    rule_key: str,
+    settings: Settings,
+    now: datetime,
+    dry_run: bool = False,
+    batch_size: int | None = None,
+    progress: Progress | None = None,
+) -> RetentionRun:
+    """Apply one rule, holding its lease so no other worker sweeps it at the same time. An
+    unfinished run of the rule is resumed from its cursor, with its cutoff."""
+    await _take_lease(session, rule_key, settings=settings, now=now)
+    try:
+        loaded = await service.load_rule(session, rule_key)
+        holds = await service.active_holds(session, rule_key=rule_key, today=now.date())
+        run = await _run_to_continue(session, loaded.rule, dry_run=dry_run, now=now)
+        target = target_of(loaded.rule, loaded.database_url, settings)
+        engine = create_async_engine(target.url, poolclass=NullPool)
+        try:
+            await _sweep_batches(
+                session,
+                engine,
+                target,
+                loaded.rule,
+                run,
+                holds,
+                keyring_of(session).subkey("retention-keyed-hash"),
+                dry_run=dry_run,
+                batch_size=batch_size or settings.retention_batch_size,
+                lease=timedelta(seconds=settings.retention_lease_seconds),
+                progress=progress,
+            )
+        finally:
+            await engine.dispose()
+        run.status = "finished"
+        run.finished_at = utcnow()
+        if not dry_run:
+            await _schedule_next(session, loaded.rule, now=now)
+        return run
+    finally:
+        await session.execute(update(RetentionRule).where(RetentionRule.key == rule_key).values(lease_until=None))
+        await session.commit()
+
+
+async def _take_lease(session: AsyncSession, rule_key: str, *, settings: Settings, now: datetime) -> None:
+    taken = await session.execute(
+        update(RetentionRule)
+        .where(
+            RetentionRule.key == rule_key,
+            or_(RetentionRule.lease_until.is_(None), RetentionRule.lease_until < now),
+        )
+        .values(lease_until=now + timedelta(seconds=settings.retention_lease_seconds))
+    )
+    await session.commit()
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        if await session.scalar(select(RetentionRule.id).where(RetentionRule.key == rule_key)) is None:
+            raise NotFound(f"no retention rule '{rule_key}'")
+        raise Conflict(f"retention rule '{rule_key}' is being swept by another worker")
+
+
+async def _schedule_next(session: AsyncSession, rule: RuleIn, *, now: datetime) -> None:
+    await session.execute(
+        update(RetentionRule).where(RetentionRule.key == rule.key).values(next_run_at=now + SCHEDULES[rule.schedule])
+    )
+
+
+async def sweep_due_rules(session: AsyncSession, now: datetime, *, settings: Settings) -> int:
+    """Background work: every enabled rule whose time has come, one after the other."""
+    due = list(
+        await session.scalars(
+            select(RetentionRule.key).where(RetentionRule.next_run_at <= now).order_by(RetentionRule.next_run_at)
+        )
+    )
+    swept = 0
+    for key in due:
+        if not (await service.load_rule(session, key)).rule.enabled:
+            continue
+        try:
+            await sweep(session, rule_key=key, settings=settings, now=now)
+            swept += 1
+        except Conflict:
+            continue  # another worker has it
+    return swept
+
+
+async def _run_to_continue(session: AsyncSession, rule: RuleIn, *, dry_run: bool, now: datetime) -> RetentionRun:
+    if not dry_run:
+        unfinished = await session.scalar(
+            select(RetentionRun)
+            .where(RetentionRun.rule_key == rule.key, RetentionRun.status == "running", RetentionRun.dry_run == false())
+            .order_by(RetentionRun.id.desc())
+            .limit(1)
+        )
+        if unfinished is not None:
+            return unfinished
+    run = RetentionRun(
+        rule_key=rule.key,
+        store=rule.store.label(),
+        dry_run=dry_run,
+        cutoff=service.cutoff(rule.period, now),
+        started_at=now,
+        status="running",
+        counts=Counts().model_dump(),
+        errors=[],
+    )
+    session.add(run)
+    await session.commit()
+    return run
+
+
+async def _sweep_batches(
+    session: AsyncSession,
+    engine: Any,
+    target: Target,
+    rule: RuleIn,
+    run: RetentionRun,
+    holds: service.ActiveHolds,
+    hash_key: bytes,
+    *,
+    dry_run: bool,
+    batch_size: int,
+    lease: timedelta,
+    progress: Progress | None,
+) -> None:
+    due = target.due(run.cutoff)
+    async with engine.connect() as connection:
+        total = int(await connection.scalar(select(func.count()).select_from(target.table).where(due)) or 0)
+    done = 0
+    while True:
+        cursor = target.key_from_text(run.cursor) if run.cursor is not None else None
+        async with engine.begin() as connection:
+            rows = await _next_batch(connection, target, rule, due, cursor, batch_size)
+            if not rows:
+                return
+            counts = await _apply(connection, target, rule, rows, holds, hash_key, dry_run=dry_run)
+            if dry_run:
+                await connection.rollback()
+        # The batch is committed in its store; now its cursor and counts, and the rule's lease renewed.
+        run.cursor = str(rows[-1]["key"])
+        run.counts = {name: run.counts.get(name, 0) + counts.get(name, 0) for name in Counts.model_fields}
+        await session.execute(
+            update(RetentionRule).where(RetentionRule.key == rule.key).values(lease_until=utcnow() + lease)
+        )
+        await session.commit()
+        done += len(rows)
+        if progress is not None:
+            progress(done, total)
+
+
+async def _next_batch(
+    connection: AsyncConnection, target: Target, rule: RuleIn, due: ColumnElement[bool], cursor: Any, size: int
+) -> list[dict[str, Any]]:
+    columns = [target.key.label("key")]
+    if target.subject is not None:
+        columns.append(target.subject.label("subject"))
+    columns += [target.column(t.column).label(f"c_{t.column}") for t in rule.transforms]
+    query = select(*columns).where(due)
+    if rule.action is Action.RESTRICT and target.restricted is not None:
+        query = query.where(or_(target.restricted.is_(None), target.restricted == false()))
+    if cursor is not None:
+        query = query.where(target.key > cursor)
+    result = await connection.execute(query.order_by(target.key).limit(size))
+    return [dict(row) for row in result.mappings()]
+
+
+def _held(row: dict[str, Any], target: Target, holds: service.ActiveHolds) -> bool:
+    if holds.whole_rule or str(row["key"]) in holds.record_keys:
+        return True
+    subject = row.get("subject")
+    if subject is None:
+        return False
+    if target.subject_hashed:
+        return str(subject) in holds.subject_hashes
+    return str(subject).strip().lower() in holds.subjects
+
+
+async def _apply(
+    connection: AsyncConnection,
+    target: Target,
+    rule: RuleIn,
+    rows: list[dict[str, Any]],
+    holds: service.ActiveHolds,
+    hash_key: bytes,
+    *,
+    dry_run: bool,
+) -> dict[str, int]:
+    held = [row for row in rows if _held(row, target, holds)]
+    acting = [row for row in rows if not _held(row, target, holds)]
+    counts = {"held": len(held)}
+    keys = [row["key"] for row in acting]
+    if rule.action is Action.DELETE:
+        if keys and not dry_run:
+            await connection.execute(delete(target.table).where(target.key.in_(keys)))
+        counts["deleted"] = len(keys)
+    elif rule.action is Action.RESTRICT:
+        if keys and not dry_run and target.restricted is not None:
+            await connection.execute(
+                update(target.table).where(target.key.in_(keys)).values({target.restricted: true()})
+            )
+        counts["restricted"] = len(keys)
+    else:
+        counts["anonymised"] = await _anonymise(connection, target, rule, acting, hash_key, dry_run=dry_run)
+    return counts
+
+
+async def _anonymise(
+    connection: AsyncConnection,
+    target: Target,
+    rule: RuleIn,
+    rows: list[dict[str, Any]],
+    hash_key: bytes,
+    *,
+    dry_run: bool,
+) -> int:
+    changed = 0
+    for row in rows:
+        values = {t.column: transformed(row[f"c_{t.column}"], t, hash_key) for t in rule.transforms}
+        if all(values[t.column] == row[f"c_{t.column}"] for t in rule.transforms):
+            continue  # anonymised already (an earlier run, or this batch before a crash)
+        changed += 1
+        if not dry_run:
+            await connection.execute(
+                update(target.table)
+                .where(target.key == row["key"])
+                .values({target.column(k): v for k, v in values.items()})
+            )
+    return changed
