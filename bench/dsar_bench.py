@@ -33,7 +33,7 @@ def make_connector_database(path: Path, name: str) -> None:
     with sqlite3.connect(path) as db:
         db.execute(f"CREATE TABLE {name}_events (id INTEGER PRIMARY KEY, email TEXT, kind TEXT, detail TEXT, at TEXT)")
         db.executemany(
-            f"INSERT INTO {name}_events (email, kind, detail, at) VALUES (?, ?, ?, ?)",  # noqa: S608 (fixed names)
+            f"INSERT INTO {name}_events (email, kind, detail, at) VALUES (?, ?, ?, ?)",
             [
                 (
                     PERSON if i % 2 == 0 else f"other{i}@example.org",

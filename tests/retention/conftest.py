@@ -65,7 +65,8 @@ async def run_sql(url: str, *statements: str, parameters: list[dict[str, Any]] |
 
 @pytest.fixture
 async def events(tmp_path: Path) -> AsyncIterator[str]:
-    """web_events: 10 rows before the cutoff (two of them Ada's), one exactly at it, 5 after."""
+    """web_events: 10 rows before the cutoff (two of them Ada's, one without an email), one exactly
+    at it, 5 after."""
     url = POSTGRES_URL or f"sqlite+aiosqlite:///{tmp_path / 'analytics.sqlite3'}"
     await run_sql(
         url,
@@ -76,7 +77,7 @@ async def events(tmp_path: Path) -> AsyncIterator[str]:
     rows = [
         {
             "id": i + 1,
-            "email": "ada@example.org" if i in (2, 7) else f"visitor{i}@example.org",
+            "email": "ada@example.org" if i in (2, 7) else None if i == 1 else f"visitor{i}@example.org",
             "ip": f"81.2.69.{i}",
             "visited_at": CUTOFF - timedelta(days=10 - i)
             if i < 10
