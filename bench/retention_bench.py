@@ -141,10 +141,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=None, help="PRIVACY_RETENTION_BATCH_SIZE (default 5,000)")
     arguments = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="privacy-retention-bench-"))
     try:
         settings = Settings(_env_file=None, data_dir=workdir / "data", secret_key=SECRET)  # type: ignore[call-arg]
+        if arguments.batch_size:
+            settings = settings.model_copy(update={"retention_batch_size": arguments.batch_size})
         url = os.environ.get("PRIVACY_DATABASE_URL") or f"sqlite+aiosqlite:///{workdir / 'store.sqlite3'}"
         upgrade_database(settings)
         results = [asyncio.run(one_round(settings, url, arguments.rows)) for _ in range(arguments.rounds)]
@@ -155,7 +158,7 @@ def main() -> None:
         )
         for label, name, unit in [
             ("baseline DELETE ... WHERE ts < cutoff", "baseline", "rows/s"),
-            ("delete sweep (batches of 5,000)", "delete", "rows/s"),
+            (f"delete sweep (batches of {settings.retention_batch_size:,})", "delete", "rows/s"),
             ("anonymise sweep (keyed hash + IP truncation)", "anonymise", "rows/s"),
         ]:
             print(f"{label:<50} {spread([r[name] for r in results], unit, 0):>32}")
