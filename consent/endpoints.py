@@ -128,24 +128,34 @@ class ConsentController(Controller):
         return EncodedJSON(service.decision_json(current, verdict), answer_headers)
 
     @post("/records", summary="Record a visitor's choice; answers with a signed receipt")
-    async def record(
-        self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[RecordIn]
-    ) -> Response[RecordOut]:
+    async def record(self, request: Request[Any, Any, Any], data: JSONBody[RecordIn]) -> Response[RecordOut]:
         cache: SetupCache = request.app.state.consent_cache
         current = cache.require()
         headers = cors_headers(request.headers, current, data.site)
+        service.check_choice(current, data)
         where, address = visitor_jurisdiction(request, request.headers, current)
-        record = await service.prepare_record(
-            db_session,
-            current=current,
-            data=data,
-            where=where,
-            gpc=gpc_signal(request.headers),
-            ip_truncated=truncate_ip(address),
-            now=utcnow(),
-        )
+        now = utcnow()
         writer: RecordWriter = request.app.state.consent_writer
-        await writer.write(record)  # answered only once the record is durable
+
+        def record_under(consent_id: uuid.UUID) -> dict[str, Any]:
+            return service.new_record(
+                current,
+                data=data,
+                consent_id=consent_id,
+                where=where,
+                gpc=gpc_signal(request.headers),
+                ip_truncated=truncate_ip(address),
+                now=now,
+            )
+
+        if service.needs_database(data):
+            async with request.app.state.sessions() as session, session.begin():
+                consent_id = await service.resolve_consent_id(session, current=current, data=data, now=now)
+                record = record_under(consent_id)
+                await writer.write(record)  # the person's link commits only once the record is durable
+        else:
+            record = record_under(uuid.uuid4())
+            await writer.write(record)  # answered only once the record is durable
         out = service.record_out(record, request.app.state.keyring)
         return Response(out, status_code=201, headers={**headers, "cache-control": "no-store"})
 

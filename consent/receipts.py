@@ -25,6 +25,7 @@ def signing_jwk(keyring: Keyring) -> OKPKey:
     return OKPKey.import_key(pem)
 
 
+@cache
 def key_id(keyring: Keyring) -> str:
     return signing_jwk(keyring).thumbprint()
 

@@ -279,19 +279,8 @@ def granted_by(action: Action, choices: dict[str, bool], categories: list[str]) 
     return {NECESSARY}  # reject_all and withdraw
 
 
-async def prepare_record(
-    session: AsyncSession,
-    *,
-    current: LoadedSetup,
-    data: RecordIn,
-    where: Jurisdiction,
-    gpc: bool,
-    ip_truncated: str | None,
-    now: datetime,
-) -> dict[str, Any]:
-    """Check a visitor's choice and return the consent record to store, as column values. With an
-    identity assertion, the consent id is linked to that person (in the caller's transaction, so
-    the link stands only if the record is stored) and a new device takes up their consent id."""
+def check_choice(current: LoadedSetup, data: RecordIn) -> None:
+    """The choice is for a known site, the current policy and the site's categories."""
     site_of(current, data.site)
     if data.policy_version != current.setup.policy_version:
         raise Conflict(
@@ -304,6 +293,19 @@ async def prepare_record(
             "choices name categories this site does not have",
             errors=[FieldError(f"choices.{key}", "unknown category") for key in unknown],
         )
+
+
+def needs_database(data: RecordIn) -> bool:
+    """A first choice from an anonymous visitor is recorded without reading anything."""
+    return data.consent_id is not None or data.identity is not None
+
+
+async def resolve_consent_id(
+    session: AsyncSession, *, current: LoadedSetup, data: RecordIn, now: datetime
+) -> uuid.UUID:
+    """The consent id a choice is recorded under: the one it names (which must exist for the site),
+    or the signed-in person's own, or a new one. With an identity assertion, the id is linked to
+    that person in the caller's transaction, so the link stands only if the record is stored."""
     person = identify(current, data.site, data.identity, now) if data.identity else None
     consent_id = data.consent_id
     if consent_id is not None and not await _known_consent_id(session, consent_id, data.site):
@@ -313,6 +315,20 @@ async def prepare_record(
     consent_id = consent_id or uuid.uuid4()
     if person is not None:
         await _link_person(session, consent_id=consent_id, site=data.site, person=person, now=now)
+    return consent_id
+
+
+def new_record(
+    current: LoadedSetup,
+    *,
+    data: RecordIn,
+    consent_id: uuid.UUID,
+    where: Jurisdiction,
+    gpc: bool,
+    ip_truncated: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The consent record to store, as column values."""
     granted = granted_by(data.action, data.choices, current.categories)
     lifetime = current.setup.lifetimes
     months = lifetime.acceptance_months if granted - {NECESSARY} else lifetime.refusal_months

@@ -14,7 +14,6 @@ from litestar.response import Stream
 from litestar.types import ControllerRouterHandler
 
 from dsar import fulfilment, service, systems
-from dsar.http_connector import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_is_valid
 from dsar.packages import current_package, package_chunks
 from dsar.schemas import (
     ApplicationRequestIn,
@@ -42,6 +41,7 @@ from privacy.db import utcnow
 from privacy.errors import FieldError, Invalid, NotFound, Unauthorized
 from privacy.network import client_address
 from privacy.settings import Settings
+from privacy.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_is_valid
 from privacy.web import DbSession, current_actor
 
 READ = {"permission": Permission.READ}
@@ -157,7 +157,7 @@ class PublicRequestsController(Controller):
         )
         await db_session.commit()  # the download is audited before a byte leaves
         return Stream(
-            package_chunks(request.app.state.db_config.create_session_maker(), package.id),
+            package_chunks(request.app.state.sessions, package.id),
             media_type=package.media_type,
             headers={
                 "content-disposition": f'attachment; filename="{package.filename}"',

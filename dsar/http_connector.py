@@ -1,10 +1,8 @@
-"""Other systems' HTTP endpoints as connectors: a signed request (HMAC-SHA256 over the timestamp and
-the body) to export or erase one person, answered at once or later through a signed callback."""
+"""Other systems' HTTP endpoints as connectors: a signed request (`privacy.signing`) to export or
+erase one person, answered at once or later through a signed callback."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from datetime import date, datetime
 from typing import Any
@@ -13,38 +11,13 @@ import httpx
 
 from dsar.connectors import Erasure, Kept, Table
 from dsar.systems import System
+from privacy.signing import signed_headers
 
-SIGNATURE_HEADER = "x-privacy-signature"
-TIMESTAMP_HEADER = "x-privacy-timestamp"
-TOLERANCE_SECONDS = 300
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
 class ConnectorFailed(Exception):
     """The other system did not answer usably; the step is tried again later."""
-
-
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return f"sha256={mac.hexdigest()}"
-
-
-def signed_headers(secret: str, body: bytes, now: datetime) -> dict[str, str]:
-    timestamp = str(int(now.timestamp()))
-    return {
-        "content-type": "application/json",
-        TIMESTAMP_HEADER: timestamp,
-        SIGNATURE_HEADER: signature(secret, timestamp, body),
-    }
-
-
-def signature_is_valid(secret: str, *, timestamp: str | None, given: str | None, body: bytes, now: datetime) -> bool:
-    """Signed with `secret` and recent: a captured callback cannot be replayed later."""
-    if not timestamp or not given or not timestamp.isdigit():
-        return False
-    if abs(now.timestamp() - int(timestamp)) > TOLERANCE_SECONDS:
-        return False
-    return hmac.compare_digest(signature(secret, timestamp, body), given)
 
 
 async def call_system(

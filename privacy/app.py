@@ -34,6 +34,7 @@ from privacy.templating import jinja_environment
 from privacy.web import EXCEPTION_HANDLERS, StaffAuthentication, security_headers_middleware, staff_guard
 from privacy.work import BackgroundWork
 from retention import endpoints as retention_endpoints
+from retention import pages as retention_pages
 
 STATIC = Path(__file__).parent / "static"
 
@@ -71,7 +72,12 @@ def create_app(settings: Settings) -> Litestar:
     )
     console = Router(
         path="/console",
-        route_handlers=[*pages.CONSOLE_PAGES, *consent_pages.CONSOLE_PAGES, *dsar_pages.CONSOLE_PAGES],
+        route_handlers=[
+            *pages.CONSOLE_PAGES,
+            *consent_pages.CONSOLE_PAGES,
+            *dsar_pages.CONSOLE_PAGES,
+            *retention_pages.CONSOLE_PAGES,
+        ],
         middleware=[StaffAuthentication],
         guards=[staff_guard],
         include_in_schema=False,
@@ -117,6 +123,7 @@ def create_app(settings: Settings) -> Litestar:
                 "settings": settings,
                 "keyring": keyring,
                 "db_config": db_config,
+                "sessions": db_config.create_session_maker(),
                 "consent_cache": consent_cache,
                 "consent_writer": consent_writer,
             }

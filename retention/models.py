@@ -15,14 +15,15 @@ from privacy.db import Base
 
 
 class RetentionRule(Base):
-    """`content` is the validated `RuleIn` without the store's database URL (encrypted beside it)."""
+    """`content` is the validated `RuleIn` without the store's secrets (database URL, shared secret),
+    which are encrypted beside it as one JSON object."""
 
     __tablename__ = "retention_rules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(100), unique=True)
     content: Mapped[dict[str, Any]]
-    database_url_encrypted: Mapped[str | None] = mapped_column(Text)
+    secrets_encrypted: Mapped[str | None] = mapped_column(Text)
     next_run_at: Mapped[datetime | None] = mapped_column(index=True)
     lease_until: Mapped[datetime | None]
     updated_at: Mapped[datetime]

@@ -62,7 +62,7 @@ TOOLKIT_STORES: dict[str, tuple[str, str, str, str | None]] = {
 
 
 class Store(Schema):
-    kind: Literal["toolkit", "sql"]
+    kind: Literal["toolkit", "sql", "http"]
     name: Key | None = Field(default=None, description=f"for toolkit: one of {', '.join(TOOLKIT_STORES)}")
     database_url: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
         default=None, description="for sql: write-only, stored encrypted"
@@ -72,6 +72,12 @@ class Store(Schema):
     key_column: Identifier | None = None
     subject_column: Identifier | None = Field(default=None, description="the person's email, for legal holds")
     restricted_column: Identifier | None = Field(default=None, description="for restrict: a boolean column set true")
+    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=1000)] | None = Field(
+        default=None, description="for http: the other system's purge endpoint"
+    )
+    secret: Annotated[str, StringConstraints(min_length=32, max_length=500)] | None = Field(
+        default=None, description="for http: write-only, shared with that system to sign requests"
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> Store:
@@ -79,10 +85,12 @@ class Store(Schema):
             raise ValueError(f"a toolkit store names one of {', '.join(TOOLKIT_STORES)}")
         if self.kind == "sql" and not (self.table and self.timestamp_column and self.key_column):
             raise ValueError("an sql store needs table, timestamp_column and key_column")
+        if self.kind == "http" and not self.url:
+            raise ValueError("an http store needs the url of the other system's purge endpoint")
         return self
 
     def label(self) -> str:
-        return f"toolkit:{self.name}" if self.kind == "toolkit" else f"sql:{self.table}"
+        return {"toolkit": f"toolkit:{self.name}", "sql": f"sql:{self.table}", "http": f"http:{self.url}"}[self.kind]
 
 
 class RuleIn(Schema):
@@ -110,7 +118,7 @@ class RuleIn(Schema):
         return self
 
     def public(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude={"store": {"database_url"}}, exclude_defaults=True)
+        return self.model_dump(mode="json", exclude={"store": {"database_url", "secret"}}, exclude_defaults=True)
 
 
 class HoldIn(Schema):

@@ -3,6 +3,7 @@ date by which data erased today is gone from every backup."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -28,30 +29,36 @@ def cutoff(period: str, now: datetime) -> datetime:
     return due
 
 
-def _url_context(key: str) -> str:
-    return f"retention-rule:{key}:database_url"
+SECRET_FIELDS = ("database_url", "secret")
+
+
+def _secrets_context(key: str) -> str:
+    return f"retention-rule:{key}:secrets"
+
+
+def _open_secrets(session: AsyncSession, row: RetentionRule) -> dict[str, str]:
+    if not row.secrets_encrypted:
+        return {}
+    opened: dict[str, str] = json.loads(
+        decrypt_field(session, row.secrets_encrypted, context=_secrets_context(row.key))
+    )
+    return opened
 
 
 async def save_rule(session: AsyncSession, *, rule: RuleIn, actor: Actor, now: datetime) -> tuple[RetentionRule, bool]:
     await _check_links(session, rule)
     row = await session.scalar(select(RetentionRule).where(RetentionRule.key == rule.key))
-    same_url = rule.store.database_url is None or (
-        row is not None
-        and row.database_url_encrypted is not None
-        and decrypt_field(session, row.database_url_encrypted, context=_url_context(rule.key))
-        == rule.store.database_url
-    )
-    if row is not None and row.content == rule.public() and same_url:
+    stored = _open_secrets(session, row) if row is not None else {}
+    given = {name: getattr(rule.store, name) for name in SECRET_FIELDS if getattr(rule.store, name)}
+    secrets = {**stored, **given}  # left out on an update: the stored ones stay
+    if row is not None and row.content == rule.public() and secrets == stored:
         return row, False
     before = row.content if row is not None else None
     if row is None:
         row = RetentionRule(key=rule.key, content={}, updated_at=now, next_run_at=now)
         session.add(row)
     row.content, row.updated_at = rule.public(), now
-    if rule.store.database_url is not None:  # left out on an update: the stored one stays
-        row.database_url_encrypted = await encrypt_field(
-            session, rule.store.database_url, context=_url_context(rule.key)
-        )
+    row.secrets_encrypted = await encrypt_field(session, json.dumps(secrets), context=_secrets_context(rule.key))
     await session.flush()
     await record_change(
         session,
@@ -74,10 +81,11 @@ async def _check_links(session: AsyncSession, rule: RuleIn) -> None:
         errors.append(FieldError("activity", f"unknown activity '{rule.activity}'"))
     if rule.category is not None and rule.category not in categories:
         errors.append(FieldError("category", f"unknown data category '{rule.category}'"))
-    if rule.store.kind == "sql" and rule.store.database_url is None:
+    needed = {"sql": "database_url", "http": "secret"}.get(rule.store.kind)
+    if needed and getattr(rule.store, needed) is None:
         known = await session.scalar(select(RetentionRule.id).where(RetentionRule.key == rule.key))
         if known is None:
-            errors.append(FieldError("store.database_url", "an sql store needs its database url"))
+            errors.append(FieldError(f"store.{needed}", f"an {rule.store.kind} store needs its {needed}"))
     if errors:
         raise Invalid(f"retention rule '{rule.key}' has errors", errors=errors)
 
@@ -88,20 +96,17 @@ async def list_rules(session: AsyncSession) -> list[RetentionRule]:
 
 @dataclass(frozen=True)
 class LoadedRule:
+    """A rule with its store's secrets opened."""
+
     rule: RuleIn
-    database_url: str | None
+    secrets: dict[str, str]
 
 
 async def load_rule(session: AsyncSession, key: str) -> LoadedRule:
     row = await session.scalar(select(RetentionRule).where(RetentionRule.key == key))
     if row is None:
         raise NotFound(f"no retention rule '{key}'")
-    url = (
-        decrypt_field(session, row.database_url_encrypted, context=_url_context(key))
-        if row.database_url_encrypted
-        else None
-    )
-    return LoadedRule(RuleIn.model_validate(row.content), url)
+    return LoadedRule(RuleIn.model_validate(row.content), _open_secrets(session, row))
 
 
 async def place_hold(session: AsyncSession, *, hold: HoldIn, actor: Actor, now: datetime) -> LegalHold:

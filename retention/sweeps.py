@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import (
     ColumnElement,
     Table,
@@ -37,12 +39,14 @@ from privacy.errors import Conflict, NotFound
 from privacy.keys import keyring_of
 from privacy.network import truncate_ip
 from privacy.settings import Settings
+from privacy.signing import signed_headers
 from retention import service
 from retention.models import RetentionRule, RetentionRun
 from retention.schemas import TOOLKIT_STORES, Action, ColumnTransform, Counts, RuleIn, Transform
 from retention.service import SCHEDULES
 
 HASH_PREFIX = "h:"
+HTTP_TIMEOUT = httpx.Timeout(300.0, connect=10.0)  # the other system sweeps before it answers
 Progress = Callable[[int, int], None]  # rows done, rows in all
 
 
@@ -74,6 +78,7 @@ class Target:
 
 
 def target_of(rule: RuleIn, database_url: str | None, settings: Settings) -> Target:
+    """The rows of a toolkit or sql store (an http store sweeps itself: see `_sweep_http`)."""
     store = rule.store
     if store.kind == "toolkit":
         name, timestamp, key, subject_hash = TOOLKIT_STORES[store.name or ""]
@@ -148,7 +153,10 @@ async def sweep(
         loaded = await service.load_rule(session, rule_key)
         holds = await service.active_holds(session, rule_key=rule_key, today=now.date())
         run = await _run_to_continue(session, loaded.rule, dry_run=dry_run, now=now)
-        target = target_of(loaded.rule, loaded.database_url, settings)
+        if loaded.rule.store.kind == "http":
+            await _sweep_http(session, loaded, run, holds, dry_run=dry_run, now=now)
+            return await _finish(session, loaded.rule, run, dry_run=dry_run, now=now)
+        target = target_of(loaded.rule, loaded.secrets.get("database_url"), settings)
         engine = create_async_engine(target.url, poolclass=NullPool)
         try:
             await _sweep_batches(
@@ -166,14 +174,55 @@ async def sweep(
             )
         finally:
             await engine.dispose()
-        run.status = "finished"
-        run.finished_at = utcnow()
-        if not dry_run:
-            await _schedule_next(session, loaded.rule, now=now)
-        return run
+        return await _finish(session, loaded.rule, run, dry_run=dry_run, now=now)
     finally:
         await session.execute(update(RetentionRule).where(RetentionRule.key == rule_key).values(lease_until=None))
         await session.commit()
+
+
+async def _finish(
+    session: AsyncSession, rule: RuleIn, run: RetentionRun, *, dry_run: bool, now: datetime
+) -> RetentionRun:
+    run.status = "finished" if not run.errors else "failed"
+    run.finished_at = utcnow()
+    if not dry_run:
+        await _schedule_next(session, rule, now=now)
+    return run
+
+
+async def _sweep_http(
+    session: AsyncSession,
+    loaded: service.LoadedRule,
+    run: RetentionRun,
+    holds: service.ActiveHolds,
+    *,
+    dry_run: bool,
+    now: datetime,
+) -> None:
+    """The other system purges its own rows, in its own batches: it gets the cutoff, the action,
+    the transforms and the holds in a signed request, and answers with its counts."""
+    rule, secret = loaded.rule, loaded.secrets.get("secret", "")
+    body = json.dumps(
+        {
+            "rule": rule.key,
+            "cutoff": run.cutoff.isoformat(),
+            "action": rule.action.value,
+            "transforms": [t.model_dump(mode="json") for t in rule.transforms],
+            "dry_run": dry_run,
+            "held": {
+                "whole_rule": holds.whole_rule,
+                "subjects": sorted(holds.subjects),
+                "record_keys": sorted(holds.record_keys),
+            },
+        }
+    ).encode()
+    try:
+        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False) as client:
+            answer = await client.post(rule.store.url or "", content=body, headers=signed_headers(secret, body, now))
+        answer.raise_for_status()
+        run.counts = Counts.model_validate(answer.json()).model_dump()
+    except (httpx.HTTPError, ValueError) as error:
+        run.errors = [f"the store answered badly: {type(error).__name__}"]
 
 
 async def _take_lease(session: AsyncSession, rule_key: str, *, settings: Settings, now: datetime) -> None:

@@ -16,7 +16,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from dsar.http_connector import signature_is_valid, signed_headers
+from privacy.signing import signature_is_valid, signed_headers
 from tests.dsar.conftest import SECRET, crm_rows, sql_connector
 from tests.dsar.test_fulfilment import download, pdf_text
 from tests.dsar.test_intake import ADA, verified

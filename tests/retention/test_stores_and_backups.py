@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+import threading
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
 
 import pytest
 import yaml
@@ -15,13 +19,15 @@ from consent.models import ConsentRecord
 from privacy import config_file
 from privacy.errors import Invalid
 from privacy.settings import Settings
+from privacy.signing import signature_is_valid
 from retention import service
-from retention.schemas import BackupSchedule
+from retention.schemas import BackupSchedule, HoldIn
 from tests.conftest import SYSTEM, environment_for, privacy_command
 from tests.retention.conftest import NOW, events_rule
 from tests.retention.test_sweeps import run, save
 
 Sessions = async_sessionmaker[AsyncSession]
+SECRET = "p" * 40
 
 
 def consent_record(days_old: int) -> ConsentRecord:
@@ -98,3 +104,66 @@ async def test_command_line_dry_run_prints_counts_per_store(
     assert (
         "web-analytics on sql:web_events: 10 deleted, 0 anonymised, 0 restricted, 0 held (would be so" in result.stdout
     )
+
+
+class PurgeEndpoint(BaseHTTPRequestHandler):
+    """Another system that sweeps itself: checks the signature, answers with its counts."""
+
+    calls: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["content-length"]))
+        valid = signature_is_valid(
+            SECRET,
+            timestamp=self.headers["x-privacy-timestamp"],
+            given=self.headers["x-privacy-signature"],
+            body=body,
+            now=datetime.now(UTC),
+        )
+        call = json.loads(body)
+        PurgeEndpoint.calls.append(call)
+        answer = json.dumps({"deleted": 0 if call["dry_run"] else 42, "held": len(call["held"]["subjects"])}).encode()
+        self.send_response(200 if valid else 401)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+async def test_http_store_gets_a_signed_purge_request_and_its_counts_are_recorded(
+    org_sessions: Sessions, settings: Settings
+) -> None:
+    PurgeEndpoint.calls = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), PurgeEndpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/purge"
+        await save(
+            org_sessions,
+            {"key": "web-analytics", "period": "P30D", "store": {"kind": "http", "url": url, "secret": SECRET}},
+        )
+        async with org_sessions() as session, session.begin():
+            await service.place_hold(
+                session, hold=HoldIn(subject="ada@example.org", reason="case 7"), actor=SYSTEM, now=NOW
+            )
+        swept = await run(org_sessions, settings)
+    finally:
+        server.shutdown()
+    assert (swept.counts.deleted, swept.counts.held, swept.status) == (42, 1, "finished")
+    [call] = PurgeEndpoint.calls
+    assert call["cutoff"].startswith("2026-10-23") and call["held"]["subjects"] == ["ada@example.org"]
+
+
+async def test_console_shows_rules_runs_and_what_was_removed(
+    staff: Any, auditor: dict[str, str], org_sessions: Sessions, settings: Settings, events: str
+) -> None:
+    await save(org_sessions, events_rule(events))
+    await run(org_sessions, settings)
+    page = await staff.get("/console/retention", headers=auditor)
+    assert page.status_code == 200
+    assert "web-analytics" in page.text and "sql:web_events" in page.text
+    assert "<svg" in page.text and "web-analytics: 10" in page.text
+    assert "not known" in page.text, "no backup schedule recorded yet"
