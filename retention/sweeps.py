@@ -154,7 +154,7 @@ async def sweep(
         holds = await service.active_holds(session, rule_key=rule_key, today=now.date())
         run = await _run_to_continue(session, loaded.rule, dry_run=dry_run, now=now)
         if loaded.rule.store.kind == "http":
-            await _sweep_http(session, loaded, run, holds, dry_run=dry_run, now=now)
+            await _sweep_http(loaded, run, holds, dry_run=dry_run)
             return await _finish(session, loaded.rule, run, dry_run=dry_run, now=now)
         target = target_of(loaded.rule, loaded.secrets.get("database_url"), settings)
         engine = create_async_engine(target.url, poolclass=NullPool)
@@ -191,13 +191,11 @@ async def _finish(
 
 
 async def _sweep_http(
-    session: AsyncSession,
     loaded: service.LoadedRule,
     run: RetentionRun,
     holds: service.ActiveHolds,
     *,
     dry_run: bool,
-    now: datetime,
 ) -> None:
     """The other system purges its own rows, in its own batches: it gets the cutoff, the action,
     the transforms and the holds in a signed request, and answers with its counts."""
@@ -218,7 +216,10 @@ async def _sweep_http(
     ).encode()
     try:
         async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False) as client:
-            answer = await client.post(rule.store.url or "", content=body, headers=signed_headers(secret, body, now))
+            # Signed with the wall clock: the other system checks the timestamp against its own.
+            answer = await client.post(
+                rule.store.url or "", content=body, headers=signed_headers(secret, body, utcnow())
+            )
         answer.raise_for_status()
         run.counts = Counts.model_validate(answer.json()).model_dump()
     except (httpx.HTTPError, ValueError) as error:
