@@ -22,7 +22,7 @@ from dsar.http_connector import ConnectorFailed, call_system, erasure_from, tabl
 from dsar.models import DataRequest, RequestStep
 from dsar.packages import art15_information, certificate_pdf, spooled, store_package, write_zip
 from dsar.schemas import ConnectorKind, ManualResultIn, RequestStatus
-from dsar.service import add_event, email_of
+from dsar.service import add_event, email_of, tell_person
 from dsar.sql_connector import erase_sql, export_sql
 from privacy import register
 from privacy.actors import Actor
@@ -250,14 +250,7 @@ async def _answer_when_all_done(
     await add_event(session, request, kind="completed", actor="system", at=now)
     package_link = f"{settings.public_url.rstrip('/')}/privacy/requests/{request.reference}"
     letter = messages.package_ready(request.reference, now + timedelta(days=settings.package_days), package_link)
-    await queue_message(
-        session,
-        to=email_of(session, request),
-        subject=letter.subject,
-        body=letter.body,
-        purpose="request.answered",
-        now=now,
-    )
+    await tell_person(session, request, letter, purpose="request.answered", now=now)
 
 
 def _result_of(session: AsyncSession, step: RequestStep) -> Payload:

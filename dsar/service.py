@@ -119,6 +119,15 @@ def email_of(session: AsyncSession, request: DataRequest) -> str:
     return decrypt_field(session, request.email_encrypted, context=f"request:{request.id}:email")
 
 
+async def tell_person(
+    session: AsyncSession, request: DataRequest, letter: messages.Letter, *, purpose: str, now: datetime
+) -> None:
+    """A message to the person behind the request, through the outbox, in the caller's transaction."""
+    await queue_message(
+        session, to=email_of(session, request), subject=letter.subject, body=letter.body, purpose=purpose, now=now
+    )
+
+
 async def submit_request(session: AsyncSession, *, data: RequestIn, settings: Settings, now: datetime) -> DataRequest:
     """A request from the public form. The answer is the same whether or not the email is known:
     nothing is looked up until the person proves they hold it."""
@@ -159,14 +168,7 @@ async def _send_code(
         existing.sent_at = now
         existing.sends += 1
     letter = messages.verification_code(request.reference, code, request.language)
-    await queue_message(
-        session,
-        to=email_of(session, request),
-        subject=letter.subject,
-        body=letter.body,
-        purpose="request.code",
-        now=now,
-    )
+    await tell_person(session, request, letter, purpose="request.code", now=now)
 
 
 async def find_request(session: AsyncSession, reference: str) -> DataRequest:
@@ -471,14 +473,7 @@ async def extend_deadline(
     request.extended_due_at = await _deadline(session, request.received_at, 3)
     await add_event(session, request, kind="extended", actor=actor.reference, at=now, note=reason)
     letter = messages.extension(request.reference, reason, request.extended_due_at)
-    await queue_message(
-        session,
-        to=email_of(session, request),
-        subject=letter.subject,
-        body=letter.body,
-        purpose="request.extended",
-        now=now,
-    )
+    await tell_person(session, request, letter, purpose="request.extended", now=now)
     await _audit(session, request, actor=actor, action="request.extended", now=now)
     return request
 
@@ -495,14 +490,7 @@ async def refuse_request(
     await add_event(session, request, kind="refused", actor=actor.reference, at=now, note=refusal.explanation)
     await session.execute(delete(RequestStep).where(RequestStep.request_id == request.id))
     letter = messages.refusal(request.reference, refusal, organisation.lead_supervisory_authority)
-    await queue_message(
-        session,
-        to=email_of(session, request),
-        subject=letter.subject,
-        body=letter.body,
-        purpose="request.refused",
-        now=now,
-    )
+    await tell_person(session, request, letter, purpose="request.refused", now=now)
     await _audit(session, request, actor=actor, action="request.refused", now=now)
     return request
 

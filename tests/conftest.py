@@ -4,12 +4,14 @@ PostgreSQL when PRIVACY_DATABASE_URL is set), with a real app and a real HTTP te
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import secrets
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
 from typing import Any, TypeVar
 
 import pytest
@@ -18,10 +20,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from privacy import auth
+from privacy import auth, config_file
 from privacy.actors import Actor, Role
 from privacy.app import create_app
-from privacy.db import Base, database_config, upgrade_database
+from privacy.config_file import ConfigFile
+from privacy.db import Base, database_config, upgrade_database, utcnow
 from privacy.settings import Settings
 
 T = TypeVar("T")
@@ -95,20 +98,41 @@ def app(settings: Settings) -> Litestar:
     return create_app(settings)
 
 
-@pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+@contextlib.asynccontextmanager
+async def client_of(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
         yield test_client
     # Close pooled connections on this test's event loop, before pytest-asyncio closes it.
     await app.state.db_config.get_engine().dispose()
 
 
-@pytest.fixture
-async def sessions(app: Litestar, settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+@contextlib.asynccontextmanager
+async def sessions_of(app: Litestar, settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     """Sessions of the test's own engine: the app's pool may live on another event loop."""
     config = database_config(settings, session_info={"keyring": app.state.keyring})
     yield config.create_session_maker()
     await config.get_engine().dispose()
+
+
+async def app_with_demo(settings: Settings, adjust: Callable[[ConfigFile], ConfigFile] | None = None) -> Litestar:
+    """An app whose database holds the demo organisation (`adjust` may change the file first)."""
+    app = create_app(settings)
+    demo = config_file.parse_config(resources.files("privacy").joinpath("demo.yaml").read_text())
+    async with sessions_of(app, settings) as sessions, sessions() as session, session.begin():
+        await config_file.apply_config(session, config=adjust(demo) if adjust else demo, actor=SYSTEM, now=utcnow())
+    return app
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with client_of(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def sessions(app: Litestar, settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    async with sessions_of(app, settings) as factory:
+        yield factory
 
 
 SYSTEM = Actor.system("tests")

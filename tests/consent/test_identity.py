@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from importlib import resources
 from typing import Any
 
 import pytest
@@ -14,11 +13,9 @@ from joserfc.jwk import OKPKey
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from privacy import config_file
-from privacy.app import create_app
-from privacy.db import database_config, utcnow
+from privacy.config_file import ConfigFile
 from privacy.settings import Settings
-from tests.conftest import SYSTEM
+from tests.conftest import app_with_demo, client_of
 
 Client = AsyncTestClient[Litestar]
 CHOICE = {"site": "www", "policy_version": "2026-11", "action": "custom", "choices": {"analytics": True}}
@@ -31,28 +28,18 @@ def assertion(subject: str = "customer-42", *, key: OKPKey = APP_KEY, **claims: 
     return jwt.encode({"alg": "Ed25519"}, payload, key, algorithms=["Ed25519"])
 
 
-@pytest.fixture
-async def app(consent_settings: Settings) -> Litestar:
-    app = create_app(consent_settings)
-    config = database_config(consent_settings, session_info={"keyring": app.state.keyring})
-    demo = config_file.parse_config(resources.files("privacy").joinpath("demo.yaml").read_text())
+def with_identity_keys(demo: ConfigFile) -> ConfigFile:
+    """The demo's `www` site with the application's key, and a `shop` site without any."""
     assert demo.consent is not None
     www = demo.consent.sites[0].model_copy(update={"identity_keys": [APP_KEY.as_dict(private=False)]})
     shop = www.model_copy(update={"key": "shop", "identity_keys": []})
-    consent = demo.consent.model_copy(update={"sites": [www, shop]})
-    async with config.create_session_maker()() as session, session.begin():
-        await config_file.apply_config(
-            session, config=demo.model_copy(update={"consent": consent}), actor=SYSTEM, now=utcnow()
-        )
-    await config.get_engine().dispose()
-    return app
+    return demo.model_copy(update={"consent": demo.consent.model_copy(update={"sites": [www, shop]})})
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        yield client
-    await app.state.db_config.get_engine().dispose()
+async def client(consent_settings: Settings) -> AsyncIterator[Client]:
+    async with client_of(await app_with_demo(consent_settings, with_identity_keys)) as test_client:
+        yield test_client
 
 
 async def test_choice_made_on_one_device_follows_the_person_to_another(client: Client) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from privacy import config_file
-from privacy.app import create_app
-from privacy.db import database_config, utcnow
 from privacy.jobs import background_jobs
 from privacy.settings import Settings
 from privacy.work import run_jobs
-from tests.conftest import POSTGRES_URL, SYSTEM
+from tests.conftest import POSTGRES_URL, app_with_demo, client_of, sessions_of
 from tests.mail_fixtures import Mailbox, body_of
 
 Client = AsyncTestClient[Litestar]
@@ -34,27 +30,19 @@ def dsar_settings(settings: Settings, mailbox: Mailbox) -> Settings:
 
 @pytest.fixture
 async def dsar_app(dsar_settings: Settings) -> Litestar:
-    app = create_app(dsar_settings)
-    config = database_config(dsar_settings, session_info={"keyring": app.state.keyring})
-    demo = config_file.parse_config(resources.files("privacy").joinpath("demo.yaml").read_text())
-    async with config.create_session_maker()() as session, session.begin():
-        await config_file.apply_config(session, config=demo, actor=SYSTEM, now=utcnow())
-    await config.get_engine().dispose()
-    return app
+    return await app_with_demo(dsar_settings)
 
 
 @pytest.fixture
 async def person(dsar_app: Litestar) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app=dsar_app, base_url="http://testserver.local") as client:
+    async with client_of(dsar_app) as client:
         yield client
-    await dsar_app.state.db_config.get_engine().dispose()
 
 
 @pytest.fixture
 async def dsar_sessions(dsar_app: Litestar, dsar_settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    config = database_config(dsar_settings, session_info={"keyring": dsar_app.state.keyring})
-    yield config.create_session_maker()
-    await config.get_engine().dispose()
+    async with sessions_of(dsar_app, dsar_settings) as sessions:
+        yield sessions
 
 
 @pytest.fixture

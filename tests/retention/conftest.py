@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from privacy import config_file
-from privacy.app import create_app
-from privacy.db import database_config, utcnow
 from privacy.settings import Settings
-from tests.conftest import POSTGRES_URL, SYSTEM
+from tests.conftest import POSTGRES_URL, app_with_demo, client_of, sessions_of
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 CUTOFF = NOW - timedelta(days=180)
@@ -28,27 +24,19 @@ CUTOFF = NOW - timedelta(days=180)
 
 @pytest.fixture
 async def org_app(settings: Settings) -> Litestar:
-    app = create_app(settings)
-    config = database_config(settings, session_info={"keyring": app.state.keyring})
-    demo = config_file.parse_config(resources.files("privacy").joinpath("demo.yaml").read_text())
-    async with config.create_session_maker()() as session, session.begin():
-        await config_file.apply_config(session, config=demo, actor=SYSTEM, now=utcnow())
-    await config.get_engine().dispose()
-    return app
+    return await app_with_demo(settings)
 
 
 @pytest.fixture
 async def staff(org_app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=org_app, base_url="http://testserver.local") as client:
+    async with client_of(org_app) as client:
         yield client
-    await org_app.state.db_config.get_engine().dispose()
 
 
 @pytest.fixture
 async def org_sessions(org_app: Litestar, settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    config = database_config(settings, session_info={"keyring": org_app.state.keyring})
-    yield config.create_session_maker()
-    await config.get_engine().dispose()
+    async with sessions_of(org_app, settings) as sessions:
+        yield sessions
 
 
 async def run_sql(url: str, *statements: str, parameters: list[dict[str, Any]] | None = None) -> list[Any]:
