@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import yaml
+from consent_bench import wrk
 from run import SECRET, free_port, privacy, spread, start, stop
 
 PERSON = "ada@example.org"
@@ -107,22 +108,6 @@ def package_rows(url: str, token: str) -> int:
     return len(inbox)
 
 
-def wrk_post(url: str, lua: Path) -> dict[str, float]:
-    output = subprocess.run(
-        ["wrk", "-t2", "-c64", "-d5s", "--latency", "-s", str(lua), url], capture_output=True, text=True, check=True
-    ).stdout
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
-    assert rps and p99, output
-    value, unit = float(p99.group(1)), p99.group(2)
-    return {
-        "rps": float(rps.group(1)),
-        "errors": int(errors.group(1)) if errors else 0,
-        "p99": value / 1000 if unit == "us" else value * 1000 if unit == "s" else value,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
@@ -158,7 +143,7 @@ def main() -> None:
             walls.append(wall)
             peaks.append(peak)
             package_rows(url, token)
-            result = wrk_post(f"{url}/api/v1/requests", lua)
+            result = wrk(f"{url}/api/v1/requests", "-s", str(lua))
             assert result["errors"] == 0, result
             intake_rps.append(result["rps"])
             intake_p99.append(result["p99"])
