@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import tempfile
 import uuid
@@ -29,9 +30,9 @@ from privacy.templating import jinja_environment
 
 CHUNK = 1024 * 1024
 DATA_SCHEMA_NOTE = (
-    "data.json: {system: {table: [row, ...]}}; each row an object of column -> value (strings, numbers, "
-    "booleans or null; times in ISO 8601, UTC). One CSV per table under csv/, named system/table.csv, "
-    "first line the column names."
+    "data.json: {system: {data category: {table: [row, ...]}}}; each row an object of column -> value "
+    "(strings, numbers, booleans or null; times in ISO 8601, UTC). One CSV per table under csv/, named "
+    "system/table.csv, first line the column names."
 )
 
 
@@ -99,7 +100,7 @@ def write_zip(
 
 
 def _write_data_json(out: io.TextIOWrapper, systems: Iterator[list[Table]]) -> list[TableSummary]:
-    """`{system: {table: [rows]}}`, written row by row."""
+    """`{system: {category: {table: [rows]}}}`, written row by row."""
     summaries: list[TableSummary] = []
     out.write("{")
     for tables in systems:
@@ -107,12 +108,17 @@ def _write_data_json(out: io.TextIOWrapper, systems: Iterator[list[Table]]) -> l
             continue
         out.write("," if summaries else "")
         out.write(f"\n  {json.dumps(tables[0].system)}: {{")
-        for table_index, table in enumerate(tables):
-            out.write(("," if table_index else "") + f"\n    {json.dumps(table.name)}: [")
-            for row_index, row in enumerate(table.rows):
-                out.write(("," if row_index else "") + "\n      " + json.dumps(row, ensure_ascii=False, default=str))
-            out.write("\n    ]")
-            summaries.append(TableSummary(table.system, table.name, len(table.rows), table.rows[:REPORT_ROWS]))
+        by_category = itertools.groupby(sorted(tables, key=lambda t: t.category), key=lambda t: t.category)
+        for category_index, (category, in_category) in enumerate(by_category):
+            out.write(("," if category_index else "") + f"\n    {json.dumps(category)}: {{")
+            for table_index, table in enumerate(in_category):
+                out.write(("," if table_index else "") + f"\n      {json.dumps(table.name)}: [")
+                for row_index, row in enumerate(table.rows):
+                    line = json.dumps(row, ensure_ascii=False, default=str)
+                    out.write(("," if row_index else "") + "\n        " + line)
+                out.write("\n      ]")
+                summaries.append(TableSummary(table.system, table.name, len(table.rows), table.rows[:REPORT_ROWS]))
+            out.write("\n    }")
         out.write("\n  }")
     out.write("\n}\n")
     out.flush()

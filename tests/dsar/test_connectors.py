@@ -54,9 +54,12 @@ async def test_access_gathers_the_persons_rows_from_the_sql_database(
     await background()
     archive = zipfile.ZipFile(io.BytesIO((await download(person, granted)).content))
     data = json.loads(archive.read("data.json"))["crm"]
-    assert data["crm_customers"] == [{"email": "Ada@Example.org", "name": "Ada Lovelace", "phone": "+44 20 1234"}]
-    assert data["crm_invoices"] == [{"number": "INV-1", "amount": 120}]
-    assert sorted(t["subject"] for t in data["crm_tickets"]) == ["Cannot log in", "Refund"]
+    assert set(data) == {"contact", "financial", "communications"}, "grouped by data category"
+    assert data["contact"]["crm_customers"] == [
+        {"email": "Ada@Example.org", "name": "Ada Lovelace", "phone": "+44 20 1234"}
+    ]
+    assert data["financial"]["crm_invoices"] == [{"number": "INV-1", "amount": 120}]
+    assert sorted(t["subject"] for t in data["communications"]["crm_tickets"]) == ["Cannot log in", "Refund"]
     assert "crm/crm_tickets.csv" in " ".join(archive.namelist())
 
 
@@ -146,7 +149,9 @@ async def test_http_connector_signed_export_with_a_retry_after_a_failure(
         await session.execute(update(RequestStep).values(lease_until=None))
     await background()
     archive = zipfile.ZipFile(io.BytesIO((await download(person, granted)).content))
-    assert json.loads(archive.read("data.json"))["helpdesk"]["tickets"] == [{"subject": "Printer on fire"}]
+    assert json.loads(archive.read("data.json"))["helpdesk"]["identification"]["tickets"] == [
+        {"subject": "Printer on fire"}
+    ]
     assert [call["email"] for call in Helpdesk.received] == [ADA, ADA]
 
 
@@ -203,7 +208,7 @@ async def test_manual_system_owner_gets_one_task_and_completes_it(
     assert done.status_code == 200, done.text
     await background()
     archive = zipfile.ZipFile(io.BytesIO((await download(person, granted)).content))
-    assert json.loads(archive.read("data.json"))["archive"]["records"][0]["box"] == "B-17"
+    assert json.loads(archive.read("data.json"))["archive"]["identification"]["records"][0]["box"] == "B-17"
 
 
 async def test_portability_takes_only_systems_processing_on_consent_or_contract(
@@ -217,5 +222,5 @@ async def test_portability_takes_only_systems_processing_on_consent_or_contract(
     granted = await verified(person, mailbox, background, type="portability")
     await background()
     data = json.loads(zipfile.ZipFile(io.BytesIO((await download(person, granted)).content)).read("data.json"))
-    assert set(data["crm"]) == {"crm_customers"}, "provided by the person, on a contract"
+    assert set(data["crm"]["contact"]) == {"crm_customers"}, "provided by the person, on a contract"
     assert "logs" not in data, "legitimate interests: not portable (Art. 20(1)(a))"

@@ -75,7 +75,7 @@ async def test_manual_step_is_completed_from_the_console_with_csv(
         f"/api/v1/requests/{granted['reference']}/package", headers={"authorization": f"Bearer {granted['token']}"}
     )
     data = json.loads(zipfile.ZipFile(io.BytesIO(package.content)).read("data.json"))
-    assert data["archive"]["records"] == [{"box": "B-17", "document": "Signed contract 2019"}]
+    assert data["archive"]["identification"]["records"] == [{"box": "B-17", "document": "Signed contract 2019"}]
 
 
 async def test_outbox_shows_what_waits_to_be_sent_to_those_who_work_requests(

@@ -94,7 +94,7 @@ async def test_access_package_holds_the_data_and_the_article_15_information(
     archive = zipfile.ZipFile(io.BytesIO(answer.content))
     assert {"data.json", "report.html", "report.pdf", "README.txt"} <= set(archive.namelist())
     data = json.loads(archive.read("data.json"))
-    [choice] = data["privacy-toolkit"]["consent_choices"]
+    [choice] = data["privacy-toolkit"]["consent"]["consent_choices"]
     assert choice["consent_id"] == str(consent_id) and choice["granted"] == "necessary, analytics"
     assert "privacy-toolkit/consent_choices.csv" in " ".join(archive.namelist())
     report = pdf_text(archive.read("report.pdf"))
@@ -123,7 +123,7 @@ async def test_portability_gives_only_what_the_person_provided(
     await background()
     archive = zipfile.ZipFile(io.BytesIO((await download(person, granted)).content))
     data = json.loads(archive.read("data.json"))
-    assert set(data["privacy-toolkit"]) == {"consent_choices"}, "earlier requests are ours, not provided by the person"
+    assert set(data["privacy-toolkit"]) == {"consent"}, "earlier requests are ours, not provided by the person"
 
 
 async def test_erasure_unlinks_once_and_certifies_what_was_kept(
