@@ -59,7 +59,8 @@ async def test_backups_give_the_date_erased_data_is_gone(org_sessions: Sessions)
         BackupSchedule(name="monthly", every="P1M", kept="P12M"),
     ]
     async with org_sessions() as session, session.begin():
-        assert await service.backups_gone_by(session, erased_at=NOW) is None
+        await service.save_backups(session, schedules=[], actor=SYSTEM, now=NOW)
+        assert await service.backups_gone_by(session, erased_at=NOW) is None, "no schedule: not known"
         await service.save_backups(session, schedules=schedules, actor=SYSTEM, now=NOW)
         assert await service.save_backups(session, schedules=schedules, actor=SYSTEM, now=NOW) is False
     async with org_sessions() as session:
@@ -166,4 +167,5 @@ async def test_console_shows_rules_runs_and_what_was_removed(
     assert page.status_code == 200
     assert "web-analytics" in page.text and "sql:web_events" in page.text
     assert "<svg" in page.text and "web-analytics: 10" in page.text
-    assert "not known" in page.text, "no backup schedule recorded yet"
+    assert "gone from every backup by" in page.text, "the demo's monthly backups are kept 12 months"
+    assert "request-records" in page.text and "toolkit:closed_requests" in page.text
