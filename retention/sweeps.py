@@ -427,9 +427,8 @@ async def _apply(
     *,
     dry_run: bool,
 ) -> dict[str, int]:
-    held = [row for row in rows if _held(row, target, holds)]
     acting = [row for row in rows if not _held(row, target, holds)]
-    counts = {"held": len(held)}
+    counts = {"held": len(rows) - len(acting)}
     keys = [row["key"] for row in acting]
     if rule.action is Action.RESTRICT:
         if keys and not dry_run and target.restricted is not None:
