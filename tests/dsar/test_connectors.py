@@ -224,3 +224,16 @@ async def test_portability_takes_only_systems_processing_on_consent_or_contract(
     data = json.loads(zipfile.ZipFile(io.BytesIO((await download(person, granted)).content)).read("data.json"))
     assert set(data["crm"]["contact"]) == {"crm_customers"}, "provided by the person, on a contract"
     assert "logs" not in data, "legitimate interests: not portable (Art. 20(1)(a))"
+
+
+async def test_a_removed_connector_gets_no_more_steps(
+    person: Client, admin: dict[str, str], officer: dict[str, str], crm: str, mailbox: Mailbox, background: Any
+) -> None:
+    await person.put("/api/v1/admin/connectors/crm", json=sql_connector(crm), headers=admin)
+    assert (await person.delete("/api/v1/admin/connectors/crm", headers=officer)).status_code == 403
+    assert (await person.delete("/api/v1/admin/connectors/crm", headers=admin)).status_code == 204
+    assert (await person.delete("/api/v1/admin/connectors/crm", headers=admin)).status_code == 404
+    await verified(person, mailbox, background)
+    [request] = (await person.get("/api/v1/admin/requests", headers=officer)).json()
+    detail = (await person.get(f"/api/v1/admin/requests/{request['id']}", headers=officer)).json()
+    assert [step["system"] for step in detail["steps"]] == ["privacy-toolkit"]

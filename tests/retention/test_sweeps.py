@@ -161,3 +161,29 @@ async def test_api_dry_run_and_run_log_without_the_store_url(
     runs = await staff.get("/api/v1/admin/retention/runs", headers=auditor)
     assert [r["dry_run"] for r in runs.json()] == [True]
     assert (await staff.post("/api/v1/admin/retention/rules/web-analytics/dry-run", headers=auditor)).status_code == 403
+
+
+async def test_holds_placed_and_lifted_through_the_api_change_what_a_sweep_touches(
+    staff: Client, admin: dict[str, str], auditor: dict[str, str], events: str
+) -> None:
+    await staff.put("/api/v1/admin/retention/rules/web-analytics", json=events_rule(events), headers=admin)
+    bad = await staff.post("/api/v1/admin/retention/holds", json={"reason": "no target"}, headers=admin)
+    assert bad.status_code in (400, 422)
+    assert (
+        await staff.post(
+            "/api/v1/admin/retention/holds", json={"rule": "web-analytics", "reason": "x"}, headers=auditor
+        )
+    ).status_code == 403
+    placed = await staff.post(
+        "/api/v1/admin/retention/holds", json={"rule": "web-analytics", "reason": "regulator inquiry"}, headers=admin
+    )
+    assert placed.status_code == 201
+    dry = (await staff.post("/api/v1/admin/retention/rules/web-analytics/dry-run", headers=admin)).json()
+    assert (dry["counts"]["deleted"], dry["counts"]["held"]) == (0, 10)
+    lifted = await staff.delete(f"/api/v1/admin/retention/holds/{placed.json()['id']}", headers=admin)
+    assert lifted.status_code == 204
+    assert (await staff.get("/api/v1/admin/retention/holds", headers=auditor)).json() == []
+    again = (await staff.post("/api/v1/admin/retention/rules/web-analytics/dry-run", headers=admin)).json()
+    assert (again["counts"]["deleted"], again["counts"]["held"]) == (10, 0)
+    gone = await staff.delete(f"/api/v1/admin/retention/holds/{placed.json()['id']}", headers=admin)
+    assert gone.status_code == 404
