@@ -18,6 +18,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from privacy import auth, config_file
@@ -83,13 +84,22 @@ def settings(migrated_settings: Settings) -> Iterator[Settings]:
 
 async def _empty_tables(url: str) -> None:
     engine = create_async_engine(url)
-    async with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(table.name for table in Base.metadata.sorted_tables)
-            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(Base.metadata.sorted_tables):
-                await connection.execute(table.delete())
+    # The browser tests' live server keeps doing background work (retention sweeps, mail) while a
+    # test ends: on PostgreSQL the TRUNCATE can meet it in a deadlock, which is then simply retried.
+    for attempt in range(5):
+        try:
+            async with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+                    await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                else:
+                    for table in reversed(Base.metadata.sorted_tables):
+                        await connection.execute(table.delete())
+            break
+        except DBAPIError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.2)
     await engine.dispose()
 
 
