@@ -153,6 +153,9 @@ async def sweep(
         loaded = await service.load_rule(session, rule_key)
         holds = await service.active_holds(session, rule_key=rule_key, today=now.date())
         run = await _run_to_continue(session, loaded.rule, dry_run=dry_run, now=now)
+        # No transaction of ours stays open while the store is swept: on the toolkit's own database
+        # an idle one would hold its locks against every other writer for the whole sweep.
+        await session.commit()
         if loaded.rule.store.kind == "http":
             await _sweep_http(loaded, run, holds, dry_run=dry_run)
             return await _finish(session, loaded.rule, run, dry_run=dry_run, now=now)

@@ -85,11 +85,13 @@ def settings(migrated_settings: Settings) -> Iterator[Settings]:
 async def _empty_tables(url: str) -> None:
     engine = create_async_engine(url)
     # The browser tests' live server keeps doing background work (retention sweeps, mail) while a
-    # test ends: on PostgreSQL the TRUNCATE can meet it in a deadlock, which is then simply retried.
+    # test ends: on PostgreSQL the TRUNCATE can meet it in a deadlock or wait on its locks; it is
+    # then retried, and a lock never released fails the test instead of hanging the suite.
     for attempt in range(5):
         try:
             async with engine.begin() as connection:
                 if connection.dialect.name == "postgresql":
+                    await connection.execute(text("SET LOCAL lock_timeout = '10s'"))
                     names = ", ".join(table.name for table in Base.metadata.sorted_tables)
                     await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
                 else:

@@ -64,7 +64,8 @@ async def test_backups_give_the_date_erased_data_is_gone(org_sessions: Sessions)
         await service.save_backups(session, schedules=schedules, actor=SYSTEM, now=NOW)
         assert await service.save_backups(session, schedules=schedules, actor=SYSTEM, now=NOW) is False
     async with org_sessions() as session:
-        assert await service.backups_gone_by(session, erased_at=NOW) == date(2027, 11, 22)
+        erased_at = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+        assert await service.backups_gone_by(session, erased_at=erased_at) == date(2027, 11, 22)
 
 
 async def test_configuration_block_applies_and_exports_without_secrets(org_sessions: Sessions, events: str) -> None:
@@ -155,7 +156,8 @@ async def test_http_store_gets_a_signed_purge_request_and_its_counts_are_recorde
         server.shutdown()
     assert (swept.counts.deleted, swept.counts.held, swept.status) == (42, 1, "finished")
     [call] = PurgeEndpoint.calls
-    assert call["cutoff"].startswith("2026-10-23") and call["held"]["subjects"] == ["ada@example.org"]
+    assert call["cutoff"].startswith((NOW - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M"))
+    assert call["held"]["subjects"] == ["ada@example.org"]
 
 
 async def test_console_shows_rules_runs_and_what_was_removed(
