@@ -43,8 +43,20 @@ def _within(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6N
 
 def truncate_ip(address: str | None) -> str | None:
     """IPv4 to its first two octets, IPv6 to its first 48 bits."""
-    if address is None or not parses_as_address(address):
+    if address is None:
         return None
-    parsed = ipaddress.ip_address(address)
+    octets = address.split(".")
+    if len(octets) == 4 and all(_is_octet(octet) for octet in octets):
+        # The common case without the cost of `ipaddress`: retention sweeps truncate millions of these.
+        return f"{octets[0]}.{octets[1]}.0.0"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return None
     prefix = 16 if parsed.version == 4 else 48
     return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False).network_address)
+
+
+def _is_octet(text: str) -> bool:
+    """As `ipaddress` reads an IPv4 octet: ASCII decimal, 0-255, no leading zero."""
+    return 0 < len(text) <= 3 and text.isascii() and text.isdigit() and str(int(text)) == text and int(text) <= 255

@@ -28,6 +28,7 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    text,
     true,
     update,
 )
@@ -376,21 +377,30 @@ async def _delete_batch(
     *,
     dry_run: bool,
 ) -> tuple[int, Any]:
-    """The batch is a key range: its upper end found on the key's index, then one DELETE over the
-    range (the key's index again, not a join the planner may turn into a scan of the table)."""
+    """The batch is a key range: its upper end is the last of the next `size` keys (found on the
+    key's index), and the DELETE covers the range, so the key's index serves it too, not a join the
+    planner may turn into a scan of the table."""
     acting = [due, ~held] + ([target.key > cursor] if cursor is not None else [])
-    upper = await connection.scalar(select(target.key).where(*acting).order_by(target.key).offset(size - 1).limit(1))
-    in_batch = acting + ([target.key <= upper] if upper is not None else [])
+    next_keys = select(target.key.label("key")).where(*acting).order_by(target.key).limit(size).subquery()
+    upper = select(next_keys.c.key).order_by(next_keys.c.key.desc()).limit(1).scalar_subquery()
+    in_batch = [*acting, target.key <= upper]
     if dry_run:
-        keys = list((await connection.execute(select(target.key).where(*in_batch))).scalars())
-        return (len(keys), max(keys) if keys else None)
-    deleted = delete(target.table).where(*in_batch).returning(target.key)
-    if connection.dialect.name == "postgresql":  # count and last key computed there: 2 values back, not 5,000
-        gone = deleted.cte("gone")
-        count, last = (await connection.execute(select(func.count(), func.max(gone.c[target.key.name])))).one()
+        count, last = (
+            await connection.execute(select(func.count(), upper).select_from(target.table).where(*in_batch))
+        ).one()
         return (int(count), last)
-    keys = list((await connection.execute(deleted)).scalars())
-    return (len(keys), max(keys) if keys else None)
+    if connection.dialect.name == "postgresql":
+        # One round trip: the statement's parts share one snapshot, so `upper` is the same key twice.
+        gone = delete(target.table).where(*in_batch).returning(target.key).cte("gone")
+        count, last = (
+            await connection.execute(select(select(func.count()).select_from(gone).scalar_subquery(), upper))
+        ).one()
+        return (int(count), last)
+    last = await connection.scalar(select(upper))
+    if last is None:
+        return (0, None)
+    deleted = await connection.execute(delete(target.table).where(*acting, target.key <= last))
+    return (int(deleted.rowcount), last)
 
 
 async def _next_batch(
@@ -460,12 +470,53 @@ async def _anonymise(
             continue  # anonymised already (an earlier run, or this batch before a crash)
         changes.append({"row_key": row["key"], **{f"v_{name}": value for name, value in values.items()}})
     if changes and not dry_run:
-        # One statement for the batch, its parameters sent together (executemany).
-        statement = (
-            update(target.table)
-            .where(target.key == bindparam("row_key"))
-            .values({target.column(t.column): bindparam(f"v_{t.column}") for t in rule.transforms})
-        )
-        await connection.execute(statement, changes)
-    changed = len(changes)
-    return changed
+        if connection.dialect.name == "postgresql":
+            await _update_from_arrays(connection, target, [t.column for t in rule.transforms], changes)
+        else:  # SQLite runs in-process: one statement, its parameters sent together (executemany)
+            statement = (
+                update(target.table)
+                .where(target.key == bindparam("row_key"))
+                .values({target.column(t.column): bindparam(f"v_{t.column}") for t in rule.transforms})
+            )
+            await connection.execute(statement, changes)
+    return len(changes)
+
+
+async def _update_from_arrays(
+    connection: AsyncConnection, target: Target, columns: list[str], changes: list[dict[str, Any]]
+) -> None:
+    """The whole batch in one UPDATE joined to its new values sent as arrays: one round trip and one
+    plan, where executemany costs a statement per row. Values travel as text and are cast back to
+    each column's own type, read from the catalogue."""
+    quote = connection.dialect.identifier_preparer.quote
+    types = await _column_types(connection, target.table.name, [target.key.name, *columns])
+    assignments = ", ".join(f"{quote(name)} = CAST(v.c{i} AS {types[name]})" for i, name in enumerate(columns))
+    arrays = ", ".join(["CAST(:keys AS text[])", *(f"CAST(:c{i} AS text[])" for i in range(len(columns)))])
+    names = ", ".join(["k", *(f"c{i}" for i in range(len(columns)))])
+    # Identifiers are validated by the rule's schema and quoted; type names come from the catalogue.
+    statement = text(
+        f"UPDATE {quote(target.table.name)} AS t SET {assignments} FROM unnest({arrays}) AS v({names}) "  # noqa: S608
+        f"WHERE t.{quote(target.key.name)} = CAST(v.k AS {types[target.key.name]})"
+    )
+    parameters: dict[str, list[str | None]] = {"keys": [str(change["row_key"]) for change in changes]}
+    for i, name in enumerate(columns):
+        parameters[f"c{i}"] = [_as_text(change[f"v_{name}"]) for change in changes]
+    await connection.execute(statement, parameters)
+
+
+async def _column_types(connection: AsyncConnection, table_name: str, columns: list[str]) -> dict[str, str]:
+    rows = await connection.execute(
+        text(
+            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = CAST(:table AS regclass) AND attnum > 0 AND NOT attisdropped"
+        ),
+        {"table": table_name},
+    )
+    types = {str(name): str(type_name) for name, type_name in rows}
+    return {name: types[name] for name in columns}
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
