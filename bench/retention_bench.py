@@ -1,6 +1,7 @@
 """Retention sweeps on a table of 1,000,000 rows with half past the cutoff: delete and anonymise
 sweeps (rows/s, longest batch) against one `DELETE ... WHERE ts < cutoff` on an identical table in
-the same run.
+the same run. On PostgreSQL also: dropping a month partition of the toolkit's consent records
+against deleting the same rows from an unpartitioned copy.
 
 Run: PRIVACY_DATABASE_URL=postgresql+asyncpg://... .venv/bin/python bench/retention_bench.py [--rows N --rounds N]
 (a scratch database: the bench creates its tables there; without the variable, a SQLite file)
@@ -24,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from consent import partitions
 from privacy.actors import Actor
 from privacy.db import database_config, upgrade_database
 from privacy.keys import Keyring, load_master_secret
@@ -137,6 +139,48 @@ async def one_round(settings: Settings, url: str, rows: int) -> dict[str, float]
     }
 
 
+async def partition_round(settings: Settings, rows: int) -> dict[str, float]:
+    """Consent records spread over 12 months in the partitioned table (the toolkit's own, on the
+    scratch database) and in a plain copy with an index on `recorded_at`: the oldest month dropped
+    as the sweep drops it (count, then DROP) against a DELETE of the same rows from the copy."""
+    engine = create_async_engine(settings.effective_database_url, poolclass=NullPool)
+    oldest = partitions.month_of(NOW - timedelta(days=365))
+    async with engine.begin() as connection:
+        await connection.execute(text("TRUNCATE consent_records"))
+        await partitions.make_months(connection, [partitions.month_of(NOW - timedelta(days=30 * m)) for m in range(13)])
+        await connection.execute(
+            text(
+                "INSERT INTO consent_records (consent_id, recorded_at, site, policy_version, text_hash, country, "
+                "regime, jurisdiction_source, gpc, action, granted, denied, ui, ip_truncated, valid_until) "
+                "SELECT gen_random_uuid(), CAST(:start AS timestamptz) + make_interval(secs => i * 31536000.0/:rows), "
+                "'www', '1', "
+                "repeat('0', 64), 'DE', 'opt_in', 'cdn', false, 'accept_all', '[\"necessary\"]', '[]', 'banner', "
+                "'81.2.0.0', CAST(:start AS timestamptz) FROM generate_series(1, :rows) AS i"
+            ),
+            {"start": oldest.start, "rows": rows},
+        )
+        await connection.execute(text("DROP TABLE IF EXISTS bench_consent_plain"))
+        await connection.execute(text("CREATE TABLE bench_consent_plain AS SELECT * FROM consent_records"))
+        await connection.execute(text("CREATE INDEX bench_consent_plain_at ON bench_consent_plain (recorded_at)"))
+    async with engine.begin() as connection:
+        started = time.perf_counter()
+        deleted = (
+            await connection.execute(
+                text("DELETE FROM bench_consent_plain WHERE recorded_at >= :start AND recorded_at < :end"),
+                {"start": oldest.start, "end": oldest.end},
+            )
+        ).rowcount
+        delete_seconds = time.perf_counter() - started
+    async with engine.begin() as connection:
+        started = time.perf_counter()
+        dropped = await partitions.count_rows(connection, oldest)
+        await partitions.drop_month(connection, oldest)
+        drop_seconds = time.perf_counter() - started
+    await engine.dispose()
+    assert dropped == deleted, (dropped, deleted)
+    return {"month_rows": dropped, "delete_month": delete_seconds, "drop_month": drop_seconds}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -169,6 +213,17 @@ def main() -> None:
             print(f"{'  longest single ' + name + ' batch (goal < 1 s)':<50} {spread(longest, 's'):>32}")
         median_ratio = statistics.median(r["delete"] / r["baseline"] for r in results) * 100
         print(f"{'median delete ratio':<50} {median_ratio:>30.0f} %")
+        if database == "PostgreSQL":
+            toolkit = settings.model_copy(update={"database_url": url})
+            upgrade_database(toolkit)
+            months = [asyncio.run(partition_round(toolkit, arguments.rows)) for _ in range(arguments.rounds)]
+            month_rows = int(months[0]["month_rows"])
+            print(f"\nconsent records: {arguments.rows:,} over 12 months, one month = {month_rows:,} rows")
+            for label, name in [
+                ("DELETE of the month (unpartitioned copy)", "delete_month"),
+                ("count + DROP of its partition", "drop_month"),
+            ]:
+                print(f"{label:<50} {spread([m[name] for m in months], 's', 3):>32}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

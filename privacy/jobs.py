@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from consent import partitions
 from dsar import fulfilment, packages
 from dsar import service as dsar_service
 from privacy import mail
@@ -27,6 +28,12 @@ def background_jobs(settings: Settings) -> list[Job]:
     async def remind_staff(session: AsyncSession, now: datetime) -> None:
         await dsar_service.send_reminders(session, now, settings=settings)
 
+    async def make_consent_months(session: AsyncSession, now: datetime) -> None:
+        connection = await session.connection()
+        if await partitions.is_partitioned(connection):
+            await partitions.make_months_ahead(connection, now)
+            await session.commit()
+
     async def sweep_retention_rules(session: AsyncSession, now: datetime) -> None:
         await sweeps.sweep_due_rules(session, now, settings=settings)
 
@@ -38,6 +45,7 @@ def background_jobs(settings: Settings) -> list[Job]:
         remind_staff,
         packages.delete_expired_packages,
         purge_request_records,
+        make_consent_months,
         sweep_retention_rules,
         deliver_mail,
     ]

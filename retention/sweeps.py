@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from consent import partitions
 from privacy.db import Base, utcnow
 from privacy.errors import Conflict, NotFound
 from privacy.keys import keyring_of
@@ -160,6 +161,8 @@ async def sweep(
         if loaded.rule.store.kind == "http":
             await _sweep_http(loaded, run, holds, dry_run=dry_run)
             return await _finish(session, loaded.rule, run, dry_run=dry_run, now=now)
+        if _drops_partitions(loaded.rule, dry_run=dry_run):
+            await _drop_whole_months(session, run, holds)
         target = target_of(loaded.rule, loaded.secrets.get("database_url"), settings)
         engine = create_async_engine(target.url, poolclass=NullPool)
         try:
@@ -182,6 +185,34 @@ async def sweep(
     finally:
         await session.execute(update(RetentionRule).where(RetentionRule.key == rule_key).values(lease_until=None))
         await session.commit()
+
+
+def _drops_partitions(rule: RuleIn, *, dry_run: bool) -> bool:
+    # A dry run counts whole months in its batches like any other rows: its counts stay the real run's.
+    return (
+        rule.store.kind == "toolkit"
+        and rule.store.name == "consent_records"
+        and rule.action is Action.DELETE
+        and not dry_run
+    )
+
+
+async def _drop_whole_months(session: AsyncSession, run: RetentionRun, holds: service.ActiveHolds) -> None:
+    """On PostgreSQL, months of consent records wholly past the cutoff go as whole partitions, each
+    dropped in the transaction that adds its rows to the run's counts. A month holding a record
+    under a legal hold is left to the batches, which skip the held rows."""
+    connection = await session.connection()
+    if holds.whole_rule or not await partitions.is_partitioned(connection):
+        return
+    held_keys = [int(key) for key in holds.record_keys if key.isdigit()]
+    for month in await partitions.whole_months_before(connection, run.cutoff):
+        if await partitions.holds_any(connection, month, held_keys):
+            continue
+        dropped = await partitions.count_rows(connection, month)
+        await partitions.drop_month(connection, month)
+        run.counts = {**run.counts, "deleted": run.counts.get("deleted", 0) + dropped}
+        await session.commit()
+        connection = await session.connection()
 
 
 async def _finish(

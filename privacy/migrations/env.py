@@ -11,6 +11,7 @@ import consent.models  # noqa: F401  (registers the tables on the metadata)
 import dsar.models  # noqa: F401
 import privacy.models  # noqa: F401
 import retention.models  # noqa: F401
+from consent.partitions import is_partition
 from privacy.db import Base
 
 if TYPE_CHECKING:
@@ -29,6 +30,11 @@ def compare_type(
     return None
 
 
+def include_name(name: str | None, type_: str, _parent_names: Any) -> bool:
+    # Consent records' month partitions (PostgreSQL) are made at run time, not by the models.
+    return not (type_ == "table" and name is not None and is_partition(name))
+
+
 def do_run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -36,6 +42,7 @@ def do_run_migrations(connection: Connection) -> None:
         version_table=config.version_table_name,
         render_as_batch=config.render_as_batch,
         compare_type=compare_type,
+        include_name=include_name,
         user_module_prefix=config.user_module_prefix,
     )
     with context.begin_transaction():

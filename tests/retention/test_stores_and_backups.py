@@ -15,6 +15,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from consent import partitions
 from consent.models import ConsentRecord
 from privacy import config_file
 from privacy.errors import Invalid
@@ -31,7 +32,7 @@ Sessions = async_sessionmaker[AsyncSession]
 SECRET = "p" * 40
 
 
-def consent_record(days_old: int) -> ConsentRecord:
+def consent_record(days_old: float) -> ConsentRecord:
     at = NOW - timedelta(days=days_old)
     return ConsentRecord(
         consent_id=uuid.uuid4(), recorded_at=at, site="www", policy_version="1", text_hash="0" * 64,
@@ -51,6 +52,41 @@ async def test_toolkit_consent_records_past_their_period_are_deleted(
     assert swept.counts.deleted == 2
     async with org_sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ConsentRecord)) == 1
+
+
+async def test_whole_months_of_consent_records_go_as_partitions_and_a_held_record_stays(
+    org_sessions: Sessions, settings: Settings
+) -> None:
+    cutoff = NOW.replace(year=NOW.year - 1)
+    whole, held_month = (
+        partitions.month_of(cutoff - timedelta(days=70)),
+        partitions.month_of(cutoff - timedelta(days=40)),
+    )
+    at = [whole.start + timedelta(days=d) for d in (1, 2, 3)] + [held_month.start + timedelta(days=d) for d in (1, 2)]
+    at += [cutoff - timedelta(minutes=1), cutoff + timedelta(days=1)]
+    records = [consent_record((NOW - moment) / timedelta(days=1)) for moment in at]
+    async with org_sessions() as session, session.begin():
+        session.add_all(records)
+    async with org_sessions() as session, session.begin():
+        connection = await session.connection()
+        if await partitions.is_partitioned(connection):  # the old rows wait in the default partition until then
+            assert await partitions.make_months(connection, [whole, held_month]) == [whole, held_month]
+        await service.place_hold(
+            session, hold=HoldIn(record_key=str(records[3].id), reason="complaint 9"), actor=SYSTEM, now=NOW
+        )
+    await save(
+        org_sessions, {"key": "web-analytics", "period": "P1Y", "store": {"kind": "toolkit", "name": "consent_records"}}
+    )
+    swept = await run(org_sessions, settings)
+    assert (swept.counts.deleted, swept.counts.held) == (5, 1)
+    async with org_sessions() as session:
+        kept = set(await session.scalars(select(ConsentRecord.id)))
+        assert kept == {records[3].id, records[6].id}
+        connection = await session.connection()
+        if await partitions.is_partitioned(connection):
+            left = {month.start for month in await partitions.months(connection)}
+            assert whole.start not in left, "a whole month past the cutoff is dropped"
+            assert held_month.start in left, "a month with a held record is swept row by row"
 
 
 async def test_delivered_mail_is_deleted_in_batches_and_mail_still_to_send_is_kept(
