@@ -53,7 +53,8 @@ SOON_DAYS = 7
 
 
 def request_rate_limit(settings: Settings) -> RateLimitConfig:
-    """Public request posts (intake, codes, resends) per client and minute; every worker counts on
+    """Public posts (request intake, codes, resends; sub-processor subscriptions and objections) per
+    client and minute; every worker counts on
     its own. The client's address is kept in memory only, never stored."""
 
     def client(request: Request[Any, Any, Any]) -> str:
@@ -61,7 +62,8 @@ def request_rate_limit(settings: Settings) -> RateLimitConfig:
         return client_address(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxy_networks) or ""
 
     async def throttled(request: Request[Any, Any, Any]) -> bool:
-        return request.method == "POST" and request.url.path.startswith(("/api/v1/requests", "/privacy/requests"))
+        public_posts = ("/api/v1/requests", "/privacy/requests", "/api/v1/subprocessors", "/privacy/subprocessors")
+        return request.method == "POST" and request.url.path.startswith(public_posts)
 
     return RateLimitConfig(
         rate_limit=("minute", settings.request_posts_per_minute),

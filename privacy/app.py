@@ -35,6 +35,8 @@ from privacy.web import EXCEPTION_HANDLERS, StaffAuthentication, security_header
 from privacy.work import BackgroundWork
 from retention import endpoints as retention_endpoints
 from retention import pages as retention_pages
+from subprocessors import endpoints as subprocessor_endpoints
+from subprocessors import pages as subprocessor_pages
 
 STATIC = Path(__file__).parent / "static"
 
@@ -66,6 +68,7 @@ def create_app(settings: Settings) -> Litestar:
             *consent_endpoints.ADMIN_CONTROLLERS,
             *dsar_endpoints.ADMIN_CONTROLLERS,
             *retention_endpoints.ADMIN_CONTROLLERS,
+            *subprocessor_endpoints.ADMIN_CONTROLLERS,
         ],
         middleware=[StaffAuthentication],
         guards=[staff_guard],
@@ -77,6 +80,7 @@ def create_app(settings: Settings) -> Litestar:
             *consent_pages.CONSOLE_PAGES,
             *dsar_pages.CONSOLE_PAGES,
             *retention_pages.CONSOLE_PAGES,
+            *subprocessor_pages.CONSOLE_PAGES,
         ],
         middleware=[StaffAuthentication],
         guards=[staff_guard],
@@ -92,6 +96,8 @@ def create_app(settings: Settings) -> Litestar:
             *consent_endpoints.PUBLIC_HANDLERS,
             *dsar_endpoints.PUBLIC_HANDLERS,
             *dsar_pages.PUBLIC_PAGES,
+            *subprocessor_endpoints.PUBLIC_HANDLERS,
+            *subprocessor_pages.PUBLIC_PAGES,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],

@@ -20,9 +20,9 @@ from privacy.errors import FieldError, Invalid, NotFound, validation_errors
 from privacy.schemas import ActivityIn, OrganisationProfile, Schema
 from retention import service as retention_service
 from retention.schemas import RetentionConfig
+from subprocessors import service as subprocessor_service
+from subprocessors.schemas import SubProcessorIn
 
-# Blocks that later parts of the toolkit fill; refused until then rather than silently ignored.
-NOT_YET_SUPPORTED = ("subprocessors",)
 FILE_HAS_ERRORS = "the configuration file has errors; nothing was applied"
 
 
@@ -30,7 +30,7 @@ class ConfigFile(Schema):
     organisation: OrganisationProfile | None = None
     activities: list[ActivityIn] = Field(default_factory=list, max_length=5000)
     retention: RetentionConfig | None = None
-    subprocessors: Any = None
+    subprocessors: list[SubProcessorIn] = Field(default_factory=list, max_length=1000)
     consent: ConsentSetup | None = None
     connectors: list[ConnectorIn] = Field(default_factory=list, max_length=200)
 
@@ -61,7 +61,7 @@ def parse_config(text: str) -> ConfigFile:
         config = ConfigFile.model_validate(document)
     except ValidationError as error:
         raise Invalid(FILE_HAS_ERRORS, errors=validation_errors(error)) from error
-    errors = _duplicate_keys(config) + _unsupported_blocks(config)
+    errors = _duplicate_keys(config)
     if errors:
         raise Invalid(FILE_HAS_ERRORS, errors=errors)
     return config
@@ -74,15 +74,12 @@ def _duplicate_keys(config: ConfigFile) -> list[FieldError]:
         if activity.key in seen:
             errors.append(FieldError(f"activities[{index}].key", f"duplicate key '{activity.key}'"))
         seen.add(activity.key)
+    subprocessor_keys: set[str] = set()
+    for index, subprocessor in enumerate(config.subprocessors):
+        if subprocessor.key in subprocessor_keys:
+            errors.append(FieldError(f"subprocessors[{index}].key", f"duplicate key '{subprocessor.key}'"))
+        subprocessor_keys.add(subprocessor.key)
     return errors
-
-
-def _unsupported_blocks(config: ConfigFile) -> list[FieldError]:
-    return [
-        FieldError(block, "not supported by this version of privacy-toolkit yet")
-        for block in NOT_YET_SUPPORTED
-        if getattr(config, block)
-    ]
 
 
 async def apply_config(session: AsyncSession, *, config: ConfigFile, actor: Actor, now: datetime) -> list[Change]:
@@ -101,6 +98,13 @@ async def apply_config(session: AsyncSession, *, config: ConfigFile, actor: Acto
         changes.append(Change("consent", kind, ["set-up"] if kind == "update" else []))
     if config.retention is not None:
         changes += await _apply_retention(session, config.retention, actor=actor, now=now)
+    known_subprocessors = {row.key for row in await subprocessor_service.list_subprocessors(session)}
+    for subprocessor in config.subprocessors:
+        _, changed = await subprocessor_service.save_subprocessor(
+            session, subprocessor=subprocessor, actor=actor, now=now
+        )
+        kind = "create" if subprocessor.key not in known_subprocessors else "update" if changed else "unchanged"
+        changes.append(Change(f"subprocessors[{subprocessor.key}]", kind))
     known = {row.key for row in await systems.list_connectors(session)}
     for connector in config.connectors:
         _, changed = await systems.save_connector(session, connector=connector, actor=actor, now=now)
@@ -169,6 +173,9 @@ async def export_config(session: AsyncSession) -> str:
             "rules": [row.content for row in rules],
             "backups": [schedule.model_dump() for schedule in backups],
         }
+    subprocessors = await subprocessor_service.list_subprocessors(session)
+    if subprocessors:  # their lifecycle (announcements, retirements) lives in the database, not the file
+        document["subprocessors"] = [row.content for row in subprocessors]
     connectors = await systems.list_connectors(session)
     if connectors:  # without their secrets, which stay as stored when the file is applied again
         document["connectors"] = [row.content for row in connectors]

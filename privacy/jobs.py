@@ -14,6 +14,7 @@ from privacy import mail
 from privacy.settings import Settings
 from privacy.work import Job
 from retention import sweeps
+from subprocessors import service as subprocessor_service
 
 
 def background_jobs(settings: Settings) -> list[Job]:
@@ -46,6 +47,7 @@ def background_jobs(settings: Settings) -> list[Job]:
         packages.delete_expired_packages,
         purge_request_records,
         make_consent_months,
+        subprocessor_service.put_announced_changes_into_effect,
         sweep_retention_rules,
         deliver_mail,
     ]

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     package_days: int = Field(default=7, ge=1, le=90)
     request_reminder_days: str = Field(default="7,2", description="days before the deadline when staff are reminded")
     request_records_kept_days: int = Field(default=365, ge=30)
+    subprocessor_notice_days: int = Field(
+        default=30, ge=1, description="how far ahead a sub-processor change is announced; objections run until then"
+    )
     retention_batch_size: int = Field(default=5000, ge=1, le=100_000)
     retention_lease_seconds: int = Field(default=300, ge=5, description="renewed after every batch")
     request_posts_per_minute: int = Field(

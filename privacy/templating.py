@@ -8,7 +8,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 # The core's templates, then each domain's (under a folder named after the domain).
 TEMPLATE_DIRS = [Path(__file__).parent / "templates"] + [
-    Path(__file__).parents[1] / domain / "templates" for domain in ("consent", "dsar", "retention")
+    Path(__file__).parents[1] / domain / "templates" for domain in ("consent", "dsar", "retention", "subprocessors")
 ]
 
 

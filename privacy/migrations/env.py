@@ -11,6 +11,7 @@ import consent.models  # noqa: F401  (registers the tables on the metadata)
 import dsar.models  # noqa: F401
 import privacy.models  # noqa: F401
 import retention.models  # noqa: F401
+import subprocessors.models  # noqa: F401
 from consent.partitions import is_partition
 from privacy.db import Base
 

@@ -64,18 +64,21 @@ async def test_one_invalid_entry_applies_nothing_and_names_its_path(
     assert await activity_keys(sessions) == []
 
 
-def test_errors_name_paths_for_duplicates_nested_fields_and_unsupported_blocks() -> None:
+def test_errors_name_paths_for_duplicates_and_nested_fields() -> None:
     entries = [activity("a"), activity("a", transfers=[{"country": "USA", "safeguard": "sccs_2021_914"}])]
     with pytest.raises(config_file.Invalid) as raised:
         config_file.parse_config(yaml.safe_dump({"activities": entries}))
     assert [e.path for e in raised.value.errors] == ["activities[1].transfers[0].country"]
 
-    text = yaml.safe_dump({"activities": [activity("a"), activity("a")], "subprocessors": [{"key": "x"}]})
+    hosting = {
+        "key": "hosting", "name": "Hosting GmbH", "service": "Hosting", "purpose": "Runs the service",
+        "processing_locations": ["DE"], "corporate_location": "DE", "transfer_mechanism": "not_needed",
+    }  # fmt: skip
+    text = yaml.safe_dump({"activities": [activity("a"), activity("a")], "subprocessors": [hosting, hosting]})
     with pytest.raises(config_file.Invalid) as raised:
         config_file.parse_config(text)
     found = {(e.path, e.message) for e in raised.value.errors}
-    assert ("activities[1].key", "duplicate key 'a'") in found
-    assert ("subprocessors", "not supported by this version of privacy-toolkit yet") in found
+    assert found == {("activities[1].key", "duplicate key 'a'"), ("subprocessors[1].key", "duplicate key 'hosting'")}
 
 
 def test_broken_yaml_names_the_line() -> None:
@@ -90,7 +93,7 @@ async def test_export_then_apply_changes_nothing(settings: Settings, tmp_path: P
     path = tmp_path / "exported.yaml"
     path.write_text(exported.stdout)
     again = run(settings, "apply", str(path))
-    assert "0 created, 0 updated, 17 unchanged" in again.stdout
+    assert "0 created, 0 updated, 21 unchanged" in again.stdout
     written = tmp_path / "written.yaml"
     assert run(settings, "export-config", str(written)).returncode == 0
     assert written.read_text() == exported.stdout

@@ -1,0 +1,169 @@
+"""Change notices: subscribers with double opt-in (a confirmation link first, then every announced
+change, each message with a one-click unsubscribe), and customers' objections to announced changes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privacy.errors import Conflict, NotFound
+from privacy.keys import decrypt_field, encrypt_field, keyring_of
+from privacy.mail import queue_message
+from subprocessors.models import Objection, SubProcessor, SubProcessorChange, Subscriber
+from subprocessors.schemas import ObjectionIn, ObjectionOut, SubscriberCounts
+
+RESEND_AFTER = timedelta(minutes=10)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _email_context(subscriber_id: uuid.UUID) -> str:
+    return f"subprocessor-subscriber:{subscriber_id}:email"
+
+
+def subscription_link(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/privacy/subprocessors/subscription?token={token}"
+
+
+async def subscribe(session: AsyncSession, *, email: str, public_url: str, now: datetime) -> None:
+    """Send a confirmation link; nothing is sent to the address before it is confirmed. The answer
+    is the same for a new, a waiting and a confirmed address, so nobody learns who subscribes."""
+    email_hash = keyring_of(session).lookup_hash(email)
+    subscriber = await session.scalar(select(Subscriber).where(Subscriber.email_hash == email_hash))
+    if subscriber is not None and (subscriber.confirmed_at is not None or now - subscriber.created_at < RESEND_AFTER):
+        return
+    token = secrets.token_urlsafe(32)
+    if subscriber is None:
+        subscriber = Subscriber(id=uuid.uuid4(), email_hash=email_hash, created_at=now)
+        subscriber.email_encrypted = await encrypt_field(session, email.strip(), context=_email_context(subscriber.id))
+        session.add(subscriber)
+    subscriber.token_hash, subscriber.created_at = _token_hash(token), now
+    link = subscription_link(public_url, token)
+    await queue_message(
+        session,
+        to=email.strip(),
+        subject="Confirm your subscription to sub-processor changes",
+        body=(
+            "Someone, hopefully you, asked to be told about changes to our list of sub-processors.\n\n"
+            f"To confirm, open this link and press Confirm:\n{link}\n\n"
+            "If it was not you, ignore this message: without confirmation you will receive nothing more."
+        ),
+        purpose="subprocessors.confirm",
+        now=now,
+    )
+
+
+async def _subscriber_of(session: AsyncSession, token: str) -> Subscriber:
+    subscriber = await session.scalar(select(Subscriber).where(Subscriber.token_hash == _token_hash(token)))
+    if subscriber is None:
+        raise NotFound("this link is not (or no longer) valid")
+    return subscriber
+
+
+async def confirm(session: AsyncSession, *, token: str, now: datetime) -> None:
+    subscriber = await _subscriber_of(session, token)
+    if subscriber.confirmed_at is None:
+        subscriber.confirmed_at = now
+
+
+async def unsubscribe(session: AsyncSession, *, token: str) -> None:
+    """The address is deleted, not kept as unsubscribed: nothing is kept that is no longer needed."""
+    subscriber = await _subscriber_of(session, token)
+    await session.execute(delete(Subscriber).where(Subscriber.id == subscriber.id))
+
+
+async def subscriber_counts(session: AsyncSession) -> SubscriberCounts:
+    confirmed = func.count().filter(Subscriber.confirmed_at.is_not(None))
+    waiting = func.count().filter(Subscriber.confirmed_at.is_(None))
+    row = (await session.execute(select(confirmed, waiting))).one()
+    return SubscriberCounts(confirmed=int(row[0]), awaiting_confirmation=int(row[1]))
+
+
+async def tell_subscribers(session: AsyncSession, *, change: SubProcessorChange, public_url: str, now: datetime) -> int:
+    """One message per confirmed subscriber, each with their own unsubscribe link; each goes once
+    (its dedupe key), whatever happens to the transaction or the worker."""
+    confirmed = list(await session.scalars(select(Subscriber).where(Subscriber.confirmed_at.is_not(None))))
+    subject, body = _announcement_text(change, public_url)
+    for subscriber in confirmed:
+        token = secrets.token_urlsafe(32)  # a fresh token per message: the link it carries unsubscribes
+        subscriber.token_hash = _token_hash(token)
+        email = decrypt_field(session, subscriber.email_encrypted, context=_email_context(subscriber.id))
+        await queue_message(
+            session,
+            to=email,
+            subject=subject,
+            body=f"{body}\n\nTo stop these messages, open this link and press Unsubscribe:\n"
+            f"{subscription_link(public_url, token)}",
+            purpose="subprocessors.change",
+            now=now,
+            dedupe_key=f"subprocessor-change:{change.id}:{subscriber.id}",
+        )
+    return len(confirmed)
+
+
+def _announcement_text(change: SubProcessorChange, public_url: str) -> tuple[str, str]:
+    name = str(change.content.get("name", change.key))
+    list_url = f"{public_url.rstrip('/')}/privacy/subprocessors"
+    if change.kind == "announced":
+        subject = f"New sub-processor from {change.effective_on}: {name}"
+        first = (
+            f"From {change.effective_on} we will use a new sub-processor: {name}, for "
+            f"{change.content.get('service')} ({change.content.get('purpose')}), processing data in "
+            f"{', '.join(change.content.get('processing_locations', []))}.\n\n"
+            f"If you object to this change, you can tell us until {change.effective_on} on {list_url}."
+        )
+    else:
+        subject = f"Sub-processor leaving on {change.effective_on}: {name}"
+        first = f"From {change.effective_on} we will no longer use {name} ({change.content.get('service')})."
+    summary = f"\n\n{change.summary}" if change.summary else ""
+    return subject, f"{first}{summary}\n\nThe full list and its history: {list_url}"
+
+
+async def object_to(session: AsyncSession, *, key: str, objection: ObjectionIn, now: datetime) -> Objection:
+    """A customer objects to an announced sub-processor, until the change takes effect."""
+    row = await session.scalar(select(SubProcessor).where(SubProcessor.key == key))
+    if row is None or row.pending != "activate":
+        raise Conflict("objections are open only for a sub-processor announced and not yet in effect")
+    change_id = await session.scalar(
+        select(SubProcessorChange.id)
+        .where(SubProcessorChange.key == key, SubProcessorChange.kind == "announced")
+        .order_by(SubProcessorChange.id.desc())
+        .limit(1)
+    )
+    if change_id is None:
+        raise Conflict(f"'{key}' has no announcement to object to")
+    objection_id = uuid.uuid4()
+    recorded = Objection(
+        id=objection_id,
+        key=key,
+        change_id=change_id,
+        organisation=objection.organisation,
+        email_encrypted=await encrypt_field(session, objection.email, context=f"objection:{objection_id}:email"),
+        reason_encrypted=await encrypt_field(session, objection.reason, context=f"objection:{objection_id}:reason"),
+        received_at=now,
+    )
+    session.add(recorded)
+    return recorded
+
+
+async def list_objections(session: AsyncSession) -> list[ObjectionOut]:
+    rows = await session.scalars(select(Objection).order_by(Objection.received_at.desc()))
+    return [
+        ObjectionOut(
+            id=str(row.id),
+            key=row.key,
+            change_id=row.change_id,
+            organisation=row.organisation,
+            email=decrypt_field(session, row.email_encrypted, context=f"objection:{row.id}:email"),
+            reason=decrypt_field(session, row.reason_encrypted, context=f"objection:{row.id}:reason"),
+            received_at=row.received_at,
+        )
+        for row in rows
+    ]

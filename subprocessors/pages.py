@@ -1,0 +1,111 @@
+"""Pages of the sub-processor domain: the public list with its history and a subscription form,
+the page a subscription link opens, and the console's overview with objections."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.params import QueryParameter, URLEncodedBody
+from litestar.response import Template
+from pydantic import ValidationError
+
+from privacy import register
+from privacy.actors import Actor, Permission
+from privacy.db import utcnow
+from privacy.errors import NotFound, form_errors
+from privacy.web import DbSession
+from subprocessors import notices, service
+from subprocessors.schemas import TRANSFER_LABELS, SubscriptionIn, TokenIn
+
+Form = URLEncodedBody[dict[str, str]]
+Token = Annotated[str, QueryParameter(max_length=100)]
+
+
+async def _public_page(request: Request[Any, Any, Any], db_session: DbSession, **context: Any) -> Template:
+    settings = request.app.state.settings
+    return Template(
+        template_name="subprocessors/public.html",
+        context={
+            "organisation": await register.get_organisation(db_session),
+            "listed": await service.list_on(
+                db_session, day=utcnow().date(), notice_days=settings.subprocessor_notice_days
+            ),
+            "history": [service.change_out(c) for c in await service.published_changes(db_session)],
+            "transfer_labels": TRANSFER_LABELS,
+            "errors": [],
+            "message": None,
+            **context,
+        },
+    )
+
+
+@get("/privacy/subprocessors", include_in_schema=False)
+async def public_list(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    return await _public_page(request, db_session)
+
+
+@post("/privacy/subprocessors", include_in_schema=False)
+async def subscribe_form(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Template:
+    try:
+        subscription = SubscriptionIn.model_validate({"email": data.get("email", "")})
+    except ValidationError as error:
+        return await _public_page(request, db_session, errors=form_errors(error))
+    await notices.subscribe(
+        db_session, email=subscription.email, public_url=request.app.state.settings.public_url, now=utcnow()
+    )
+    return await _public_page(
+        request, db_session, message="Thank you. Please confirm with the link we have sent to your email."
+    )
+
+
+@get("/privacy/subprocessors/subscription", include_in_schema=False)
+async def subscription_page(request: Request[Any, Any, Any], db_session: DbSession, token: Token = "") -> Template:
+    # Opening the link changes nothing (mail scanners open links too): the person presses a button.
+    return _subscription_page(request, await register.get_organisation(db_session), token=token, done=None)
+
+
+@post("/privacy/subprocessors/subscription", include_in_schema=False)
+async def subscription_action(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Template:
+    organisation = await register.get_organisation(db_session)
+    try:
+        token = TokenIn.model_validate({"token": data.get("token", "")}).token
+        if data.get("action") == "unsubscribe":
+            await notices.unsubscribe(db_session, token=token)
+            done = "You are unsubscribed; your address has been deleted."
+        else:
+            await notices.confirm(db_session, token=token, now=utcnow())
+            done = "Your subscription is confirmed. We will email you before any change to our sub-processors."
+    except (ValidationError, NotFound):
+        return _subscription_page(request, organisation, token="", done=None, invalid=True)
+    return _subscription_page(request, organisation, token="", done=done)
+
+
+def _subscription_page(
+    request: Request[Any, Any, Any], organisation: Any, *, token: str, done: str | None, invalid: bool = False
+) -> Template:
+    return Template(
+        template_name="subprocessors/subscription.html",
+        status_code=404 if invalid else 200,
+        context={"organisation": organisation, "token": token, "done": done, "invalid": invalid},
+    )
+
+
+@get("/subprocessors", opt={"permission": Permission.READ})
+async def console_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    actor: Actor | None = request.scope.get("user")
+    return Template(
+        template_name="subprocessors/console.html",
+        context={
+            "actor": actor,
+            "permissions": Permission,
+            "subprocessors": [service.row_out(row) for row in await service.list_subprocessors(db_session)],
+            "objections": await notices.list_objections(db_session),
+            "subscribers": await notices.subscriber_counts(db_session),
+            "transfer_labels": TRANSFER_LABELS,
+        },
+    )
+
+
+PUBLIC_PAGES = [public_list, subscribe_form, subscription_page, subscription_action]
+CONSOLE_PAGES = [console_page]

@@ -1,0 +1,144 @@
+"""The `subprocessors` block of the configuration file and the shapes of the sub-processor API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints, model_validator
+
+from privacy.schemas import CountryCode, Email, Key, Schema, ShortText, Text, TextList
+from privacy.taxonomy import ADEQUATE_COUNTRIES, EEA
+
+
+class Role(StrEnum):
+    SUB_PROCESSOR = "sub_processor"
+    PROCESSOR = "processor"
+
+
+class TransferMechanism(StrEnum):
+    NOT_NEEDED = "not_needed"
+    ADEQUACY = "adequacy"
+    SCCS_2021_914 = "sccs_2021_914"
+    BINDING_CORPORATE_RULES = "binding_corporate_rules"
+    EU_US_DPF = "eu_us_data_privacy_framework"
+
+
+TRANSFER_LABELS = {
+    TransferMechanism.NOT_NEEDED: "none needed (processing within the EEA)",
+    TransferMechanism.ADEQUACY: "adequacy decision (Art. 45)",
+    TransferMechanism.SCCS_2021_914: "Standard Contractual Clauses (Decision (EU) 2021/914)",
+    TransferMechanism.BINDING_CORPORATE_RULES: "binding corporate rules (Art. 47)",
+    TransferMechanism.EU_US_DPF: "EU-US Data Privacy Framework (Decision (EU) 2023/1795)",
+}
+
+
+class Status(StrEnum):
+    PROPOSED = "proposed"
+    ANNOUNCED = "announced"
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class SubProcessorIn(Schema):
+    """One sub-processor. `active_since` records one already in use when the toolkit is set up
+    (no announcement is made for it); every other one starts as proposed."""
+
+    key: Key
+    name: ShortText = Field(description="legal entity name")
+    service: ShortText
+    purpose: ShortText
+    role: Role = Role.SUB_PROCESSOR
+    data_categories: TextList
+    processing_locations: Annotated[list[CountryCode], Field(min_length=1, max_length=60)]
+    corporate_location: CountryCode
+    transfer_mechanism: TransferMechanism
+    dpa_reference: ShortText | None = None
+    customer_selectable: bool = Field(default=False, description="applies only where the customer selects it")
+    activities: Annotated[list[Key], Field(default_factory=list, max_length=200)]
+    active_since: date | None = None
+
+    @model_validator(mode="after")
+    def _transfers_have_a_mechanism(self) -> SubProcessorIn:
+        outside = sorted(set(self.processing_locations) - EEA)
+        if outside and self.transfer_mechanism is TransferMechanism.NOT_NEEDED:
+            raise ValueError(f"processing in {', '.join(outside)} is a transfer outside the EEA: name its mechanism")
+        if self.transfer_mechanism is TransferMechanism.ADEQUACY and (set(outside) - ADEQUATE_COUNTRIES):
+            raise ValueError(f"no adequacy decision covers {', '.join(sorted(set(outside) - ADEQUATE_COUNTRIES))}")
+        if self.transfer_mechanism is TransferMechanism.EU_US_DPF and set(outside) - {"US"} - ADEQUATE_COUNTRIES:
+            raise ValueError("the EU-US Data Privacy Framework covers transfers to the United States only")
+        return self
+
+    def content(self) -> dict[str, object]:
+        """What is published and versioned: everything but the set-up date."""
+        return self.model_dump(mode="json", exclude={"active_since"})
+
+
+class AnnouncementIn(Schema):
+    effective_on: date | None = Field(default=None, description="at least the notice period ahead; default: exactly it")
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class SubscriptionIn(Schema):
+    email: Email
+
+
+class TokenIn(Schema):
+    token: Annotated[str, StringConstraints(min_length=20, max_length=100)]
+
+
+class ObjectionIn(Schema):
+    organisation: ShortText = Field(description="the customer objecting")
+    email: Email
+    reason: Text = Field(min_length=1)
+
+
+class SubProcessorOut(Schema):
+    key: str
+    name: str
+    service: str
+    purpose: str
+    role: str
+    data_categories: list[str]
+    processing_locations: list[str]
+    corporate_location: str
+    transfer_mechanism: str
+    dpa_reference: str | None
+    customer_selectable: bool
+    activities: list[str]
+    status: Status
+    effective_on: date | None = Field(description="when an announced change takes effect")
+    pending: str | None = Field(description="the announced change: activate or retire")
+
+
+class ChangeOut(Schema):
+    id: int
+    key: str
+    name: str
+    kind: str
+    at: datetime
+    effective_on: date | None
+    summary: str | None
+
+
+class ListOut(Schema):
+    at: date
+    notice_days: int
+    subprocessors: list[SubProcessorOut]
+    announced: list[ChangeOut] = Field(description="changes announced and not yet in effect on that day")
+
+
+class ObjectionOut(Schema):
+    id: str
+    key: str
+    change_id: int
+    organisation: str
+    email: str
+    reason: str
+    received_at: datetime
+
+
+class SubscriberCounts(Schema):
+    confirmed: int
+    awaiting_confirmation: int

@@ -1,0 +1,269 @@
+"""The sub-processor register and its lifecycle: proposed -> announced (the notice period, during
+which customers may object) -> active -> retired. Every change is a dated version of the list, so
+the list as it stood on any day can be rebuilt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privacy import register
+from privacy.actors import Actor
+from privacy.audit import record_change
+from privacy.errors import Conflict, FieldError, Invalid, NotFound
+from privacy.settings import Settings
+from subprocessors import notices
+from subprocessors.models import SubProcessor, SubProcessorChange
+from subprocessors.schemas import AnnouncementIn, ChangeOut, ListOut, Status, SubProcessorIn, SubProcessorOut
+
+# Changes of sub-processors not yet announced are internal: the public list and feeds leave them out.
+PUBLISHED = (Status.ANNOUNCED.value, Status.ACTIVE.value, Status.RETIRED.value)
+ACTIVATE, RETIRE = "activate", "retire"
+
+
+async def list_subprocessors(session: AsyncSession) -> list[SubProcessor]:
+    return list(await session.scalars(select(SubProcessor).order_by(SubProcessor.key)))
+
+
+async def get_subprocessor(session: AsyncSession, key: str) -> SubProcessor:
+    row = await session.scalar(select(SubProcessor).where(SubProcessor.key == key))
+    if row is None:
+        raise NotFound(f"no sub-processor '{key}'")
+    return row
+
+
+async def save_subprocessor(
+    session: AsyncSession, *, subprocessor: SubProcessorIn, actor: Actor, now: datetime
+) -> tuple[SubProcessor, bool]:
+    """Create (proposed, or active since `active_since` for one already in use) or update the
+    published details; an update is a dated version of the list like any other change."""
+    await _check_links(session, subprocessor)
+    row = await session.scalar(select(SubProcessor).where(SubProcessor.key == subprocessor.key))
+    content = subprocessor.content()
+    if row is not None and row.content == content:
+        return row, False
+    before = None if row is None else {**row.content, "status": row.status}
+    if row is None:
+        row = _new_row(subprocessor, now)
+        session.add(row)
+        kind, at = (
+            ("activated", datetime.combine(subprocessor.active_since, time(), UTC))
+            if subprocessor.active_since
+            else ("proposed", now)
+        )
+    else:
+        kind, at = "updated", now
+    row.content, row.updated_at = content, now
+    _add_change(session, row, kind=kind, at=at)
+    await record_change(
+        session,
+        actor=actor,
+        action="subprocessor.saved",
+        object_type="subprocessor",
+        object_id=row.key,
+        before=before,
+        after={**content, "status": row.status},
+        now=now,
+    )
+    return row, True
+
+
+def _new_row(subprocessor: SubProcessorIn, now: datetime) -> SubProcessor:
+    status = Status.ACTIVE if subprocessor.active_since else Status.PROPOSED
+    return SubProcessor(key=subprocessor.key, content={}, status=status.value, updated_at=now)
+
+
+async def _check_links(session: AsyncSession, subprocessor: SubProcessorIn) -> None:
+    activities = {activity.key for activity in await register.list_activities(session)}
+    categories = {category.key for category in await register.data_categories(session)}
+    errors = [
+        FieldError(f"activities.{index}", f"no activity '{key}' in the register")
+        for index, key in enumerate(subprocessor.activities)
+        if key not in activities
+    ] + [
+        FieldError(f"data_categories.{index}", f"no data category '{key}' in the register")
+        for index, key in enumerate(subprocessor.data_categories)
+        if key not in categories
+    ]
+    if errors:
+        raise Invalid("the sub-processor names what the register does not have", errors=errors)
+
+
+def _add_change(
+    session: AsyncSession, row: SubProcessor, *, kind: str, at: datetime, summary: str | None = None
+) -> SubProcessorChange:
+    change = SubProcessorChange(
+        key=row.key,
+        kind=kind,
+        at=at,
+        effective_on=row.effective_on,
+        status_after=row.status,
+        content=dict(row.content),
+        summary=summary,
+    )
+    session.add(change)
+    return change
+
+
+async def announce(
+    session: AsyncSession, *, key: str, announcement: AnnouncementIn, settings: Settings, actor: Actor, now: datetime
+) -> SubProcessorChange:
+    """Announce a proposed sub-processor: it becomes active on the effective date, at least the
+    notice period ahead; customers may object until then; every confirmed subscriber is told."""
+    row = await get_subprocessor(session, key)
+    if row.status != Status.PROPOSED.value:
+        raise Conflict(f"only a proposed sub-processor can be announced; '{key}' is {row.status}")
+    return await _announce_change(session, row, announcement, settings, pending=ACTIVATE, actor=actor, now=now)
+
+
+async def retire(
+    session: AsyncSession, *, key: str, announcement: AnnouncementIn, settings: Settings, actor: Actor, now: datetime
+) -> SubProcessorChange:
+    """Announce that an active sub-processor stops: the same notice, the same emails."""
+    row = await get_subprocessor(session, key)
+    if row.status != Status.ACTIVE.value or row.pending is not None:
+        raise Conflict(f"only an active sub-processor with no change announced can be retired; '{key}' is {row.status}")
+    return await _announce_change(session, row, announcement, settings, pending=RETIRE, actor=actor, now=now)
+
+
+async def _announce_change(
+    session: AsyncSession,
+    row: SubProcessor,
+    announcement: AnnouncementIn,
+    settings: Settings,
+    *,
+    pending: str,
+    actor: Actor,
+    now: datetime,
+) -> SubProcessorChange:
+    notice_days = settings.subprocessor_notice_days
+    earliest = now.date() + timedelta(days=notice_days)
+    effective_on = announcement.effective_on or earliest
+    if effective_on < earliest:
+        raise Invalid(
+            f"the notice period is {notice_days} days: the change can take effect on {earliest} at the earliest",
+            errors=[FieldError("effective_on", f"before {earliest}")],
+        )
+    if pending == ACTIVATE:
+        row.status = Status.ANNOUNCED.value
+    row.pending, row.effective_on, row.updated_at = pending, effective_on, now
+    kind = "announced" if pending == ACTIVATE else "retirement_announced"
+    change = _add_change(session, row, kind=kind, at=now, summary=announcement.summary)
+    await session.flush()
+    await record_change(
+        session,
+        actor=actor,
+        action=f"subprocessor.{kind}",
+        object_type="subprocessor",
+        object_id=row.key,
+        before=None,
+        after={"effective_on": effective_on.isoformat(), "summary": announcement.summary},
+        now=now,
+    )
+    await notices.tell_subscribers(session, change=change, public_url=settings.public_url, now=now)
+    return change
+
+
+async def put_announced_changes_into_effect(session: AsyncSession, now: datetime) -> int:
+    """Background work: announced changes whose effective date has come take effect."""
+    due = list(
+        await session.scalars(
+            select(SubProcessor).where(SubProcessor.pending.is_not(None), SubProcessor.effective_on <= now.date())
+        )
+    )
+    for row in due:
+        retiring = row.pending == RETIRE
+        row.status = (Status.RETIRED if retiring else Status.ACTIVE).value
+        row.pending, row.updated_at = None, now
+        _add_change(session, row, kind="retired" if retiring else "activated", at=now)
+        await record_change(
+            session,
+            actor=Actor.system("background work"),
+            action=f"subprocessor.{row.status}",
+            object_type="subprocessor",
+            object_id=row.key,
+            before=None,
+            after={"status": row.status},
+            now=now,
+        )
+    if due:
+        await session.commit()
+    return len(due)
+
+
+@dataclass(frozen=True)
+class StandingEntry:
+    change: SubProcessorChange  # the last change of that sub-processor on or before the day
+
+
+async def list_on(session: AsyncSession, *, day: date, notice_days: int) -> ListOut:
+    """The published list as it stood at the end of `day` (UTC), with the changes announced by then
+    and not yet in effect."""
+    end_of_day = datetime.combine(day + timedelta(days=1), time(), UTC)
+    changes = await session.scalars(
+        select(SubProcessorChange)
+        .where(SubProcessorChange.at < end_of_day, SubProcessorChange.status_after.in_(PUBLISHED))
+        .order_by(SubProcessorChange.id)
+    )
+    last: dict[str, SubProcessorChange] = {}
+    for change in changes:
+        last[change.key] = change
+    standing = [change for change in last.values() if change.status_after != Status.RETIRED.value]
+    announced = [
+        change
+        for change in standing
+        if change.kind in ("announced", "retirement_announced")
+        and change.effective_on is not None
+        and change.effective_on > day
+    ]
+    in_force = [change for change in standing if change.status_after == Status.ACTIVE.value]
+    return ListOut(
+        at=day,
+        notice_days=notice_days,
+        subprocessors=[entry_out(change) for change in sorted(in_force, key=lambda c: c.key)],
+        announced=[change_out(change) for change in sorted(announced, key=lambda c: (c.effective_on, c.key))],
+    )
+
+
+def entry_out(change: SubProcessorChange) -> SubProcessorOut:
+    pending = {"announced": ACTIVATE, "retirement_announced": RETIRE}.get(change.kind)
+    return SubProcessorOut.model_validate(
+        {
+            **change.content,
+            "status": change.status_after,
+            "effective_on": change.effective_on if pending else None,
+            "pending": pending,
+        }
+    )
+
+
+def row_out(row: SubProcessor) -> SubProcessorOut:
+    return SubProcessorOut.model_validate(
+        {**row.content, "status": row.status, "effective_on": row.effective_on, "pending": row.pending}
+    )
+
+
+def change_out(change: SubProcessorChange) -> ChangeOut:
+    return ChangeOut(
+        id=change.id,
+        key=change.key,
+        name=str(change.content.get("name", change.key)),
+        kind=change.kind,
+        at=change.at,
+        effective_on=change.effective_on,
+        summary=change.summary,
+    )
+
+
+async def published_changes(session: AsyncSession, *, limit: int = 500) -> list[SubProcessorChange]:
+    """The history of the public list, newest first."""
+    rows = await session.scalars(
+        select(SubProcessorChange)
+        .where(SubProcessorChange.status_after.in_(PUBLISHED))
+        .order_by(SubProcessorChange.at.desc(), SubProcessorChange.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
