@@ -24,7 +24,7 @@ from consent.location import CDN_HEADERS
 from consent.recorder import RecordWriter
 from dsar import endpoints as dsar_endpoints
 from dsar import pages as dsar_pages
-from privacy import endpoints, pages
+from privacy import endpoints, notice_pages, pages
 from privacy.api_page import ApiReferencePage
 from privacy.db import database_config
 from privacy.jobs import background_jobs
@@ -69,6 +69,7 @@ def create_app(settings: Settings) -> Litestar:
             *dsar_endpoints.ADMIN_CONTROLLERS,
             *retention_endpoints.ADMIN_CONTROLLERS,
             *subprocessor_endpoints.ADMIN_CONTROLLERS,
+            *notice_pages.ADMIN_CONTROLLERS,
         ],
         middleware=[StaffAuthentication],
         guards=[staff_guard],
@@ -98,6 +99,7 @@ def create_app(settings: Settings) -> Litestar:
             *dsar_pages.PUBLIC_PAGES,
             *subprocessor_endpoints.PUBLIC_HANDLERS,
             *subprocessor_pages.PUBLIC_PAGES,
+            *notice_pages.PUBLIC_PAGES,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],

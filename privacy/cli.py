@@ -16,10 +16,10 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from privacy import audit, auth, config_file, rotation
+from privacy import audit, auth, config_file, notice, rotation
 from privacy.actors import Actor, Role
 from privacy.db import SessionFactory, database_config, migration_commands, upgrade_database, utcnow
-from privacy.errors import PrivacyError
+from privacy.errors import Conflict, PrivacyError
 from privacy.jobs import background_jobs
 from privacy.keys import Keyring, load_master_secret
 from privacy.settings import Settings
@@ -173,7 +173,9 @@ def db_check() -> None:
 def demo() -> None:
     """Load the example organisation (a hosting company) through `privacy apply`."""
     text = resources.files("privacy").joinpath(DEMO_FILE).read_text()
-    _apply_text(_settings(), text, dry_run=False, actor=Actor.system("demo"))
+    settings = _settings()
+    _apply_text(settings, text, dry_run=False, actor=Actor.system("demo"))
+    _publish_notice(settings, summary="First version", material=False, actor=Actor.system("demo"), quiet_if_same=True)
 
 
 @main.command("apply")
@@ -305,6 +307,39 @@ def retention_run(rule_key: str | None, dry_run: bool) -> None:
             f"{run.rule} on {run.store}: {counts.deleted} deleted, {counts.anonymised} anonymised, "
             f"{counts.restricted} restricted, {counts.held} held ({verb} so, cutoff {run.cutoff:%Y-%m-%d %H:%M} UTC)"
         )
+
+
+@main.group("notice")
+def notice_group() -> None:
+    """The privacy notice."""
+
+
+@notice_group.command("publish")
+@click.option("--summary", required=True, help="What changed, for the revision history.")
+@click.option("--material", is_flag=True, help="A material change: the consent banner asks every visitor again.")
+def notice_publish(summary: str, material: bool) -> None:
+    """Publish the privacy notice as the records stand now (/privacy, /privacy.pdf)."""
+    _publish_notice(_settings(), summary=summary, material=material, actor=Actor.system("cli"), quiet_if_same=False)
+
+
+def _publish_notice(settings: Settings, *, summary: str, material: bool, actor: Actor, quiet_if_same: bool) -> None:
+    async def work(sessions: SessionFactory) -> int | None:
+        async with sessions() as session:
+            try:
+                published = await notice.publish(session, summary=summary, material=material, actor=actor, now=utcnow())
+            except Conflict:
+                if quiet_if_same:
+                    return None
+                raise
+            await session.commit()
+            return published.version
+
+    try:
+        number = _run(settings, work)
+    except PrivacyError as error:
+        _fail(error)
+    if number is not None:
+        click.echo(f"published the privacy notice, version {number}")
 
 
 @main.group("audit")

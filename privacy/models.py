@@ -164,3 +164,19 @@ class UsedAssertion(Base):
 
     token_id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class NoticeVersion(Base):
+    """A published version of the privacy notice: the content it states (drawn from the records when
+    it was published), its hash, date and change summary. Kept for good, as its revision history."""
+
+    __tablename__ = "notice_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(unique=True)
+    published_at: Mapped[datetime]
+    published_by: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(String(1000))
+    material: Mapped[bool]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from urllib.parse import urlparse
 
@@ -52,6 +53,23 @@ def assert_accessible(page: Page) -> None:
 def test_login_page_is_accessible(page: Page, live_server: LiveServer) -> None:
     page.goto("/console/login")
     assert_accessible(page)
+
+
+def test_published_notice_reads_in_both_languages_and_is_accessible(
+    page: Page, settings: Settings, live_server: LiveServer
+) -> None:
+    sign_in_to_demo(page, settings, email="notice@example.org", role="auditor")  # the demo publishes version 1
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlparse(request.url).netloc))
+    page.goto("/privacy")
+    expect(page.get_by_role("heading", name="Privacy notice", exact=True)).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("Providing the hosting service"))).to_contain_text("contract")
+    assert_accessible(page)
+    page.get_by_role("link", name="DE").click()
+    expect(page.get_by_role("heading", name="Datenschutzerklärung", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Ihre Rechte")).to_be_visible()
+    assert_accessible(page)
+    assert hosts == {urlparse(live_server.url).netloc}, "no third-party request"
 
 
 def test_create_activity_see_gap_fix_it_and_export(signed_in: Page, live_server: LiveServer) -> None:

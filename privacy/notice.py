@@ -1,0 +1,182 @@
+"""The privacy notice (Art. 13 and 14), generated from the organisation's own records: the register,
+the sub-processor list, the retention rules and the consent set-up. A notice is published as a
+version (its content kept with a date, a summary and a hash); the pages show published versions
+only, so a record edited today changes the notice when the privacy team publishes it, not before."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from consent import service as consent_service
+from privacy import register
+from privacy.actors import Actor
+from privacy.audit import record_change
+from privacy.errors import Conflict, NotFound
+from privacy.models import NoticeVersion
+from privacy.schemas import ActivityRole
+from privacy.taxonomy import EEA
+from retention import service as retention_service
+from subprocessors import service as subprocessor_service
+
+
+async def current_content(session: AsyncSession, *, today: date) -> dict[str, Any]:
+    """Everything the notice states, drawn from the records as they are now (language-neutral:
+    the fixed wording around it comes from `notice_texts`)."""
+    organisation = await register.require_organisation(session)
+    activities = [a for a in await register.list_activities(session) if a.role is not ActivityRole.PROCESSOR]
+    labels = {category.key: category.label for category in await register.data_categories(session)}
+    used = sorted({key for activity in activities for key in activity.personal_data_categories})
+    in_use = (await subprocessor_service.list_on(session, day=today, notice_days=0)).subprocessors
+    return {
+        "organisation": organisation.model_dump(mode="json", exclude={"applications", "custom_data_categories"}),
+        "data_categories": [labels.get(key, key) for key in used],
+        "purposes": [_purpose(activity, labels) for activity in sorted(activities, key=lambda a: a.name)],
+        "recipients": sorted({recipient for activity in activities for recipient in activity.recipients}),
+        "subprocessors": [
+            {
+                "name": entry.name,
+                "service": entry.service,
+                "locations": entry.processing_locations,
+                "transfer_mechanism": entry.transfer_mechanism,
+            }
+            for entry in in_use
+        ],
+        "transfers": _transfers(activities, in_use),
+        "retention": [
+            {"name": activity.name, "retention": activity.retention} for activity in activities if activity.retention
+        ],
+        "retention_rules": [
+            {"key": row.content["key"], "period": row.content["period"], "event": row.content.get("event", "collected")}
+            for row in await retention_service.list_rules(session)
+            if row.content.get("enabled", True)
+        ],
+        "cookies": await _cookies(session),
+        "automated_decisions": [
+            {"name": activity.name, "logic": activity.automated_decisions.logic or ""}
+            for activity in activities
+            if activity.automated_decisions.used
+        ],
+    }
+
+
+def _purpose(activity: Any, labels: dict[str, str]) -> dict[str, Any]:
+    return {
+        "name": activity.name,
+        "purpose": activity.purpose,
+        "data": [labels.get(key, key) for key in activity.personal_data_categories],
+        "lawful_basis": activity.lawful_basis.value if activity.lawful_basis else None,
+        "legitimate_interest": activity.legitimate_interest,
+    }
+
+
+def _transfers(activities: list[Any], in_use: list[Any]) -> list[dict[str, str]]:
+    found = {
+        (transfer.country, transfer.recipient or activity.name, transfer.safeguard.value if transfer.safeguard else "")
+        for activity in activities
+        for transfer in activity.transfers
+        if transfer.country not in EEA
+    }
+    found |= {
+        (country, entry.name, entry.transfer_mechanism)
+        for entry in in_use
+        for country in entry.processing_locations
+        if country not in EEA
+    }
+    return [{"country": c, "recipient": r, "safeguard": s} for c, r, s in sorted(found)]
+
+
+async def _cookies(session: AsyncSession) -> list[dict[str, Any]]:
+    loaded = await consent_service.load_setup(session)
+    if loaded is None:
+        return []
+    setup = loaded.setup
+    return [
+        {
+            "key": category.key,
+            "labels": category.labels,
+            "services": [
+                {
+                    "vendor": service.vendor,
+                    "purpose": service.purpose,
+                    "cookies": [{"name": c.name, "duration": c.duration, "party": c.party} for c in service.cookies],
+                }
+                for service in setup.services
+                if service.category == category.key
+            ],
+        }
+        for category in setup.categories
+    ]
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+async def latest_version(session: AsyncSession) -> NoticeVersion | None:
+    latest: NoticeVersion | None = await session.scalar(
+        select(NoticeVersion).order_by(NoticeVersion.version.desc()).limit(1)
+    )
+    return latest
+
+
+async def get_version(session: AsyncSession, version: int | None) -> NoticeVersion:
+    if version is None:
+        found = await latest_version(session)
+    else:
+        found = await session.scalar(select(NoticeVersion).where(NoticeVersion.version == version))
+    if found is None:
+        raise NotFound("no privacy notice has been published yet" if version is None else f"no version {version}")
+    return found
+
+
+async def list_versions(session: AsyncSession) -> list[NoticeVersion]:
+    return list(await session.scalars(select(NoticeVersion).order_by(NoticeVersion.version.desc())))
+
+
+async def publish(session: AsyncSession, *, summary: str, material: bool, actor: Actor, now: datetime) -> NoticeVersion:
+    """Publish the notice as the records stand. A material change also gives the consent set-up a
+    new policy version, so the banner asks every visitor again."""
+    content = await current_content(session, today=now.date())
+    digest = content_hash(content)
+    latest = await latest_version(session)
+    if latest is not None and latest.content_hash == digest:
+        raise Conflict(f"the notice has not changed since version {latest.version}")
+    number = int(await session.scalar(select(func.coalesce(func.max(NoticeVersion.version), 0))) or 0) + 1
+    version = NoticeVersion(
+        version=number,
+        published_at=now,
+        published_by=actor.label,
+        summary=summary,
+        material=material,
+        content_hash=digest,
+        content=content,
+    )
+    session.add(version)
+    await session.flush()
+    await record_change(
+        session,
+        actor=actor,
+        action="notice.published",
+        object_type="privacy_notice",
+        object_id=str(number),
+        before=None,
+        after={"version": number, "summary": summary, "material": material, "content_hash": digest},
+        now=now,
+    )
+    if material:
+        await _ask_consent_again(session, number, actor=actor, now=now)
+    return version
+
+
+async def _ask_consent_again(session: AsyncSession, number: int, *, actor: Actor, now: datetime) -> None:
+    loaded = await consent_service.load_setup(session)
+    if loaded is None:
+        return
+    renewed = loaded.setup.model_copy(update={"policy_version": f"notice-{number}"})
+    await consent_service.save_setup(session, setup=renewed, actor=actor, now=now)

@@ -1,0 +1,125 @@
+"""The privacy notice: generated from the records, published as versions, in HTML and PDF, and a
+material change making the consent banner ask again."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import AsyncIterator
+from datetime import date
+from importlib import resources
+
+import pytest
+import yaml
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from pypdf import PdfReader
+
+from privacy.settings import Settings
+from privacy.taxonomy import DATA_CATEGORIES
+from tests.conftest import app_with_demo, client_of
+
+Client = AsyncTestClient[Litestar]
+DEMO = yaml.safe_load(resources.files("privacy").joinpath("demo.yaml").read_text())
+CONTROLLER_ACTIVITIES = [a for a in DEMO["activities"] if a.get("role", "controller") != "processor"]
+BASES = {
+    "consent": "Your consent (Art. 6(1)(a) GDPR)",
+    "contract": "Performing our contract with you (Art. 6(1)(b) GDPR)",
+    "legal_obligation": "A legal obligation (Art. 6(1)(c) GDPR)",
+    "legitimate_interests": "Our legitimate interests (Art. 6(1)(f) GDPR)",
+}
+
+
+@pytest.fixture
+async def web(settings: Settings) -> AsyncIterator[Client]:
+    async with client_of(await app_with_demo(settings)) as client:
+        yield client
+
+
+def words(text: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", text).replace("&#39;", "'").split())
+
+
+async def publish(web: Client, headers: dict[str, str], summary: str, *, material: bool = False) -> dict[str, object]:
+    answer = await web.post(
+        "/api/v1/admin/notice/versions", json={"summary": summary, "material": material}, headers=headers
+    )
+    assert answer.status_code == 201, answer.text
+    return dict(answer.json())
+
+
+async def test_the_notice_states_what_the_records_hold(web: Client, officer: dict[str, str]) -> None:
+    assert (await web.get("/privacy")).status_code == 404, "nothing is shown before the first publication"
+    await publish(web, officer, "First version")
+    page = await web.get("/privacy")
+    assert page.status_code == 200
+    text = words(page.text)
+    assert f"Last updated: {date.today().isoformat()} (version 1)" in text
+    organisation = DEMO["organisation"]
+    for fact in (organisation["legal_name"], organisation["address"], organisation["dpo"]["email"]):
+        assert fact in text
+    assert f"Our lead supervisory authority is {organisation['lead_supervisory_authority']}" in text
+    for activity in CONTROLLER_ACTIVITIES:
+        row = text[text.index(activity["name"]) :]
+        assert row.index(BASES.get(activity["lawful_basis"], "")) < row.index("GDPR") + 10, activity["name"]
+    for category in ("Billing and payment details", DATA_CATEGORIES["usage"]):
+        assert category in text
+    for subprocessor in DEMO["subprocessors"]:
+        assert subprocessor["name"] in text
+    assert "US Stripe Payments Europe, Ltd. EU-US Data Privacy Framework" in text
+    assert "Zendesk, Inc. Standard Contractual Clauses (Commission Decision (EU) 2021/914)" in text
+    for rule in DEMO["retention"]["rules"]:
+        assert rule["key"] in text
+    cookies = [cookie["name"] for service in DEMO["consent"]["services"] for cookie in service.get("cookies", [])]
+    assert cookies and all(name in text for name in cookies)
+    assert "/privacy/requests" in page.text and "within one month" in text and "two further months" in text
+
+
+async def test_publishing_keeps_versions_and_a_material_change_asks_for_consent_again(
+    web: Client, officer: dict[str, str], auditor: dict[str, str]
+) -> None:
+    await publish(web, officer, "First version")
+    unchanged = await web.post("/api/v1/admin/notice/versions", json={"summary": "Again"}, headers=officer)
+    assert unchanged.status_code == 409
+    forbidden = await web.post("/api/v1/admin/notice/versions", json={"summary": "x"}, headers=auditor)
+    assert forbidden.status_code == 403
+    decision = (await web.get("/api/v1/consent/decision", params={"site": "www"})).json()
+    assert decision["policy_version"] != "notice-2"
+
+    billing = next(a for a in DEMO["activities"] if a["key"] == "billing")
+    changed = {**billing, "name": "Invoicing and payments"}
+    assert (await web.put("/api/v1/admin/activities/billing", json=changed, headers=officer)).status_code == 200
+    preview = (await web.get("/api/v1/admin/notice/preview", headers=auditor)).json()
+    assert preview["changed_since_latest"] is True
+    second = await publish(web, officer, "Billing renamed", material=True)
+    assert second["version"] == 2 and second["material"] is True
+
+    latest = words((await web.get("/privacy")).text)
+    assert "Invoicing and payments" in latest and "(version 2)" in latest
+    history = latest[latest.index("Revision history") :]
+    assert history.index("Billing renamed") < history.index("First version"), "the revision history, newest first"
+    first = words((await web.get("/privacy", params={"version": 1})).text)
+    assert "Billing and accounting" in first and "Invoicing and payments" not in first
+    assert (await web.get("/privacy", params={"version": 9})).status_code == 404
+    versions = (await web.get("/api/v1/admin/notice/versions", headers=auditor)).json()
+    assert [v["version"] for v in versions] == [2, 1] and versions[0]["content_hash"] != versions[1]["content_hash"]
+    await web.get("/api/v1/consent/decision", params={"site": "www"})  # the set-up cache refreshes on its own
+    consent_setup = (await web.get("/api/v1/admin/consent/setup", headers=auditor)).json()
+    assert consent_setup["policy_version"] == "notice-2", "the banner asks again under the new policy version"
+
+
+async def test_the_pdf_says_what_the_page_says_in_english_and_german(web: Client, officer: dict[str, str]) -> None:
+    await publish(web, officer, "First version")
+    english = await web.get("/privacy.pdf")
+    assert english.status_code == 200 and english.headers["content-type"] == "application/pdf"
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(english.content)).pages).split())
+    assert text.startswith("Privacy notice Last updated")
+    for activity in CONTROLLER_ACTIVITIES:
+        assert activity["name"] in text, activity["name"]
+    for subprocessor in DEMO["subprocessors"]:
+        assert subprocessor["name"] in text
+    german = await web.get("/privacy.pdf", params={"lang": "de"})
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(german.content)).pages).split())
+    assert text.startswith("Datenschutzerklärung Zuletzt aktualisiert")
+    assert "Erfüllung unseres Vertrags mit Ihnen (Art. 6 Abs. 1 lit. b DSGVO)" in text
+    assert "Ihr Beschwerderecht" in text
