@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import os
 import secrets
 import shutil
@@ -16,8 +17,10 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from privacy import audit, auth, config_file, notice, rotation
+from consent.receipts import public_jwks
+from privacy import audit, auth, bundle, config_file, notice, rotation
 from privacy.actors import Actor, Role
+from privacy.audit import record_change
 from privacy.db import SessionFactory, database_config, migration_commands, upgrade_database, utcnow
 from privacy.errors import Conflict, PrivacyError
 from privacy.jobs import background_jobs
@@ -340,6 +343,59 @@ def _publish_notice(settings: Settings, *, summary: str, material: bool, actor: 
         _fail(error)
     if number is not None:
         click.echo(f"published the privacy notice, version {number}")
+
+
+@main.group("export")
+def export_group() -> None:
+    """Exports for auditors."""
+
+
+@export_group.command("audit-bundle")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def export_audit_bundle(file: Path) -> None:
+    """Write the auditor's bundle (ZIP with a signed manifest) to FILE, showing each part as it goes."""
+
+    async def work(sessions: SessionFactory) -> int:
+        async with sessions() as session:
+            with file.open("wb") as target:
+                count = await bundle.write_bundle(
+                    session, target, now=utcnow(), progress=lambda name: click.echo(f"  {name}", err=True)
+                )
+            await record_change(
+                session,
+                actor=Actor.system("cli"),
+                action="export.audit_bundle",
+                object_type="export",
+                object_id="audit-bundle",
+                before=None,
+                after={"file": file.name},
+            )
+            await session.commit()
+            return count
+
+    try:
+        count = _run(_settings(), work)
+    except PrivacyError as error:
+        _fail(error)
+    click.echo(f"wrote {file}: {count} files and a signed manifest; check it with `privacy verify-bundle {file}`")
+
+
+@main.command("verify-bundle")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--jwks",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The public key set (as served at /.well-known/jwks.json); this toolkit's own key when left out.",
+)
+def verify_bundle_command(file: Path, jwks: Path | None) -> None:
+    """Check an audit bundle: the manifest's signature, then every file's SHA-256. Exits 1 if anything differs."""
+    keys = json.loads(jwks.read_text()) if jwks else public_jwks(Keyring(load_master_secret(_settings())))
+    check = bundle.verify_bundle(str(file), keys)
+    if not check.valid:
+        for problem in check.problems:
+            click.secho(f"FAILED: {problem}", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"bundle intact: {check.files} files match the manifest signed on {check.generated_at}")
 
 
 @main.group("audit")

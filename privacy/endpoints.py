@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
-from typing import Annotated, Any
+from collections.abc import AsyncIterator
+from typing import IO, Annotated, Any
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import Stream
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privacy import audit, auth, register
+from privacy import audit, auth, bundle, register
 from privacy.actors import Permission
+from privacy.audit import record_change
 from privacy.db import utcnow
 from privacy.errors import PrivacyError
 from privacy.exports import build_record, record_csv, record_pdf
@@ -134,6 +138,37 @@ class ExportController(Controller):
         # Seconds of layout for a large register: off the event loop, so other requests go on.
         document = await anyio.to_thread.run_sync(record_pdf, record)
         return Response(document, media_type="application/pdf", headers=_attachment("ropa.pdf"))
+
+    @get(
+        "/audit-bundle",
+        opt=EXPORT,
+        summary="The auditor's bundle: a ZIP of the records with a signed manifest (see docs/audit-bundle.md)",
+        media_type="application/zip",
+    )
+    async def audit_bundle(self, request: Request[Any, Any, Any], db_session: DbSession) -> Stream:
+        now = utcnow()
+        spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the stream once sent)
+        await bundle.write_bundle(db_session, spool, now=now)
+        await record_change(
+            db_session,
+            actor=current_actor(request),
+            action="export.audit_bundle",
+            object_type="export",
+            object_id="audit-bundle",
+            before=None,
+            after={"generated_at": now.isoformat()},
+            now=now,
+        )
+        spool.seek(0)
+        return Stream(_chunks_of(spool), headers=_attachment(f"audit-bundle-{now:%Y%m%d-%H%M%S}.zip"))
+
+
+async def _chunks_of(spool: IO[bytes]) -> AsyncIterator[bytes]:
+    try:
+        while chunk := spool.read(1 << 20):
+            yield chunk
+    finally:
+        spool.close()
 
 
 async def _art30_record(session: AsyncSession) -> dict[str, Any]:

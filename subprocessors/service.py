@@ -267,3 +267,8 @@ async def published_changes(session: AsyncSession, *, limit: int = 500) -> list[
         .limit(limit)
     )
     return list(rows)
+
+
+async def history(session: AsyncSession) -> list[SubProcessorChange]:
+    """Every change, proposals included, oldest first: the auditor's view."""
+    return list(await session.scalars(select(SubProcessorChange).order_by(SubProcessorChange.id)))
