@@ -13,12 +13,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from dsar.models import Connector, DataRequest, RequestEvent
 from privacy.actors import Actor
 from privacy.audit import payload_context, record_change
 from privacy.auth import email_context
 from privacy.db import SessionFactory
 from privacy.keys import ACTIVE_KEY_ID, active_key_id, key_id_of, keyring_of
-from privacy.models import AuditEntry, EncryptionKey, StaffUser
+from privacy.models import AuditEntry, EncryptionKey, OutboxMessage, StaffUser
+from retention.models import LegalHold, RetentionRule
+from subprocessors.models import Objection, Subscriber
 
 BATCH = 500
 
@@ -39,6 +42,33 @@ ENCRYPTED_COLUMNS = [
     EncryptedColumn(
         "audit after", AuditEntry.seq, AuditEntry.after_encrypted, lambda row: payload_context(row.seq, "after")
     ),
+    EncryptedColumn(
+        "mail recipient", OutboxMessage.id, OutboxMessage.recipient_encrypted, lambda r: f"outbox:{r.id}:to"
+    ),
+    EncryptedColumn("mail body", OutboxMessage.id, OutboxMessage.body_encrypted, lambda r: f"outbox:{r.id}:body"),
+    EncryptedColumn("request email", DataRequest.id, DataRequest.email_encrypted, lambda r: f"request:{r.id}:email"),
+    EncryptedColumn("request name", DataRequest.id, DataRequest.name_encrypted, lambda r: f"request:{r.id}:name"),
+    EncryptedColumn(
+        "request details", DataRequest.id, DataRequest.details_encrypted, lambda r: f"request:{r.id}:details"
+    ),
+    EncryptedColumn(
+        "request note", RequestEvent.id, RequestEvent.note_encrypted, lambda r: f"request:{r.request_id}:event"
+    ),
+    EncryptedColumn(
+        "connector secrets", Connector.id, Connector.secrets_encrypted, lambda r: f"connector:{r.key}:secrets"
+    ),
+    EncryptedColumn(
+        "retention store secrets",
+        RetentionRule.id,
+        RetentionRule.secrets_encrypted,
+        lambda r: f"retention-rule:{r.key}:secrets",
+    ),
+    EncryptedColumn("legal hold subject", LegalHold.id, LegalHold.subject_encrypted, lambda r: "legal-hold:subject"),
+    EncryptedColumn(
+        "subscriber email", Subscriber.id, Subscriber.email_encrypted, lambda r: f"subprocessor-subscriber:{r.id}:email"
+    ),
+    EncryptedColumn("objection email", Objection.id, Objection.email_encrypted, lambda r: f"objection:{r.id}:email"),
+    EncryptedColumn("objection reason", Objection.id, Objection.reason_encrypted, lambda r: f"objection:{r.id}:reason"),
 ]
 
 Progress = Callable[[str, int], None]

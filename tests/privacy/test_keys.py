@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import stat
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dsar import service as dsar_service
+from dsar.models import DataRequest
+from dsar.schemas import StaffRequestIn
 from privacy import audit, auth, rotation
 from privacy.actors import Role
+from privacy.db import utcnow
 from privacy.keys import DecryptionFailed, Keyring, key_id_of, load_master_secret
-from privacy.models import AuditEntry, StaffUser
+from privacy.models import AuditEntry, OutboxMessage, StaffUser
 from privacy.settings import Settings
-from tests.conftest import SYSTEM, environment_for, privacy_command
+from subprocessors import notices
+from subprocessors.models import Subscriber
+from tests.conftest import SYSTEM, app_with_demo, environment_for, privacy_command, sessions_of
 
 
 def test_sealed_field_opens_only_with_its_key_and_context() -> None:
@@ -75,3 +82,39 @@ async def test_rotation_reencrypts_every_field_and_keeps_the_chain(
         assert (await audit.verify_chain(session)).intact
         rotated = await session.scalar(select(AuditEntry).where(AuditEntry.action == "keys.rotated"))
         assert rotated is not None
+
+
+async def test_rotation_reaches_the_fields_of_every_domain(settings: Settings) -> None:
+    app = await app_with_demo(settings)
+    async with sessions_of(app, settings) as sessions:
+        async with sessions() as session, session.begin():
+            request = await dsar_service.record_staff_request(
+                session,
+                data=StaffRequestIn.model_validate(
+                    {
+                        "type": "access",
+                        "email": "ada@example.org",
+                        "name": "Ada",
+                        "received_at": "2026-11-02T09:00:00Z",
+                        "channel": "letter",
+                        "verification": "letter with ID",
+                    }
+                ),
+                actor=SYSTEM,
+                settings=settings,
+                now=datetime(2026, 11, 2, 10, tzinfo=UTC),
+            )
+            await notices.subscribe(session, email="cio@customer.example", public_url="http://x", now=utcnow())
+        result = subprocess.run(
+            privacy_command("keys", "rotate"), env=environment_for(settings), capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+        async with sessions() as session:
+            assert set(await rotation.fields_per_key(session)) == {2}
+            stored = await session.get(DataRequest, request.id)
+            assert stored is not None and dsar_service.email_of(session, stored) == "ada@example.org"
+            sealed = [stored.email_encrypted, stored.name_encrypted]
+            sealed += list(await session.scalars(select(OutboxMessage.recipient_encrypted)))
+            sealed += list(await session.scalars(select(Subscriber.email_encrypted)))
+            assert len(sealed) >= 4 and {key_id_of(token) for token in sealed} == {2}, "no field left under key 1"
+    await app.state.db_config.get_engine().dispose()
