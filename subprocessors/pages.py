@@ -3,20 +3,21 @@ the page a subscription link opens, and the console's overview with objections."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
-from litestar import Request, get, post
-from litestar.params import QueryParameter, URLEncodedBody
-from litestar.response import Template
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
 from privacy import register
 from privacy.actors import Actor, Permission
 from privacy.db import utcnow
-from privacy.errors import NotFound, form_errors
-from privacy.web import DbSession
+from privacy.errors import NotFound, PrivacyError, form_errors
+from privacy.web import DbSession, current_actor
 from subprocessors import notices, service
-from subprocessors.schemas import TRANSFER_LABELS, SubscriptionIn, TokenIn
+from subprocessors.schemas import TRANSFER_LABELS, AnnouncementIn, SubscriptionIn, TokenIn
 
 Form = URLEncodedBody[dict[str, str]]
 Token = Annotated[str, QueryParameter(max_length=100)]
@@ -93,19 +94,54 @@ def _subscription_page(
 
 @get("/subprocessors", opt={"permission": Permission.READ})
 async def console_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    return await _console_page(request, db_session)
+
+
+async def _console_page(
+    request: Request[Any, Any, Any], db_session: DbSession, *, errors: list[Any] | None = None, status_code: int = 200
+) -> Template:
     actor: Actor | None = request.scope.get("user")
     return Template(
         template_name="subprocessors/console.html",
+        status_code=status_code,
         context={
             "actor": actor,
             "permissions": Permission,
+            "errors": errors or [],
             "subprocessors": [service.row_out(row) for row in await service.list_subprocessors(db_session)],
             "objections": await notices.list_objections(db_session),
             "subscribers": await notices.subscriber_counts(db_session),
             "transfer_labels": TRANSFER_LABELS,
+            "earliest": utcnow().date() + timedelta(days=request.app.state.settings.subprocessor_notice_days),
         },
     )
 
 
+@post("/subprocessors/{key:str}/{change:str}", opt={"permission": Permission.EDIT_REGISTER})
+async def announce_from_console(
+    request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], change: FromPath[str], data: Form
+) -> Response[Any]:
+    """Announce a proposed sub-processor (`announce`) or the end of an active one (`retire`)."""
+    announcing = {"announce": service.announce, "retire": service.retire}.get(change)
+    if announcing is None:
+        raise NotFound(f"no action '{change}'")
+    try:
+        announcement = AnnouncementIn.model_validate(
+            {"effective_on": data.get("effective_on") or None, "summary": data.get("summary") or None}
+        )
+        await announcing(
+            db_session,
+            key=key,
+            announcement=announcement,
+            settings=request.app.state.settings,
+            actor=current_actor(request),
+            now=utcnow(),
+        )
+    except (ValidationError, PrivacyError) as error:
+        status = error.status_code if isinstance(error, PrivacyError) else 422
+        return await _console_page(request, db_session, errors=form_errors(error), status_code=status)
+    return Redirect("/console/subprocessors", status_code=303)
+
+
 PUBLIC_PAGES = [public_list, subscribe_form, subscription_page, subscription_action]
-CONSOLE_PAGES = [console_page]
+CONSOLE_PAGES = [console_page, announce_from_console]

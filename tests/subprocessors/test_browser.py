@@ -4,6 +4,7 @@ real SMTP server; the console's overview."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -54,3 +55,19 @@ def test_visitor_reads_the_list_subscribes_and_confirms_from_the_email(
     visitor.get_by_role("button", name="Confirm my subscription").click()
     expect(visitor.get_by_role("alert")).to_contain_text("not (or no longer) valid")
     assert_accessible(visitor)
+
+
+def test_officer_announces_a_retirement_from_the_console(
+    page: Page, settings: Settings, live_server: LiveServer
+) -> None:
+    sign_in_to_demo(page, settings, email="officer-subs@example.org", role="privacy_officer")
+    page.goto("/console/subprocessors")
+    assert_accessible(page)
+    row = page.get_by_role("row", name=re.compile("Zendesk"))
+    earliest = (date.today() + timedelta(days=30)).isoformat()
+    expect(row.get_by_label("Effective on")).to_have_attribute("min", earliest)  # the notice period, at the least
+    row.get_by_label("Summary for subscribers").fill("Support moves in-house")
+    row.get_by_role("button", name="Announce retirement Zendesk, Inc.").click()
+    expect(page.get_by_role("row", name=re.compile("Zendesk"))).to_contain_text(f"retire on {earliest}")
+    page.goto("/privacy/subprocessors")
+    expect(page.get_by_role("region", name="Announced changes")).to_contain_text("Leaving: Zendesk, Inc.")
