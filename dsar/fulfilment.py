@@ -98,6 +98,10 @@ async def _system_step(
     kind = found.config.kind
     if request.type == "portability" and not await _processed_by_consent_or_contract(session, found):
         return _tables_payload([])  # Art. 20(1)(a): only data processed on consent or a contract is portable
+    if kind in (ConnectorKind.SQL, ConnectorKind.HTTP):
+        # Nothing of ours is written yet: end the read transaction rather than hold it (and its
+        # locks) open while another system answers.
+        await session.commit()
     if kind is ConnectorKind.SQL:
         if step.action == "export":
             return _tables_payload(await export_sql(found, email=email))
