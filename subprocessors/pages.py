@@ -17,7 +17,7 @@ from privacy.db import utcnow
 from privacy.errors import NotFound, PrivacyError, form_errors
 from privacy.web import DbSession, current_actor
 from subprocessors import notices, service
-from subprocessors.schemas import TRANSFER_LABELS, AnnouncementIn, SubscriptionIn, TokenIn
+from subprocessors.schemas import TRANSFER_LABELS, AnnouncementIn, ObjectionIn, SubscriptionIn, TokenIn
 
 Form = URLEncodedBody[dict[str, str]]
 Token = Annotated[str, QueryParameter(max_length=100)]
@@ -36,6 +36,7 @@ async def _public_page(request: Request[Any, Any, Any], db_session: DbSession, *
             "transfer_labels": TRANSFER_LABELS,
             "errors": [],
             "message": None,
+            "objection_form": {},
             **context,
         },
     )
@@ -58,6 +59,21 @@ async def subscribe_form(request: Request[Any, Any, Any], db_session: DbSession,
     return await _public_page(
         request, db_session, message="Thank you. Please confirm with the link we have sent to your email."
     )
+
+
+@post("/privacy/subprocessors/{key:str}/objections", include_in_schema=False)
+async def objection_form(
+    request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], data: Form
+) -> Template:
+    fields = {name: data.get(name, "") for name in ("organisation", "email", "reason")}
+    try:
+        await notices.object_to(db_session, key=key, objection=ObjectionIn.model_validate(fields), now=utcnow())
+    except (ValidationError, PrivacyError) as error:
+        status = error.status_code if isinstance(error, PrivacyError) else 422
+        page = await _public_page(request, db_session, errors=form_errors(error), objection_form=fields)
+        page.status_code = status
+        return page
+    return await _public_page(request, db_session, message="Your objection is recorded. The privacy team will reply.")
 
 
 @get("/privacy/subprocessors/subscription", include_in_schema=False)
@@ -143,5 +159,5 @@ async def announce_from_console(
     return Redirect("/console/subprocessors", status_code=303)
 
 
-PUBLIC_PAGES = [public_list, subscribe_form, subscription_page, subscription_action]
+PUBLIC_PAGES = [public_list, subscribe_form, objection_form, subscription_page, subscription_action]
 CONSOLE_PAGES = [console_page, announce_from_console]

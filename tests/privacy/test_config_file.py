@@ -93,7 +93,7 @@ async def test_export_then_apply_changes_nothing(settings: Settings, tmp_path: P
     path = tmp_path / "exported.yaml"
     path.write_text(exported.stdout)
     again = run(settings, "apply", str(path))
-    assert "0 created, 0 updated, 21 unchanged" in again.stdout
+    assert "0 created, 0 updated, 22 unchanged" in again.stdout
     written = tmp_path / "written.yaml"
     assert run(settings, "export-config", str(written)).returncode == 0
     assert written.read_text() == exported.stdout

@@ -71,3 +71,20 @@ def test_officer_announces_a_retirement_from_the_console(
     expect(page.get_by_role("row", name=re.compile("Zendesk"))).to_contain_text(f"retire on {earliest}")
     page.goto("/privacy/subprocessors")
     expect(page.get_by_role("region", name="Announced changes")).to_contain_text("Leaving: Zendesk, Inc.")
+
+    page.goto("/console/subprocessors")
+    page.get_by_role("row", name=re.compile("Matomo")).get_by_role(
+        "button", name=re.compile("^Announce InnoCraft")
+    ).click()
+    expect(page.get_by_role("row", name=re.compile("Matomo"))).to_contain_text(f"activate on {earliest}")
+    customer = page.context.browser.new_context(base_url=live_server.url).new_page()  # type: ignore[union-attr]
+    customer.goto("/privacy/subprocessors")
+    objection = customer.get_by_role("form", name="Object to InnoCraft Ltd (Matomo Cloud)")
+    assert_accessible(customer)
+    objection.get_by_label("Your organisation").fill("Customer AG")
+    objection.get_by_label("Your email").fill("legal@customer.example")
+    objection.get_by_label("Why you object").fill("No analytics vendors outside our list")
+    objection.get_by_role("button", name="Send objection to InnoCraft Ltd (Matomo Cloud)").click()
+    expect(customer.get_by_role("status")).to_contain_text("Your objection is recorded")
+    page.reload()
+    expect(page.get_by_role("table", name="Objections")).to_contain_text("No analytics vendors outside our list")

@@ -100,3 +100,20 @@ async def test_objections_are_recorded_during_the_notice_period_only(
         "plausible", "Customer AG", "legal@customer.example", "No analytics vendors",
     )  # fmt: skip
     assert listed["received_at"].startswith(date.today().isoformat())
+
+
+async def test_a_customer_objects_from_the_public_page(web: Client, admin: dict[str, str]) -> None:
+    await web.put("/api/v1/admin/subprocessors/plausible", json=new_subprocessor(), headers=admin)
+    assert "Object to Plausible" not in (await web.get("/privacy/subprocessors")).text, "nothing to object to yet"
+    await web.post("/api/v1/admin/subprocessors/plausible/announce", json={}, headers=admin)
+    page = await web.get("/privacy/subprocessors")
+    assert "Object to Plausible Insights OÜ" in page.text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert token
+    form = {"_csrf_token": token.group(1), "organisation": "Customer AG", "email": "legal@customer.example"}
+    missing = await web.post("/privacy/subprocessors/plausible/objections", data={**form, "reason": ""})
+    assert missing.status_code == 422 and "reason" in missing.text and "Customer AG" in missing.text
+    sent = await web.post("/privacy/subprocessors/plausible/objections", data={**form, "reason": "No analytics"})
+    assert sent.status_code == 200 and "Your objection is recorded" in sent.text
+    [listed] = (await web.get("/api/v1/admin/subprocessors/objections", headers=admin)).json()
+    assert (listed["organisation"], listed["reason"]) == ("Customer AG", "No analytics")
