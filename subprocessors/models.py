@@ -47,14 +47,13 @@ class SubProcessorChange(Base):
 
 class Subscriber(Base):
     """A person subscribed to change notices. The email is encrypted, with a keyed hash to find it;
-    the token (in every message, for confirming and unsubscribing) is stored hashed."""
+    the links in their messages carry the id signed (`notices.subscriber_token`), nothing stored."""
 
     __tablename__ = "subprocessor_subscribers"
 
     id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
     email_encrypted: Mapped[str] = mapped_column(Text)
     email_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
 

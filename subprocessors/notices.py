@@ -3,8 +3,10 @@ change, each message with a one-click unsubscribe), and customers' objections to
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
-import secrets
+import hmac
 import uuid
 from datetime import datetime, timedelta
 
@@ -12,7 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.errors import Conflict, NotFound
-from privacy.keys import decrypt_field, encrypt_field, keyring_of
+from privacy.keys import Keyring, decrypt_field, encrypt_field, keyring_of
 from privacy.mail import queue_message
 from subprocessors.models import Objection, SubProcessor, SubProcessorChange, Subscriber
 from subprocessors.schemas import ObjectionIn, ObjectionOut, SubscriberCounts
@@ -20,8 +22,22 @@ from subprocessors.schemas import ObjectionIn, ObjectionOut, SubscriberCounts
 RESEND_AFTER = timedelta(minutes=10)
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def subscriber_token(keyring: Keyring, subscriber_id: uuid.UUID) -> str:
+    """The subscriber's id signed with a key of the toolkit's: the same in every message, so the
+    link of any message ever sent confirms or unsubscribes, and nothing about it is stored."""
+    mac = hmac.new(keyring.subkey("subprocessor-subscriptions"), subscriber_id.bytes, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(subscriber_id.bytes + mac).rstrip(b"=").decode()
+
+
+def _subscriber_id(keyring: Keyring, token: str) -> uuid.UUID | None:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) != 32:
+        return None
+    subscriber_id = uuid.UUID(bytes=raw[:16])
+    return subscriber_id if hmac.compare_digest(subscriber_token(keyring, subscriber_id), token) else None
 
 
 def _email_context(subscriber_id: uuid.UUID) -> str:
@@ -39,13 +55,12 @@ async def subscribe(session: AsyncSession, *, email: str, public_url: str, now: 
     subscriber = await session.scalar(select(Subscriber).where(Subscriber.email_hash == email_hash))
     if subscriber is not None and (subscriber.confirmed_at is not None or now - subscriber.created_at < RESEND_AFTER):
         return
-    token = secrets.token_urlsafe(32)
     if subscriber is None:
         subscriber = Subscriber(id=uuid.uuid4(), email_hash=email_hash, created_at=now)
         subscriber.email_encrypted = await encrypt_field(session, email.strip(), context=_email_context(subscriber.id))
         session.add(subscriber)
-    subscriber.token_hash, subscriber.created_at = _token_hash(token), now
-    link = subscription_link(public_url, token)
+    subscriber.created_at = now
+    link = subscription_link(public_url, subscriber_token(keyring_of(session), subscriber.id))
     await queue_message(
         session,
         to=email.strip(),
@@ -61,7 +76,8 @@ async def subscribe(session: AsyncSession, *, email: str, public_url: str, now: 
 
 
 async def _subscriber_of(session: AsyncSession, token: str) -> Subscriber:
-    subscriber = await session.scalar(select(Subscriber).where(Subscriber.token_hash == _token_hash(token)))
+    subscriber_id = _subscriber_id(keyring_of(session), token)
+    subscriber = None if subscriber_id is None else await session.get(Subscriber, subscriber_id)
     if subscriber is None:
         raise NotFound("this link is not (or no longer) valid")
     return subscriber
@@ -91,9 +107,9 @@ async def tell_subscribers(session: AsyncSession, *, change: SubProcessorChange,
     (its dedupe key), whatever happens to the transaction or the worker."""
     confirmed = list(await session.scalars(select(Subscriber).where(Subscriber.confirmed_at.is_not(None))))
     subject, body = _announcement_text(change, public_url)
+    keyring = keyring_of(session)
     for subscriber in confirmed:
-        token = secrets.token_urlsafe(32)  # a fresh token per message: the link it carries unsubscribes
-        subscriber.token_hash = _token_hash(token)
+        token = subscriber_token(keyring, subscriber.id)
         email = decrypt_field(session, subscriber.email_encrypted, context=_email_context(subscriber.id))
         await queue_message(
             session,

@@ -39,12 +39,10 @@ def upgrade() -> None:
     sa.Column('id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
     sa.Column('email_encrypted', sa.Text(), nullable=False),
     sa.Column('email_hash', sa.String(length=64), nullable=False),
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
     sa.Column('confirmed_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_subprocessor_subscribers')),
-    sa.UniqueConstraint('email_hash', name=op.f('uq_subprocessor_subscribers_email_hash')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_subprocessor_subscribers_token_hash'))
+    sa.UniqueConstraint('email_hash', name=op.f('uq_subprocessor_subscribers_email_hash'))
     )
     op.create_table('subprocessors',
     sa.Column('id', sa.Integer(), nullable=False),
