@@ -181,8 +181,8 @@ async def _retention(session: AsyncSession, archive: _Archive) -> None:
 
 
 async def _subprocessors(session: AsyncSession, archive: _Archive, *, now: datetime) -> None:
-    listed = await subprocessor_service.list_on(session, day=now.date(), notice_days=0)
-    archive.add_json("subprocessors/current.json", listed.model_dump(mode="json", exclude={"notice_days"}))
+    listed = await subprocessor_service.list_on(session, day=now.date())
+    archive.add_json("subprocessors/current.json", listed.model_dump(mode="json"))
     rows: list[list[Any]] = [["id", "key", "name", "kind", "at", "effective_on", "status_after", "summary"]]
     for change in await subprocessor_service.history(session):
         rows.append(

@@ -32,7 +32,7 @@ async def current_content(session: AsyncSession, *, today: date) -> dict[str, An
     activities = [a for a in await register.list_activities(session) if a.role is not ActivityRole.PROCESSOR]
     labels = {category.key: category.label for category in await register.data_categories(session)}
     used = sorted({key for activity in activities for key in activity.personal_data_categories})
-    in_use = (await subprocessor_service.list_on(session, day=today, notice_days=0)).subprocessors
+    in_use = (await subprocessor_service.list_on(session, day=today)).subprocessors
     return {
         "organisation": organisation.model_dump(mode="json", exclude={"applications", "custom_data_categories"}),
         "data_categories": [labels.get(key, key) for key in used],

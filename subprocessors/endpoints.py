@@ -53,9 +53,8 @@ class PublicSubProcessorsController(Controller):
     tags = ["sub-processors"]
 
     @get("/", summary="The sub-processors in use and the changes announced; ?at= for the list on a past day")
-    async def current_list(self, request: Request[Any, Any, Any], db_session: DbSession, at: Day = None) -> ListOut:
-        notice_days = request.app.state.settings.subprocessor_notice_days
-        return await service.list_on(db_session, day=_day(at), notice_days=notice_days)
+    async def current_list(self, db_session: DbSession, at: Day = None) -> ListOut:
+        return await service.list_on(db_session, day=_day(at))
 
     @post("/subscriptions", status_code=202, summary="Subscribe to changes: a confirmation link goes to the email")
     async def subscribe(
@@ -83,10 +82,8 @@ class PublicSubProcessorsController(Controller):
 
 
 @get("/subprocessors.csv", summary="The sub-processor list as CSV; ?at= for a past day", tags=["sub-processors"])
-async def list_csv(request: Request[Any, Any, Any], db_session: DbSession, at: Day = None) -> Response[str]:
-    listed = await service.list_on(
-        db_session, day=_day(at), notice_days=request.app.state.settings.subprocessor_notice_days
-    )
+async def list_csv(db_session: DbSession, at: Day = None) -> Response[str]:
+    listed = await service.list_on(db_session, day=_day(at))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)

@@ -145,7 +145,9 @@ def _announcement_text(change: SubProcessorChange, public_url: str) -> tuple[str
 async def object_to(session: AsyncSession, *, key: str, objection: ObjectionIn, now: datetime) -> Objection:
     """A customer objects to an announced sub-processor, until the change takes effect."""
     row = await session.scalar(select(SubProcessor).where(SubProcessor.key == key))
-    if row is None or row.pending != "activate":
+    if row is None:
+        raise NotFound(f"no sub-processor '{key}'")
+    if row.pending != "activate":
         raise Conflict("objections are open only for a sub-processor announced and not yet in effect")
     change_id = await session.scalar(
         select(SubProcessorChange.id)

@@ -24,14 +24,12 @@ Token = Annotated[str, QueryParameter(max_length=100)]
 
 
 async def _public_page(request: Request[Any, Any, Any], db_session: DbSession, **context: Any) -> Template:
-    settings = request.app.state.settings
     return Template(
         template_name="subprocessors/public.html",
         context={
             "organisation": await register.get_organisation(db_session),
-            "listed": await service.list_on(
-                db_session, day=utcnow().date(), notice_days=settings.subprocessor_notice_days
-            ),
+            "listed": await service.list_on(db_session, day=utcnow().date()),
+            "notice_days": request.app.state.settings.subprocessor_notice_days,
             "history": [service.change_out(c) for c in await service.published_changes(db_session)],
             "transfer_labels": TRANSFER_LABELS,
             "errors": [],

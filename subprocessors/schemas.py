@@ -124,7 +124,6 @@ class ChangeOut(Schema):
 
 class ListOut(Schema):
     at: date
-    notice_days: int
     subprocessors: list[SubProcessorOut]
     announced: list[ChangeOut] = Field(description="changes announced and not yet in effect on that day")
 

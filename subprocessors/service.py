@@ -199,7 +199,7 @@ class StandingEntry:
     change: SubProcessorChange  # the last change of that sub-processor on or before the day
 
 
-async def list_on(session: AsyncSession, *, day: date, notice_days: int) -> ListOut:
+async def list_on(session: AsyncSession, *, day: date) -> ListOut:
     """The published list as it stood at the end of `day` (UTC), with the changes announced by then
     and not yet in effect."""
     end_of_day = datetime.combine(day + timedelta(days=1), time(), UTC)
@@ -222,7 +222,6 @@ async def list_on(session: AsyncSession, *, day: date, notice_days: int) -> List
     in_force = [change for change in standing if change.status_after == Status.ACTIVE.value]
     return ListOut(
         at=day,
-        notice_days=notice_days,
         subprocessors=[entry_out(change) for change in sorted(in_force, key=lambda c: c.key)],
         announced=[change_out(change) for change in sorted(announced, key=lambda c: (c.effective_on, c.key))],
     )

@@ -97,6 +97,7 @@ async def test_objections_are_recorded_during_the_notice_period_only(
     recorded = await web.post("/api/v1/subprocessors/plausible/objections", json=objection)
     assert recorded.status_code == 201
     assert (await web.post("/api/v1/subprocessors/stripe/objections", json=objection)).status_code == 409
+    assert (await web.post("/api/v1/subprocessors/nobody/objections", json=objection)).status_code == 404
     empty = await web.post("/api/v1/subprocessors/plausible/objections", json={**objection, "reason": ""})
     assert empty.status_code == 422 and "reason" in empty.text
     [listed] = (await web.get("/api/v1/admin/subprocessors/objections", headers=auditor)).json()
