@@ -10,7 +10,7 @@ import hmac
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -65,6 +65,7 @@ class Target:
     restricted: ColumnElement[Any] | None
     key_from_text: Callable[[str], Any]
     naive_utc: bool  # other systems' timestamps are taken as UTC without a zone
+    column_types: dict[str, str] = field(default_factory=dict)  # PostgreSQL's names, read once per sweep
 
     def due(self, cutoff: datetime) -> ColumnElement[bool]:
         if not self.naive_utc:
@@ -510,7 +511,9 @@ async def _update_from_arrays(
     plan, where executemany costs a statement per row. Values travel as text and are cast back to
     each column's own type, read from the catalogue."""
     quote = connection.dialect.identifier_preparer.quote
-    types = await _column_types(connection, target.table.name, [target.key.name, *columns])
+    if not target.column_types:
+        target.column_types = await _column_types(connection, target.table.name, [target.key.name, *columns])
+    types = target.column_types
     assignments = ", ".join(f"{quote(name)} = CAST(v.c{i} AS {types[name]})" for i, name in enumerate(columns))
     arrays = ", ".join(["CAST(:keys AS text[])", *(f"CAST(:c{i} AS text[])" for i in range(len(columns)))])
     names = ", ".join(["k", *(f"c{i}" for i in range(len(columns)))])
