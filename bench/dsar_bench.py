@@ -50,12 +50,21 @@ def make_connector_database(path: Path, name: str) -> None:
 
 def connectors_file(path: Path, workdir: Path) -> None:
     document = {
+        "systems": [
+            {
+                "key": name,
+                "name": name.title(),
+                "kind": "sql",
+                "url": f"sqlite+aiosqlite:///{workdir / f'{name}.sqlite3'}",
+            }
+            for name in CONNECTORS
+        ],
         "connectors": [
             {
                 "key": name,
                 "name": name.title(),
                 "kind": "sql",
-                "database_url": f"sqlite+aiosqlite:///{workdir / f'{name}.sqlite3'}",
+                "system": name,
                 "tables": [
                     {
                         "table": f"{name}_events",
@@ -66,7 +75,7 @@ def connectors_file(path: Path, workdir: Path) -> None:
                 ],
             }
             for name in CONNECTORS
-        ]
+        ],
     }
     path.write_text(yaml.safe_dump(document))
 
@@ -120,6 +129,7 @@ def main() -> None:
         "PRIVACY_LOG_LEVEL": "WARNING",
         "PRIVACY_BACKGROUND_WORK": "false",  # the timed worker does the work
         "PRIVACY_REQUEST_POSTS_PER_MINUTE": "1000000",
+        "PRIVACY_EXTERNAL_SQLITE_DIR": str(workdir),  # the connectors' databases
     }
     lua = workdir / "intake.lua"
     lua.write_text(f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [[{INTAKE}]]\n')

@@ -26,9 +26,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from consent import partitions
+from privacy import systems
 from privacy.actors import Actor
 from privacy.db import database_config, upgrade_database
 from privacy.keys import Keyring, load_master_secret
+from privacy.schemas import SystemIn
 from privacy.settings import Settings
 from retention import service, sweeps
 from retention.schemas import RuleIn
@@ -82,12 +84,9 @@ async def timed_sweep(settings: Settings, url: str, rule: dict[str, object]) -> 
     config = database_config(settings, session_info={"keyring": Keyring(load_master_secret(settings))})
     marks: list[float] = []
     async with config.create_session_maker()() as session:
-        await service.save_rule(
-            session,
-            rule=RuleIn.model_validate({**rule, "store": {**rule["store"], "database_url": url}}),  # type: ignore[dict-item]
-            actor=Actor.system("bench"),
-            now=NOW,
-        )
+        store_system = SystemIn(key="bench-store", name="Bench store", kind="sql", url=url)
+        await systems.save_system(session, system=store_system, actor=Actor.system("bench"), settings=settings, now=NOW)
+        await service.save_rule(session, rule=RuleIn.model_validate(rule), actor=Actor.system("bench"), now=NOW)
         await session.commit()
         started = time.perf_counter()
         marks.append(started)
@@ -105,7 +104,7 @@ async def timed_sweep(settings: Settings, url: str, rule: dict[str, object]) -> 
 
 
 def store(table: str) -> dict[str, str]:
-    return {"kind": "sql", "table": table, "timestamp_column": "ts", "key_column": "id"}
+    return {"kind": "sql", "system": "bench-store", "table": table, "timestamp_column": "ts", "key_column": "id"}
 
 
 async def one_round(settings: Settings, url: str, rows: int) -> dict[str, float]:
@@ -189,7 +188,13 @@ def main() -> None:
     arguments = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="privacy-retention-bench-"))
     try:
-        settings = Settings(_env_file=None, data_dir=workdir / "data", secret_key=SECRET)  # type: ignore[call-arg]
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            data_dir=workdir / "data",
+            secret_key=SECRET,
+            outbound_allow="127.0.0.0/8,::1/128",  # the store's PostgreSQL on loopback
+            external_sqlite_dir=workdir,
+        )
         if arguments.batch_size:
             settings = settings.model_copy(update={"retention_batch_size": arguments.batch_size})
         url = os.environ.get("PRIVACY_DATABASE_URL") or f"sqlite+aiosqlite:///{workdir / 'store.sqlite3'}"

@@ -46,8 +46,8 @@ from privacy.web import DbSession, current_actor
 
 READ = {"permission": Permission.READ}
 WORK = {"permission": Permission.WORK_REQUESTS}
-# Connectors carry database credentials and shared secrets: the organisation's administrators' call.
-CONFIGURE = {"permission": Permission.EDIT_ORGANISATION}
+# Connectors name registered systems (whose URLs and secrets only administrators set) and map tables.
+CONFIGURE = {"permission": Permission.EDIT_REGISTER}
 REQUEST_COOKIE = "privacy_request"
 SOON_DAYS = 7
 
@@ -272,16 +272,16 @@ class ConnectorsController(Controller):
 
     @get("/", opt=READ, summary="Systems holding personal data (secrets are never shown)")
     async def list_all(self, db_session: DbSession) -> list[ConnectorOut]:
-        return [systems.connector_out(db_session, row) for row in await systems.list_connectors(db_session)]
+        return [systems.connector_out(row) for row in await systems.list_connectors(db_session)]
 
-    @put("/{key:str}", opt=CONFIGURE, summary="Create or replace a connector; secrets left out stay as stored")
+    @put("/{key:str}", opt=CONFIGURE, summary="Create or replace a connector, naming a registered system by its key")
     async def save(
         self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], data: JSONBody[ConnectorIn]
     ) -> ConnectorOut:
         if data.key != key:
             raise Invalid("the key in the body differs from the one in the path", errors=[FieldError("key", "differs")])
         row, _ = await systems.save_connector(db_session, connector=data, actor=current_actor(request), now=utcnow())
-        return systems.connector_out(db_session, row)
+        return systems.connector_out(row)
 
     @delete("/{key:str}", opt=CONFIGURE, summary="Remove a connector")
     async def remove(self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> None:
@@ -303,8 +303,9 @@ async def connector_callback(
         found = await systems.system(db_session, key)
     except NotFound as error:
         raise Unauthorized("the signature does not verify") from error
-    if not found.config.secret or not signature_is_valid(
-        found.config.secret,
+    secret = found.connection.secret if found.connection else None
+    if not secret or not signature_is_valid(
+        secret,
         timestamp=request.headers.get(TIMESTAMP_HEADER),
         given=request.headers.get(SIGNATURE_HEADER),
         body=body,

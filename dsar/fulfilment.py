@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar import messages, systems
 from dsar.connectors import TOOLKIT, Erasure, Kept, Table, toolkit_erase, toolkit_export
-from dsar.http_connector import ConnectorFailed, call_system, erasure_from, tables_from
+from dsar.http_connector import call_system, erasure_from, tables_from
 from dsar.models import DataRequest, RequestStep
 from dsar.packages import art15_information, certificate_pdf, spooled, store_package, write_zip
 from dsar.schemas import ConnectorKind, ManualResultIn, RequestStatus
@@ -26,12 +26,13 @@ from dsar.service import add_event, email_of, tell_person
 from dsar.sql_connector import erase_sql, export_sql
 from privacy import register
 from privacy.actors import Actor
-from privacy.errors import Conflict, Invalid, NotFound
+from privacy.errors import Conflict, Invalid, NotFound, SystemUnavailable
 from privacy.keys import decrypt_field, encrypt_field
 from privacy.leases import claim
 from privacy.mail import queue_message
 from privacy.schemas import LawfulBasis
 from privacy.settings import Settings
+from privacy.systems import BadAnswer
 from retention import service as retention_service
 
 logger = logging.getLogger("dsar.fulfilment")
@@ -104,12 +105,18 @@ async def _system_step(
         await session.commit()
     if kind is ConnectorKind.SQL:
         if step.action == "export":
-            return _tables_payload(await export_sql(found, email=email))
-        return _erasure_payload(await erase_sql(found, email=email))
+            return _tables_payload(await export_sql(found, email=email, settings=settings))
+        return _erasure_payload(await erase_sql(found, email=email, settings=settings))
     if kind is ConnectorKind.HTTP:
         callback = f"{settings.public_url.rstrip('/')}/api/v1/connectors/{found.key}/callback"
         answer = await call_system(
-            found, action=step.action, email=email, step_reference=str(step.id), callback_url=callback, now=now
+            found,
+            action=step.action,
+            email=email,
+            step_reference=str(step.id),
+            callback_url=callback,
+            settings=settings,
+            now=now,
         )
         return None if answer is None else _payload_from_answer(found, step, answer)
     await _ask_owner(session, step, request, found, now=now)
@@ -187,7 +194,7 @@ async def accept_callback(
         raise NotFound("no such request")
     try:
         payload = _payload_from_answer(await systems.system(session, system_key), step, answer)
-    except ConnectorFailed as error:
+    except BadAnswer as error:
         raise Invalid(str(error)) from error
     await complete_step(session, step, request, payload, settings=settings, now=now)
 
@@ -234,6 +241,8 @@ async def _count_failure(session: AsyncSession, step_id: int, *, error: Exceptio
     step.lease_until = now + timedelta(minutes=2**step.attempts)  # back off before the next try
     if step.attempts >= MAX_ATTEMPTS:
         step.status = "failed"
+    # What staff read: the same whatever failed (the log has the kind of failure).
+    step.last_error = error.detail if isinstance(error, SystemUnavailable) else "the step failed; see the service log"
     logger.warning("request step %s on %s failed: %s", step.id, step.system, type(error).__name__)
     await session.commit()
 

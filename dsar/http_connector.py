@@ -11,39 +11,46 @@ import httpx
 
 from dsar.connectors import Erasure, Kept, Table
 from dsar.systems import System
+from privacy.outbound import post_to_system
+from privacy.settings import Settings
 from privacy.signing import signed_headers
+from privacy.systems import BadAnswer, reaching
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
-class ConnectorFailed(Exception):
-    """The other system did not answer usably; the step is tried again later."""
-
-
 async def call_system(
-    system: System, *, action: str, email: str, step_reference: str, callback_url: str, now: datetime
+    system: System,
+    *,
+    action: str,
+    email: str,
+    step_reference: str,
+    callback_url: str,
+    settings: Settings,
+    now: datetime,
 ) -> dict[str, Any] | None:
     """The system's answer, or None when it will answer through the callback (202)."""
-    secret = system.config.secret
-    if not secret or not system.config.url:
-        raise ConnectorFailed(f"connector '{system.key}' has no url or secret")
+    connection = system.reached
     body = json.dumps(
         {"action": action, "email": email, "request": step_reference, "callback_url": callback_url}
     ).encode()
-    try:
-        async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
-            response = await client.post(system.config.url, content=body, headers=signed_headers(secret, body, now))
-    except httpx.HTTPError as error:
-        raise ConnectorFailed(type(error).__name__) from error
-    if response.status_code == 202:
-        return None
-    if response.status_code != 200:
-        raise ConnectorFailed(f"answered {response.status_code}")
-    try:
-        answer: dict[str, Any] = response.json()
-    except ValueError as error:
-        raise ConnectorFailed("answered something that is not JSON") from error
-    return answer
+    async with reaching(connection.key):
+        response = await post_to_system(
+            connection.url,
+            body=body,
+            headers=signed_headers(connection.secret or "", body, now),
+            timeouts=TIMEOUT,
+            settings=settings,
+        )
+        if response.status_code == 202:
+            return None
+        if response.status_code != 200:
+            raise BadAnswer(f"answered {response.status_code}")
+        try:
+            answer: dict[str, Any] = response.json()
+        except ValueError as error:
+            raise BadAnswer("answered something that is not JSON") from error
+        return answer
 
 
 def tables_from(system: System, answer: dict[str, Any]) -> list[Table]:
@@ -59,7 +66,7 @@ def tables_from(system: System, answer: dict[str, Any]) -> list[Table]:
             for table in answer["tables"]
         ]
     except (KeyError, TypeError) as error:
-        raise ConnectorFailed("the export answer lacks tables with a name and rows") from error
+        raise BadAnswer("the export answer lacks tables with a name and rows") from error
 
 
 def erasure_from(system: System, answer: dict[str, Any]) -> Erasure:
@@ -72,5 +79,5 @@ def erasure_from(system: System, answer: dict[str, Any]) -> Erasure:
                 for k in answer.get("kept", [])
             ],
         )
-    except (KeyError, TypeError, ValueError) as error:
-        raise ConnectorFailed("the erasure answer is not in the expected shape") from error
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise BadAnswer("the erasure answer is not in the expected shape") from error

@@ -115,17 +115,21 @@ class RequestStep(Base):
     lease_until: Mapped[datetime | None]
     result: Mapped[dict[str, Any] | None]
     finished_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))  # the same words whatever failed
 
 
 class Connector(Base):
-    """A system holding personal data; `content` is the validated `ConnectorIn` without its secrets,
-    which are in `secrets_encrypted` (a JSON object, encrypted as one field)."""
+    """A system holding personal data as request work reaches it; `content` is the validated
+    `ConnectorIn`. `system_key` copies its registered system, so that system cannot be removed
+    while a connector uses it."""
 
     __tablename__ = "connectors"
 
     id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
     key: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
+    system_key: Mapped[str | None] = mapped_column(
+        String(100), ForeignKey("external_systems.key", ondelete="RESTRICT"), index=True
+    )
     content: Mapped[dict[str, Any]]
-    secrets_encrypted: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]

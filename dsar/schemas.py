@@ -119,6 +119,7 @@ class StepOut(Schema):
     status: str
     attempts: int
     finished_at: datetime | None
+    last_error: str | None
 
 
 class KeptIn(Schema):
@@ -225,32 +226,31 @@ class ConnectorKind(StrEnum):
 
 
 class ConnectorIn(Schema):
-    """A system holding personal data. Secrets (`database_url`, `secret`) are write-only: stored
-    encrypted, never shown or exported; left out on an update, the stored one stays."""
+    """A system holding personal data, as request work reaches it: a registered system (`system`,
+    for sql and http) with what to do in it, or a system's owner who does it by hand (manual).
+    Connection details live in the register of systems, which only administrators change."""
 
     key: Key
     name: ShortText
     kind: ConnectorKind
     activities: list[Key] = Field(default_factory=list, max_length=100)
     enabled: bool = True
-    database_url: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    system: Key | None = Field(default=None, description="for sql and http: the registered system's key")
     tables: list[TableMapping] = Field(default_factory=list, max_length=100)
-    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=1000)] | None = None
-    secret: Annotated[str, StringConstraints(min_length=32, max_length=500)] | None = None
     owner_email: Email | None = None
 
     @model_validator(mode="after")
     def _complete_for_kind(self) -> ConnectorIn:
+        if self.kind is not ConnectorKind.MANUAL and self.system is None:
+            raise ValueError(f"an {self.kind.value} connector names the registered system it reaches (system)")
         if self.kind is ConnectorKind.SQL and not self.tables:
             raise ValueError("an sql connector needs its table mappings")
-        if self.kind is ConnectorKind.HTTP and not self.url:
-            raise ValueError("an http connector needs the url of the other system's endpoint")
         if self.kind is ConnectorKind.MANUAL and not self.owner_email:
             raise ValueError("a manual connector needs the email of the system's owner")
         return self
 
     def public(self) -> dict[str, object]:
-        return self.model_dump(mode="json", exclude={"database_url", "secret"}, exclude_defaults=True)
+        return self.model_dump(mode="json", exclude_defaults=True)
 
 
 class ConnectorOut(Schema):
@@ -259,8 +259,6 @@ class ConnectorOut(Schema):
     kind: ConnectorKind
     activities: list[str]
     enabled: bool
+    system: str | None
     tables: list[TableMapping]
-    url: str | None
     owner_email: str | None
-    has_database_url: bool
-    has_secret: bool

@@ -405,6 +405,7 @@ async def request_out(session: AsyncSession, request: DataRequest) -> RequestOut
                 status=step.status,
                 attempts=step.attempts,
                 finished_at=step.finished_at,
+                last_error=step.last_error,
             )
             for step in await session.scalars(
                 select(RequestStep).where(RequestStep.request_id == request.id).order_by(RequestStep.id)

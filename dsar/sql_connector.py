@@ -3,15 +3,15 @@ deleting, anonymising or keeping them under a named legal obligation."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import ColumnElement, TableClause, column, delete, func, select, table, update
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dsar.connectors import Erasure, Kept, Table
 from dsar.schemas import TableMapping
 from dsar.systems import System
+from privacy.outbound import open_sql_system
+from privacy.settings import Settings
+from privacy.systems import reaching
 
 
 def _table(mapping: TableMapping) -> TableClause:
@@ -23,20 +23,19 @@ def _of_person(t: TableClause, mapping: TableMapping, email: str) -> ColumnEleme
     return func.lower(t.c[mapping.identity_column]) == email.strip().lower()
 
 
-def _engine(system: System) -> Any:
-    if not system.config.database_url:
-        raise ValueError(f"connector '{system.key}' has no database url")
+async def _engine(system: System, *, read_only: bool, settings: Settings) -> AsyncEngine:
     # No pool: a request's work opens one connection and closes it, whatever the worker does next.
-    return create_async_engine(system.config.database_url, poolclass=NullPool)
+    return await open_sql_system(system.reached.url, read_only=read_only, settings=settings)
 
 
-async def export_sql(system: System, *, email: str) -> list[Table]:
-    engine = _engine(system)
-    try:
-        async with engine.connect() as connection:
-            return [await _export_table(connection, system, mapping, email) for mapping in system.config.tables]
-    finally:
-        await engine.dispose()
+async def export_sql(system: System, *, email: str, settings: Settings) -> list[Table]:
+    async with reaching(system.reached.key):
+        engine = await _engine(system, read_only=True, settings=settings)
+        try:
+            async with engine.connect() as connection:
+                return [await _export_table(connection, system, mapping, email) for mapping in system.config.tables]
+        finally:
+            await engine.dispose()
 
 
 async def _export_table(connection: AsyncConnection, system: System, mapping: TableMapping, email: str) -> Table:
@@ -46,17 +45,18 @@ async def _export_table(connection: AsyncConnection, system: System, mapping: Ta
     return Table(system.key, mapping.table, mapping.category, rows, provided_by_person=mapping.provided_by_person)
 
 
-async def erase_sql(system: System, *, email: str) -> Erasure:
+async def erase_sql(system: System, *, email: str, settings: Settings) -> Erasure:
     """Every table of the system in one transaction of that database: all of it or none. Run again,
     it finds nothing left to erase, so a retry never erases twice."""
-    engine = _engine(system)
     erasure = Erasure(system.key)
-    try:
-        async with engine.begin() as connection:
-            for mapping in system.config.tables:
-                await _erase_table(connection, mapping, email, erasure)
-    finally:
-        await engine.dispose()
+    async with reaching(system.reached.key):
+        engine = await _engine(system, read_only=False, settings=settings)
+        try:
+            async with engine.begin() as connection:
+                for mapping in system.config.tables:
+                    await _erase_table(connection, mapping, email, erasure)
+        finally:
+            await engine.dispose()
     return erasure
 
 

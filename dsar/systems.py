@@ -1,9 +1,9 @@
-"""The register of systems holding personal data (connectors): each linked to the register's
-activities, its secrets encrypted at rest and never shown again."""
+"""Connectors: the systems holding personal data as request work reaches them, each linked to the
+register's activities and, for sql and http, to a system in the core's register of systems (whose
+URL and secret only administrators see)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,28 +12,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar.models import Connector
 from dsar.schemas import ConnectorIn, ConnectorOut
-from privacy import register
+from privacy import register, systems
 from privacy.actors import Actor
 from privacy.audit import record_change
 from privacy.errors import FieldError, Invalid, NotFound
-from privacy.keys import decrypt_field, encrypt_field
-
-SECRET_FIELDS = ("database_url", "secret")
 
 
 @dataclass(frozen=True)
 class System:
-    """A connector as the work on a request uses it: its settings with the secrets opened."""
+    """A connector as the work on a request uses it: its settings and, for sql and http, the
+    registered system's connection."""
 
     config: ConnectorIn
+    connection: systems.Connection | None
 
     @property
     def key(self) -> str:
         return self.config.key
 
-
-def _context(key: str) -> str:
-    return f"connector:{key}:secrets"
+    @property
+    def reached(self) -> systems.Connection:
+        """The registered system behind an sql or http connector (its schema requires one)."""
+        if self.connection is None:
+            raise ValueError(f"connector '{self.key}' names no system")
+        return self.connection
 
 
 async def save_connector(
@@ -41,20 +43,21 @@ async def save_connector(
 ) -> tuple[Connector, bool]:
     """Create or replace a connector; answers whether anything changed."""
     await _check_activities(session, connector)
+    await _check_system(session, connector)
     row = await session.scalar(select(Connector).where(Connector.key == connector.key))
-    secrets = {name: getattr(connector, name) for name in SECRET_FIELDS if getattr(connector, name)}
-    if row is not None and row.secrets_encrypted:
-        secrets = {**_open_secrets(session, row), **secrets}  # left out on an update: the stored one stays
-    sealed = await encrypt_field(session, json.dumps(secrets, sort_keys=True), context=_context(connector.key))
     before = row.content if row is not None else None
-    if row is not None and row.content == connector.public() and _open_secrets(session, row) == secrets:
+    if row is not None and row.content == connector.public():
         return row, False
     if row is None:
         row = Connector(key=connector.key, kind=connector.kind.value, content={}, updated_at=now)
         session.add(row)
-    row.kind, row.content, row.secrets_encrypted, row.updated_at = connector.kind.value, connector.public(), sealed, now
+    row.kind, row.system_key, row.content, row.updated_at = (
+        connector.kind.value,
+        connector.system,
+        connector.public(),
+        now,
+    )
     await session.flush()
-    after = {**connector.public(), "secrets": sorted(secrets)}  # which secrets are set, never their values
     await record_change(
         session,
         actor=actor,
@@ -62,7 +65,7 @@ async def save_connector(
         object_type="connector",
         object_id=connector.key,
         before=before,
-        after=after,
+        after=connector.public(),
         now=now,
     )
     return row, True
@@ -81,27 +84,34 @@ async def _check_activities(session: AsyncSession, connector: ConnectorIn) -> No
         )
 
 
-def _open_secrets(session: AsyncSession, row: Connector) -> dict[str, str]:
-    if not row.secrets_encrypted:
-        return {}
-    opened: dict[str, str] = json.loads(decrypt_field(session, row.secrets_encrypted, context=_context(row.key)))
-    return opened
+async def _check_system(session: AsyncSession, connector: ConnectorIn) -> None:
+    if connector.system is None:
+        return
+    try:
+        kind = await systems.system_kind(session, connector.system)
+    except NotFound as error:
+        raise Invalid(
+            "the connector names a system that is not registered",
+            errors=[FieldError("system", f"no system '{connector.system}' is registered (an administrator adds it)")],
+        ) from error
+    if kind.value != connector.kind.value:
+        raise Invalid(
+            "the connector's kind differs from its system's",
+            errors=[FieldError("system", f"'{connector.system}' is an {kind.value} system")],
+        )
 
 
-def connector_out(session: AsyncSession, row: Connector) -> ConnectorOut:
+def connector_out(row: Connector) -> ConnectorOut:
     config = ConnectorIn.model_validate(row.content)
-    secrets = _open_secrets(session, row)
     return ConnectorOut(
         key=config.key,
         name=config.name,
         kind=config.kind,
         activities=config.activities,
         enabled=config.enabled,
+        system=config.system,
         tables=config.tables,
-        url=config.url,
         owner_email=config.owner_email,
-        has_database_url="database_url" in secrets,
-        has_secret="secret" in secrets,
     )
 
 
@@ -113,7 +123,9 @@ async def system(session: AsyncSession, key: str) -> System:
     row = await session.scalar(select(Connector).where(Connector.key == key))
     if row is None:
         raise NotFound(f"no connector '{key}'")
-    return System(ConnectorIn.model_validate({**row.content, **_open_secrets(session, row)}))
+    config = ConnectorIn.model_validate(row.content)
+    connection = await systems.connection(session, config.system) if config.system else None
+    return System(config, connection)
 
 
 async def enabled_systems(session: AsyncSession) -> list[str]:

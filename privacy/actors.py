@@ -20,6 +20,7 @@ class Permission(StrEnum):
     VIEW_STAFF = "view_staff"
     MANAGE_STAFF = "manage_staff"
     WORK_REQUESTS = "work_requests"
+    MANAGE_SYSTEMS = "manage_systems"  # other systems' URLs and secrets: administrators only
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -10,17 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.actors import Actor
 from privacy.db import utcnow
 from privacy.keys import DecryptionFailed, decrypt_field, encrypt_field, keyring_of
-from privacy.models import AuditEntry
+from privacy.models import AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
-# Serialises appenders on PostgreSQL so two transactions never fork the chain; SQLite has one writer.
-CHAIN_LOCK_ID = 7_301_452
+HEAD = 1  # the one row of `audit_chain_head`
 
 
 def canonical(value: Any) -> bytes:
@@ -43,10 +44,7 @@ async def record_change(
     now: datetime | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction, so the change and its record commit together."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": CHAIN_LOCK_ID})
-    last = await session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
-    seq = last.seq + 1 if last else 1
+    seq, prev_hash = await _take_next_link(session)
     keyring = keyring_of(session)
     entry = AuditEntry(
         seq=seq,
@@ -58,12 +56,34 @@ async def record_change(
         before_encrypted=await _seal(session, before, payload_context(seq, "before")),
         after_encrypted=await _seal(session, after, payload_context(seq, "after")),
         payload_digest=_digest(keyring.audit_key, before, after),
-        prev_hash=last.entry_hash if last else GENESIS,
+        prev_hash=prev_hash,
     )
     entry.entry_hash = _entry_hash(keyring.audit_key, entry)
     session.add(entry)
+    await session.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD).values(entry_hash=entry.entry_hash))
     await session.flush()
     return entry
+
+
+async def _take_next_link(session: AsyncSession) -> tuple[int, str]:
+    """Move the chain head on by one and answer the new entry's number and the hash it follows.
+    The head row stays locked until the caller's transaction ends, so appenders take turns on every
+    engine: on PostgreSQL by the row lock, on SQLite because the write comes before any read of
+    the chain. Without a head (a new trail) it starts from the newest entry, if any."""
+    newest = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(AuditChainHead)
+        .values(
+            id=HEAD,
+            seq=func.coalesce(newest.with_only_columns(AuditEntry.seq).scalar_subquery(), 0) + 1,
+            entry_hash=func.coalesce(newest.with_only_columns(AuditEntry.entry_hash).scalar_subquery(), GENESIS),
+        )
+        .on_conflict_do_update(index_elements=[AuditChainHead.id], set_={"seq": AuditChainHead.seq + 1})
+        .returning(AuditChainHead.seq, AuditChainHead.entry_hash)
+    )
+    seq, prev_hash = (await session.execute(statement)).one()
+    return int(seq), str(prev_hash)
 
 
 async def _seal(session: AsyncSession, payload: dict[str, Any] | None, context: str) -> str | None:
@@ -112,15 +132,28 @@ class ChainReport:
 
 
 async def verify_chain(session: AsyncSession) -> ChainReport:
-    """Walk the chain in order; name the first entry that was edited, removed or reordered."""
+    """Walk the chain in order; name the first entry that was edited, removed or reordered, and
+    notice entries removed from the end: the chain head, read first, names the newest entry."""
     key = keyring_of(session).audit_key
+    head = (await session.execute(select(AuditChainHead.seq, AuditChainHead.entry_hash))).first()
     expected_seq, prev_hash, checked = 1, GENESIS, 0
+    hash_at_head = None
     async for entry in _entries_in_order(session):
         problem = _problem_with(session, key, entry, expected_seq=expected_seq, prev_hash=prev_hash)
         if problem:
             return ChainReport(checked, expected_seq - 1 or None, prev_hash, entry.seq, problem)
+        if head is not None and entry.seq == head.seq:
+            hash_at_head = entry.entry_hash
         expected_seq, prev_hash, checked = entry.seq + 1, entry.entry_hash, checked + 1
-    return ChainReport(checked, expected_seq - 1 or None, prev_hash if checked else None)
+    report = ChainReport(checked, expected_seq - 1 or None, prev_hash if checked else None)
+    if head is None and checked:
+        report.first_bad_seq, report.problem = expected_seq, "the chain head is missing"
+    elif head is not None and hash_at_head != head.entry_hash:
+        report.first_bad_seq, report.problem = (
+            expected_seq,
+            f"entries up to {head.seq} existed; the newest were removed",
+        )
+    return report
 
 
 def _problem_with(

@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent import service as consent_service
 from consent.schemas import ConsentSetup
-from dsar import systems
+from dsar import systems as connectors
 from dsar.schemas import ConnectorIn
-from privacy import register
+from privacy import register, systems
 from privacy.actors import Actor
 from privacy.errors import FieldError, Invalid, NotFound, validation_errors
-from privacy.schemas import ActivityIn, OrganisationProfile, Schema
+from privacy.schemas import ActivityIn, OrganisationProfile, Schema, SystemIn
+from privacy.settings import Settings
 from retention import service as retention_service
 from retention.schemas import RetentionConfig
 from subprocessors import service as subprocessor_service
@@ -28,6 +29,7 @@ FILE_HAS_ERRORS = "the configuration file has errors; nothing was applied"
 
 class ConfigFile(Schema):
     organisation: OrganisationProfile | None = None
+    systems: list[SystemIn] = Field(default_factory=list, max_length=200)
     activities: list[ActivityIn] = Field(default_factory=list, max_length=5000)
     retention: RetentionConfig | None = None
     subprocessors: list[SubProcessorIn] = Field(default_factory=list, max_length=1000)
@@ -82,9 +84,16 @@ def _duplicate_keys(config: ConfigFile) -> list[FieldError]:
     return errors
 
 
-async def apply_config(session: AsyncSession, *, config: ConfigFile, actor: Actor, now: datetime) -> list[Change]:
+async def apply_config(
+    session: AsyncSession, *, config: ConfigFile, actor: Actor, settings: Settings, now: datetime
+) -> list[Change]:
     """Create or update everything the file names, in the caller's transaction."""
     changes: list[Change] = []
+    known_systems = {system.key for system in await systems.list_systems(session)}
+    for system in config.systems:  # before the connectors and retention rules that name them
+        _, changed = await systems.save_system(session, system=system, actor=actor, settings=settings, now=now)
+        kind = "create" if system.key not in known_systems else "update" if changed else "unchanged"
+        changes.append(Change(f"systems[{system.key}]", kind))
     if config.organisation is not None:
         before = await register.get_organisation(session)
         changed = await register.save_organisation(session, profile=config.organisation, actor=actor, now=now)
@@ -105,9 +114,9 @@ async def apply_config(session: AsyncSession, *, config: ConfigFile, actor: Acto
         )
         kind = "create" if subprocessor.key not in known_subprocessors else "update" if changed else "unchanged"
         changes.append(Change(f"subprocessors[{subprocessor.key}]", kind))
-    known = {row.key for row in await systems.list_connectors(session)}
+    known = {row.key for row in await connectors.list_connectors(session)}
     for connector in config.connectors:
-        _, changed = await systems.save_connector(session, connector=connector, actor=actor, now=now)
+        _, changed = await connectors.save_connector(session, connector=connector, actor=actor, now=now)
         kind = "create" if connector.key not in known else "update" if changed else "unchanged"
         changes.append(Change(f"connectors[{connector.key}]", kind))
     return changes
@@ -159,6 +168,9 @@ async def export_config(session: AsyncSession) -> str:
     document: dict[str, Any] = {}
     if organisation is not None:
         document["organisation"] = organisation.model_dump(mode="json", exclude_defaults=True)
+    registered = await systems.list_systems(session)
+    if registered:  # without URLs and secrets, which stay as stored when the file is applied again
+        document["systems"] = [system.model_dump(mode="json") for system in registered]
     document["activities"] = [
         register.as_activity_in(a).model_dump(mode="json", exclude_defaults=True)
         for a in sorted(activities, key=lambda a: a.key)
@@ -168,7 +180,7 @@ async def export_config(session: AsyncSession) -> str:
         document["consent"] = consent.setup.model_dump(mode="json", exclude_defaults=True)
     rules = await retention_service.list_rules(session)
     backups = await retention_service.list_backups(session)
-    if rules or backups:  # store URLs left out, as for connectors
+    if rules or backups:
         document["retention"] = {
             "rules": [row.content for row in rules],
             "backups": [schedule.model_dump() for schedule in backups],
@@ -176,7 +188,7 @@ async def export_config(session: AsyncSession) -> str:
     subprocessors = await subprocessor_service.list_subprocessors(session)
     if subprocessors:  # their lifecycle (announcements, retirements) lives in the database, not the file
         document["subprocessors"] = [row.content for row in subprocessors]
-    connectors = await systems.list_connectors(session)
-    if connectors:  # without their secrets, which stay as stored when the file is applied again
-        document["connectors"] = [row.content for row in connectors]
+    mapped = await connectors.list_connectors(session)
+    if mapped:
+        document["connectors"] = [row.content for row in mapped]
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)

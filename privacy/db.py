@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
 )
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, MetaData, event
+from sqlalchemy import JSON, MetaData, event, make_url
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,10 +54,36 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def make_data_folder(path: Path) -> None:
+    """The embedded default's folder (database, secret key) is for the service's user alone: 0700
+    whatever the umask, which `mkdir` applies to the mode it is given. A folder that exists already
+    keeps the mode its operator gave it."""
+    try:
+        path.mkdir(parents=True, mode=0o700)
+    except FileExistsError:
+        return
+    path.chmod(0o700)
+
+
+def create_private_file(path: Path) -> None:
+    """An empty file only its owner may read or write (0600 whatever the umask), unless it exists."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
 def database_config(settings: Settings, *, session_info: dict[str, Any] | None = None) -> SQLAlchemyAsyncConfig:
     url = settings.effective_database_url
     if settings.embedded:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        make_data_folder(settings.data_dir)
+        # Made here rather than by SQLite, which would follow the umask (often 0644). An empty file
+        # is an empty database to SQLite, and its -wal and -shm files take this file's mode.
+        create_private_file(Path(str(make_url(url).database)))
     config = SQLAlchemyAsyncConfig(
         connection_string=url,
         metadata=Base.metadata,
@@ -89,6 +116,11 @@ def migration_commands(settings: Settings) -> AlembicCommands:
 
 
 def upgrade_database(settings: Settings) -> None:
-    """Migrate to head. Must be called outside a running event loop (Alembic's env runs its own)."""
+    """Migrate to head. Must be called outside a running event loop (Alembic's env runs its own).
+    Migrations that move encrypted fields get the keyring."""
+    from privacy.keys import Keyring, load_master_secret  # the keys module needs this one's tables
+
+    commands = migration_commands(settings)
+    commands.config.attributes["keyring"] = Keyring(load_master_secret(settings))
     with contextlib.redirect_stdout(io.StringIO()):
-        migration_commands(settings).upgrade("head")
+        commands.upgrade("head")

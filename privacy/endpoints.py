@@ -15,11 +15,12 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privacy import audit, auth, bundle, register
+from privacy import audit, auth, bundle, register, systems
 from privacy.actors import Permission
 from privacy.audit import record_change
+from privacy.csvfile import MEDIA_TYPE as CSV
 from privacy.db import utcnow
-from privacy.errors import PrivacyError
+from privacy.errors import FieldError, Invalid, PrivacyError
 from privacy.exports import build_record, record_csv, record_pdf
 from privacy.models import ApiToken, StaffUser
 from privacy.schemas import (
@@ -30,6 +31,10 @@ from privacy.schemas import (
     ChainReportOut,
     DataCategory,
     OrganisationProfile,
+    SystemCheckOut,
+    SystemIn,
+    SystemOut,
+    SystemSummary,
     TokenCreated,
     TokenIn,
     TokenOut,
@@ -45,6 +50,7 @@ EDIT_REGISTER = {"permission": Permission.EDIT_REGISTER}
 EDIT_ORGANISATION = {"permission": Permission.EDIT_ORGANISATION}
 VIEW_STAFF = {"permission": Permission.VIEW_STAFF}
 MANAGE_STAFF = {"permission": Permission.MANAGE_STAFF}
+MANAGE_SYSTEMS = {"permission": Permission.MANAGE_SYSTEMS}
 
 
 class HealthController(Controller):
@@ -127,10 +133,10 @@ class ExportController(Controller):
         record = await _art30_record(db_session)
         return Response(record, headers=_attachment("ropa.json"))
 
-    @get("/ropa.csv", opt=EXPORT, summary="Art. 30 record as CSV, one row per activity", media_type="text/csv")
+    @get("/ropa.csv", opt=EXPORT, summary="Art. 30 record as CSV, one row per activity", media_type=CSV)
     async def ropa_csv(self, db_session: DbSession) -> Response[str]:
         record = await _art30_record(db_session)
-        return Response(record_csv(record), media_type="text/csv; charset=utf-8", headers=_attachment("ropa.csv"))
+        return Response(record_csv(record), media_type=CSV, headers=_attachment("ropa.csv"))
 
     @get("/ropa.pdf", opt=EXPORT, summary="Art. 30 record as PDF", media_type="application/pdf")
     async def ropa_pdf(self, db_session: DbSession) -> Response[bytes]:
@@ -300,8 +306,41 @@ def token_out(token: ApiToken) -> TokenOut:
     )
 
 
+class SystemController(Controller):
+    path = "/systems"
+    tags = ["systems"]
+
+    @get("/", opt=READ, summary="Other systems holding personal data: key, name and kind only")
+    async def list_all(self, db_session: DbSession) -> list[SystemSummary]:
+        return await systems.list_systems(db_session)
+
+    @get("/{key:str}", opt=MANAGE_SYSTEMS, summary="One system with its URL (password hidden); administrators only")
+    async def show(self, db_session: DbSession, key: FromPath[str]) -> SystemOut:
+        return await systems.system_out(db_session, key)
+
+    @put("/{key:str}", opt=MANAGE_SYSTEMS, summary="Register or change a system; a URL or secret left out stays")
+    async def save(
+        self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], data: JSONBody[SystemIn]
+    ) -> SystemOut:
+        if data.key != key:
+            raise Invalid("the key in the body differs from the one in the path", errors=[FieldError("key", "differs")])
+        await systems.save_system(
+            db_session, system=data, actor=current_actor(request), settings=request.app.state.settings, now=utcnow()
+        )
+        return await systems.system_out(db_session, key)
+
+    @delete("/{key:str}", opt=MANAGE_SYSTEMS, summary="Remove a system no connector or retention rule uses")
+    async def remove(self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> None:
+        await systems.delete_system(db_session, key=key, actor=current_actor(request), now=utcnow())
+
+    @post("/{key:str}/check", opt=MANAGE_SYSTEMS, status_code=200, summary="Whether the system can be reached now")
+    async def check(self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> SystemCheckOut:
+        return await systems.check_system(db_session, key=key, settings=request.app.state.settings)
+
+
 ADMIN_CONTROLLERS = [
     OrganisationController,
+    SystemController,
     ActivityController,
     ExportController,
     AuditController,

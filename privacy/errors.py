@@ -60,6 +60,15 @@ class Unavailable(PrivacyError):
     title = "Service unavailable"
 
 
+class SystemUnavailable(PrivacyError):
+    """Another system (a connector's or a retention store's) could not be reached or answered
+    badly. The detail is the same whatever went wrong, so answers cannot be used to probe hosts,
+    ports or files; the kind of failure goes to the log."""
+
+    status_code = 502
+    title = "Another system failed"
+
+
 class TooManyRequests(PrivacyError):
     status_code = 429
     title = "Too many requests"

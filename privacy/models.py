@@ -180,3 +180,30 @@ class NoticeVersion(Base):
     material: Mapped[bool]
     content_hash: Mapped[str] = mapped_column(String(64))
     content: Mapped[dict[str, Any]]
+
+
+class ExternalSystem(Base):
+    """Another system holding personal data: a database or an HTTP endpoint, registered by an
+    administrator and named by key wherever it is used (request connectors, retention stores). Its
+    URL and shared secret are encrypted together in `connection_encrypted` (a JSON object)."""
+
+    __tablename__ = "external_systems"
+
+    id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(10))
+    connection_encrypted: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class AuditChainHead(Base):
+    """The newest entry of the audit trail, one row. Appending bumps it first, which serialises
+    appenders on every engine (on SQLite it takes the write lock before the chain is read), and
+    lets `verify_chain` notice entries removed from the end."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int]
+    entry_hash: Mapped[str] = mapped_column(String(64))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.actors import Actor
@@ -100,7 +100,13 @@ async def create_activity(
     if await session.scalar(select(ProcessingActivity.id).where(ProcessingActivity.key == activity.key)):
         raise Conflict(f"a processing activity with key '{activity.key}' already exists")
     now = now or utcnow()
-    row = ProcessingActivity(key=activity.key, version=1, created_at=now, content={}, name="", role="")
+    # A key used before (by an activity since removed) continues that activity's history.
+    previous = await session.scalar(
+        select(func.max(ActivityVersion.version)).where(ActivityVersion.activity_key == activity.key)
+    )
+    row = ProcessingActivity(
+        key=activity.key, version=(previous or 0) + 1, created_at=now, content={}, name="", role=""
+    )
     _store(row, activity, now)
     session.add(row)
     await _keep_version(session, row, actor=actor, now=now)

@@ -13,14 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from dsar.models import Connector, DataRequest, RequestEvent
+from dsar.models import DataRequest, RequestEvent
 from privacy.actors import Actor
 from privacy.audit import payload_context, record_change
 from privacy.auth import email_context
 from privacy.db import SessionFactory
 from privacy.keys import ACTIVE_KEY_ID, active_key_id, key_id_of, keyring_of
-from privacy.models import AuditEntry, EncryptionKey, OutboxMessage, StaffUser
-from retention.models import LegalHold, RetentionRule
+from privacy.models import AuditEntry, EncryptionKey, ExternalSystem, OutboxMessage, StaffUser
+from retention.models import LegalHold
 from subprocessors.models import Objection, Subscriber
 
 BATCH = 500
@@ -55,13 +55,10 @@ ENCRYPTED_COLUMNS = [
         "request note", RequestEvent.id, RequestEvent.note_encrypted, lambda r: f"request:{r.request_id}:event"
     ),
     EncryptedColumn(
-        "connector secrets", Connector.id, Connector.secrets_encrypted, lambda r: f"connector:{r.key}:secrets"
-    ),
-    EncryptedColumn(
-        "retention store secrets",
-        RetentionRule.id,
-        RetentionRule.secrets_encrypted,
-        lambda r: f"retention-rule:{r.key}:secrets",
+        "other systems' connections",
+        ExternalSystem.id,
+        ExternalSystem.connection_encrypted,
+        lambda r: f"external-system:{r.key}:connection",
     ),
     EncryptedColumn("legal hold subject", LegalHold.id, LegalHold.subject_encrypted, lambda r: "legal-hold:subject"),
     EncryptedColumn(

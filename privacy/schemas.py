@@ -252,3 +252,46 @@ class ChainReportOut(Schema):
     head_hash: str | None
     first_bad_seq: int | None
     problem: str | None
+
+
+class SystemKind(StrEnum):
+    SQL = "sql"
+    HTTP = "http"
+
+
+class SystemIn(Schema):
+    """Another system, as an administrator registers it. URL and secret are stored encrypted; left
+    out on an update, the stored ones stay."""
+
+    key: Key
+    name: ShortText
+    kind: SystemKind
+    url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = Field(
+        default=None,
+        description="sql: postgresql://user:password@host:5432/database, or sqlite:////path/file.sqlite3 inside "
+        "PRIVACY_EXTERNAL_SQLITE_DIR; http: the endpoint, https://...",
+    )
+    secret: Annotated[str, StringConstraints(min_length=32, max_length=500)] | None = Field(
+        default=None, description="http: the secret shared with that system to sign requests both ways (write-only)"
+    )
+
+
+class SystemSummary(Schema):
+    """What everyone may know of a registered system."""
+
+    key: str
+    name: str
+    kind: SystemKind
+
+
+class SystemOut(SystemSummary):
+    """What an administrator sees: the URL with its password hidden, never the secret."""
+
+    url: str
+    has_secret: bool
+    updated_at: datetime
+
+
+class SystemCheckOut(Schema):
+    reachable: bool
+    detail: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+import functools
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     mail_from: str = "privacy@localhost"
     background_work: bool = Field(default=True, description="run background work inside `privacy serve`")
     background_interval_seconds: float = 5.0
+    outbound_allow: str = Field(
+        default="",
+        description="hosts and networks (CIDR) other systems may be reached at beyond public addresses; "
+        "loopback, link-local and private addresses are refused unless named here",
+    )
+    external_sqlite_dir: Path | None = Field(
+        default=None, description="the only folder whose SQLite files may be registered as other systems"
+    )
     step_lease_seconds: int = Field(
         default=600, ge=1, description="how long a worker holds a request's step before another may take it up"
     )
@@ -71,14 +79,22 @@ class Settings(BaseSettings):
     def served_over_https(self) -> bool:
         return self.public_url.startswith("https://")
 
-    @cached_property
+    # Plain properties over cached parsing: a cached_property would travel with `model_copy(update=...)`
+    # and answer for the settings it was copied from.
+    @property
     def trusted_cdns(self) -> tuple[str, ...]:
-        return tuple(name.strip().lower() for name in self.geo_headers.split(",") if name.strip())
+        return tuple(name.lower() for name in _listed(self.geo_headers))
 
-    @cached_property
+    @property
     def reminder_days(self) -> tuple[int, ...]:
-        return tuple(sorted({int(day) for day in self.request_reminder_days.split(",") if day.strip()}, reverse=True))
+        return tuple(sorted({int(day) for day in _listed(self.request_reminder_days)}, reverse=True))
 
-    @cached_property
+    @property
     def trusted_proxy_networks(self) -> tuple[str, ...]:
-        return tuple(network.strip() for network in self.trusted_proxies.split(",") if network.strip())
+        return _listed(self.trusted_proxies)
+
+
+@functools.cache
+def _listed(setting: str) -> tuple[str, ...]:
+    """A comma-separated setting's items, parsed once per value (the consent decision reads one)."""
+    return tuple(item.strip() for item in setting.split(",") if item.strip())

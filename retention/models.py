@@ -8,22 +8,24 @@ from datetime import date, datetime
 from typing import Any
 
 from advanced_alchemy.types import GUID
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privacy.db import Base
 
 
 class RetentionRule(Base):
-    """`content` is the validated `RuleIn` without the store's secrets (database URL, shared secret),
-    which are encrypted beside it as one JSON object."""
+    """`content` is the validated `RuleIn`. `system_key` copies its store's registered system, so
+    that system cannot be removed while a rule sweeps it."""
 
     __tablename__ = "retention_rules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(100), unique=True)
     content: Mapped[dict[str, Any]]
-    secrets_encrypted: Mapped[str | None] = mapped_column(Text)
+    system_key: Mapped[str | None] = mapped_column(
+        String(100), ForeignKey("external_systems.key", ondelete="RESTRICT"), index=True
+    )
     next_run_at: Mapped[datetime | None] = mapped_column(index=True)
     lease_until: Mapped[datetime | None]
     updated_at: Mapped[datetime]

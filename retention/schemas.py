@@ -62,35 +62,35 @@ TOOLKIT_STORES: dict[str, tuple[str, str, str, str | None]] = {
 
 
 class Store(Schema):
+    """Where a rule's rows are: one of the toolkit's own tables, a table of a registered SQL system,
+    or a registered HTTP system that sweeps itself. Systems are named by key; their URLs and
+    secrets live in the register of systems, which only administrators change."""
+
     kind: Literal["toolkit", "sql", "http"]
     name: Key | None = Field(default=None, description=f"for toolkit: one of {', '.join(TOOLKIT_STORES)}")
-    database_url: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
-        default=None, description="for sql: write-only, stored encrypted"
-    )
+    system: Key | None = Field(default=None, description="for sql and http: the registered system's key")
     table: Identifier | None = None
     timestamp_column: Identifier | None = None
     key_column: Identifier | None = None
     subject_column: Identifier | None = Field(default=None, description="the person's email, for legal holds")
     restricted_column: Identifier | None = Field(default=None, description="for restrict: a boolean column set true")
-    url: Annotated[str, StringConstraints(pattern=r"^https?://", max_length=1000)] | None = Field(
-        default=None, description="for http: the other system's purge endpoint"
-    )
-    secret: Annotated[str, StringConstraints(min_length=32, max_length=500)] | None = Field(
-        default=None, description="for http: write-only, shared with that system to sign requests"
-    )
 
     @model_validator(mode="after")
     def _complete(self) -> Store:
         if self.kind == "toolkit" and self.name not in TOOLKIT_STORES:
             raise ValueError(f"a toolkit store names one of {', '.join(TOOLKIT_STORES)}")
+        if self.kind != "toolkit" and self.system is None:
+            raise ValueError(f"an {self.kind} store names the registered system it sweeps (system)")
         if self.kind == "sql" and not (self.table and self.timestamp_column and self.key_column):
             raise ValueError("an sql store needs table, timestamp_column and key_column")
-        if self.kind == "http" and not self.url:
-            raise ValueError("an http store needs the url of the other system's purge endpoint")
         return self
 
     def label(self) -> str:
-        return {"toolkit": f"toolkit:{self.name}", "sql": f"sql:{self.table}", "http": f"http:{self.url}"}[self.kind]
+        return {
+            "toolkit": f"toolkit:{self.name}",
+            "sql": f"sql:{self.system}/{self.table}",
+            "http": f"http:{self.system}",
+        }[self.kind]
 
 
 class RuleIn(Schema):
@@ -118,7 +118,7 @@ class RuleIn(Schema):
         return self
 
     def public(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude={"store": {"database_url", "secret"}}, exclude_defaults=True)
+        return self.model_dump(mode="json", exclude_defaults=True)
 
 
 class HoldIn(Schema):

@@ -3,7 +3,6 @@ date by which data erased today is gone from every backup."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -11,7 +10,7 @@ import isodate
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privacy import register
+from privacy import register, systems
 from privacy.actors import Actor
 from privacy.audit import record_change
 from privacy.errors import FieldError, Invalid, NotFound
@@ -29,36 +28,16 @@ def cutoff(period: str, now: datetime) -> datetime:
     return due
 
 
-SECRET_FIELDS = ("database_url", "secret")
-
-
-def _secrets_context(key: str) -> str:
-    return f"retention-rule:{key}:secrets"
-
-
-def _open_secrets(session: AsyncSession, row: RetentionRule) -> dict[str, str]:
-    if not row.secrets_encrypted:
-        return {}
-    opened: dict[str, str] = json.loads(
-        decrypt_field(session, row.secrets_encrypted, context=_secrets_context(row.key))
-    )
-    return opened
-
-
 async def save_rule(session: AsyncSession, *, rule: RuleIn, actor: Actor, now: datetime) -> tuple[RetentionRule, bool]:
     await _check_links(session, rule)
     row = await session.scalar(select(RetentionRule).where(RetentionRule.key == rule.key))
-    stored = _open_secrets(session, row) if row is not None else {}
-    given = {name: getattr(rule.store, name) for name in SECRET_FIELDS if getattr(rule.store, name)}
-    secrets = {**stored, **given}  # left out on an update: the stored ones stay
-    if row is not None and row.content == rule.public() and secrets == stored:
+    if row is not None and row.content == rule.public():
         return row, False
     before = row.content if row is not None else None
     if row is None:
         row = RetentionRule(key=rule.key, content={}, updated_at=now, next_run_at=now)
         session.add(row)
-    row.content, row.updated_at = rule.public(), now
-    row.secrets_encrypted = await encrypt_field(session, json.dumps(secrets), context=_secrets_context(rule.key))
+    row.content, row.system_key, row.updated_at = rule.public(), rule.store.system, now
     await session.flush()
     await record_change(
         session,
@@ -81,13 +60,20 @@ async def _check_links(session: AsyncSession, rule: RuleIn) -> None:
         errors.append(FieldError("activity", f"unknown activity '{rule.activity}'"))
     if rule.category is not None and rule.category not in categories:
         errors.append(FieldError("category", f"unknown data category '{rule.category}'"))
-    needed = {"sql": "database_url", "http": "secret"}.get(rule.store.kind)
-    if needed and getattr(rule.store, needed) is None:
-        known = await session.scalar(select(RetentionRule.id).where(RetentionRule.key == rule.key))
-        if known is None:
-            errors.append(FieldError(f"store.{needed}", f"an {rule.store.kind} store needs its {needed}"))
+    if rule.store.system is not None:
+        errors += await _system_errors(session, rule.store.system, rule.store.kind)
     if errors:
         raise Invalid(f"retention rule '{rule.key}' has errors", errors=errors)
+
+
+async def _system_errors(session: AsyncSession, key: str, kind: str) -> list[FieldError]:
+    try:
+        registered = await systems.system_kind(session, key)
+    except NotFound:
+        return [FieldError("store.system", f"no system '{key}' is registered (an administrator adds it)")]
+    if registered.value != kind:
+        return [FieldError("store.system", f"'{key}' is an {registered.value} system")]
+    return []
 
 
 async def list_rules(session: AsyncSession) -> list[RetentionRule]:
@@ -96,17 +82,19 @@ async def list_rules(session: AsyncSession) -> list[RetentionRule]:
 
 @dataclass(frozen=True)
 class LoadedRule:
-    """A rule with its store's secrets opened."""
+    """A rule with its store's registered system opened (sql and http stores)."""
 
     rule: RuleIn
-    secrets: dict[str, str]
+    connection: systems.Connection | None
 
 
 async def load_rule(session: AsyncSession, key: str) -> LoadedRule:
     row = await session.scalar(select(RetentionRule).where(RetentionRule.key == key))
     if row is None:
         raise NotFound(f"no retention rule '{key}'")
-    return LoadedRule(RuleIn.model_validate(row.content), _open_secrets(session, row))
+    rule = RuleIn.model_validate(row.content)
+    connection = await systems.connection(session, rule.store.system) if rule.store.system else None
+    return LoadedRule(rule, connection)
 
 
 async def place_hold(session: AsyncSession, *, hold: HoldIn, actor: Actor, now: datetime) -> LegalHold:

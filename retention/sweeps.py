@@ -32,16 +32,18 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from consent import partitions
 from privacy.db import Base, utcnow
-from privacy.errors import Conflict, NotFound
+from privacy.errors import Conflict, NotFound, SystemUnavailable
 from privacy.keys import keyring_of
 from privacy.network import truncate_ip
+from privacy.outbound import open_sql_system, post_to_system
 from privacy.settings import Settings
 from privacy.signing import signed_headers
+from privacy.systems import BadAnswer, Connection, reaching
 from retention import service
 from retention.models import RetentionRule, RetentionRun
 from retention.schemas import TOOLKIT_STORES, Action, ColumnTransform, Counts, RuleIn, Transform
@@ -150,7 +152,8 @@ async def sweep(
     progress: Progress | None = None,
 ) -> RetentionRun:
     """Apply one rule, holding its lease so no other worker sweeps it at the same time. An
-    unfinished run of the rule is resumed from its cursor, with its cutoff."""
+    unfinished run of the rule is resumed from its cursor, with its cutoff. When the store's
+    system fails, the run is recorded as failed with the reason and the failure raised."""
     await _take_lease(session, rule_key, settings=settings, now=now)
     try:
         loaded = await service.load_rule(session, rule_key)
@@ -159,33 +162,67 @@ async def sweep(
         # No transaction of ours stays open while the store is swept: on the toolkit's own database
         # an idle one would hold its locks against every other writer for the whole sweep.
         await session.commit()
-        if loaded.rule.store.kind == "http":
-            await _sweep_http(loaded, run, holds, dry_run=dry_run)
-            return await _finish(session, loaded.rule, run, dry_run=dry_run, now=now)
-        if _drops_partitions(loaded.rule, dry_run=dry_run):
-            await _drop_whole_months(session, run, holds)
-        target = target_of(loaded.rule, loaded.secrets.get("database_url"), settings)
-        engine = create_async_engine(target.url, poolclass=NullPool)
+        sweeping = Sweeping(loaded, run, holds, settings, dry_run, batch_size or settings.retention_batch_size)
         try:
-            await _sweep_batches(
-                session,
-                engine,
-                target,
-                loaded.rule,
-                run,
-                holds,
-                keyring_of(session).subkey("retention-keyed-hash"),
-                dry_run=dry_run,
-                batch_size=batch_size or settings.retention_batch_size,
-                lease=timedelta(seconds=settings.retention_lease_seconds),
-                progress=progress,
-            )
-        finally:
-            await engine.dispose()
+            await _sweep_store(session, sweeping, progress)
+        except SystemUnavailable as error:
+            run.errors = [error.detail]
+            await _finish(session, loaded.rule, run, dry_run=dry_run, now=now)
+            raise
         return await _finish(session, loaded.rule, run, dry_run=dry_run, now=now)
     finally:
         await session.execute(update(RetentionRule).where(RetentionRule.key == rule_key).values(lease_until=None))
         await session.commit()
+
+
+@dataclass(frozen=True)
+class Sweeping:
+    """One sweep of a rule: what it works on and how."""
+
+    loaded: service.LoadedRule
+    run: RetentionRun
+    holds: service.ActiveHolds
+    settings: Settings
+    dry_run: bool
+    batch_size: int
+
+
+async def _sweep_store(session: AsyncSession, sweeping: Sweeping, progress: Progress | None) -> None:
+    rule, connection = sweeping.loaded.rule, sweeping.loaded.connection
+    if connection is not None:
+        async with reaching(connection.key):
+            if rule.store.kind == "http":
+                await _sweep_http(sweeping, connection)
+            else:
+                target = target_of(rule, connection.url, sweeping.settings)
+                engine = await open_sql_system(connection.url, read_only=sweeping.dry_run, settings=sweeping.settings)
+                await _sweep_with(session, engine, target, sweeping, progress)
+        return
+    if _drops_partitions(rule, dry_run=sweeping.dry_run):
+        await _drop_whole_months(session, sweeping.run, sweeping.holds)
+    target = target_of(rule, None, sweeping.settings)
+    await _sweep_with(session, create_async_engine(target.url, poolclass=NullPool), target, sweeping, progress)
+
+
+async def _sweep_with(
+    session: AsyncSession, engine: AsyncEngine, target: Target, sweeping: Sweeping, progress: Progress | None
+) -> None:
+    try:
+        await _sweep_batches(
+            session,
+            engine,
+            target,
+            sweeping.loaded.rule,
+            sweeping.run,
+            sweeping.holds,
+            keyring_of(session).subkey("retention-keyed-hash"),
+            dry_run=sweeping.dry_run,
+            batch_size=sweeping.batch_size,
+            lease=timedelta(seconds=sweeping.settings.retention_lease_seconds),
+            progress=progress,
+        )
+    finally:
+        await engine.dispose()
 
 
 def _drops_partitions(rule: RuleIn, *, dry_run: bool) -> bool:
@@ -226,23 +263,17 @@ async def _finish(
     return run
 
 
-async def _sweep_http(
-    loaded: service.LoadedRule,
-    run: RetentionRun,
-    holds: service.ActiveHolds,
-    *,
-    dry_run: bool,
-) -> None:
+async def _sweep_http(sweeping: Sweeping, connection: Connection) -> None:
     """The other system purges its own rows, in its own batches: it gets the cutoff, the action,
     the transforms and the holds in a signed request, and answers with its counts."""
-    rule, secret = loaded.rule, loaded.secrets.get("secret", "")
+    rule, holds = sweeping.loaded.rule, sweeping.holds
     body = json.dumps(
         {
             "rule": rule.key,
-            "cutoff": run.cutoff.isoformat(),
+            "cutoff": sweeping.run.cutoff.isoformat(),
             "action": rule.action.value,
             "transforms": [t.model_dump(mode="json") for t in rule.transforms],
-            "dry_run": dry_run,
+            "dry_run": sweeping.dry_run,
             "held": {
                 "whole_rule": holds.whole_rule,
                 "subjects": sorted(holds.subjects),
@@ -250,16 +281,20 @@ async def _sweep_http(
             },
         }
     ).encode()
+    # Signed with the wall clock: the other system checks the timestamp against its own.
+    answer = await post_to_system(
+        connection.url,
+        body=body,
+        headers=signed_headers(connection.secret or "", body, utcnow()),
+        timeouts=HTTP_TIMEOUT,
+        settings=sweeping.settings,
+    )
+    if answer.status_code != 200:
+        raise BadAnswer(f"answered {answer.status_code}")
     try:
-        async with httpx.AsyncClient(timeout=HTTP_TIMEOUT, follow_redirects=False) as client:
-            # Signed with the wall clock: the other system checks the timestamp against its own.
-            answer = await client.post(
-                rule.store.url or "", content=body, headers=signed_headers(secret, body, utcnow())
-            )
-        answer.raise_for_status()
-        run.counts = Counts.model_validate(answer.json()).model_dump()
-    except (httpx.HTTPError, ValueError) as error:
-        run.errors = [f"the store answered badly: {type(error).__name__}"]
+        sweeping.run.counts = Counts.model_validate(answer.json()).model_dump()
+    except ValueError as error:
+        raise BadAnswer("answered counts that are not in the expected shape") from error
 
 
 async def _take_lease(session: AsyncSession, rule_key: str, *, settings: Settings, now: datetime) -> None:
@@ -300,6 +335,8 @@ async def sweep_due_rules(session: AsyncSession, now: datetime, *, settings: Set
             swept += 1
         except Conflict:
             continue  # another worker has it
+        except SystemUnavailable:
+            continue  # recorded as a failed run; tried again at the rule's next time
     return swept
 
 

@@ -18,6 +18,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
@@ -71,9 +72,52 @@ def migrated_settings(database_url: str, tmp_path_factory: pytest.TempPathFactor
         secret_key=TEST_SECRET,
         login_max_failures=5,
         background_work=False,  # tests run the background jobs themselves, when they mean to
+        outbound_allow=LOOPBACK,  # the other systems of the tests listen on loopback
+        external_sqlite_dir=tmp_path_factory.mktemp("external"),
     )
     in_own_thread(upgrade_database, settings)
     return settings
+
+
+LOOPBACK = "127.0.0.0/8,::1/128"
+
+
+@pytest.fixture(scope="session")
+def external_postgres() -> str | None:
+    """On PostgreSQL, another system's database on the same server (never the toolkit's own)."""
+    if not POSTGRES_URL:
+        return None
+    own = make_url(POSTGRES_URL)
+    name = f"{own.database}_external"
+    run_async(_on_server(f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"))
+    return own.set(database=name).render_as_string(hide_password=False)
+
+
+async def _on_server(*statements: str) -> None:
+    assert POSTGRES_URL
+    engine = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        for statement in statements:
+            await connection.execute(text(statement))
+    await engine.dispose()
+
+
+@pytest.fixture
+def other_database(settings: Settings, external_postgres: str | None) -> str:
+    """A database of another system: a SQLite file in the folder for them, or PostgreSQL's."""
+    if external_postgres:
+        return external_postgres
+    assert settings.external_sqlite_dir is not None
+    return f"sqlite+aiosqlite:///{settings.external_sqlite_dir / f'system-{secrets.token_hex(4)}.sqlite3'}"
+
+
+async def register_system(
+    client: AsyncTestClient[Litestar], admin: dict[str, str], key: str, kind: str, url: str, secret: str | None = None
+) -> None:
+    """What an administrator does before anyone can name the system in a connector or a rule."""
+    body = {"key": key, "name": key.title(), "kind": kind, "url": url, **({"secret": secret} if secret else {})}
+    saved = await client.put(f"/api/v1/admin/systems/{key}", json=body, headers=admin)
+    assert saved.status_code == 200, saved.text
 
 
 @pytest.fixture
@@ -131,7 +175,9 @@ async def app_with_demo(settings: Settings, adjust: Callable[[ConfigFile], Confi
     app = create_app(settings)
     demo = config_file.parse_config(resources.files("privacy").joinpath("demo.yaml").read_text())
     async with sessions_of(app, settings) as sessions, sessions() as session, session.begin():
-        await config_file.apply_config(session, config=adjust(demo) if adjust else demo, actor=SYSTEM, now=utcnow())
+        await config_file.apply_config(
+            session, config=adjust(demo) if adjust else demo, actor=SYSTEM, settings=settings, now=utcnow()
+        )
     return app
 
 
@@ -218,6 +264,8 @@ def environment_for(settings: Settings) -> dict[str, str]:
         "PRIVACY_DATABASE_URL": settings.effective_database_url,
         "PRIVACY_DATA_DIR": str(settings.data_dir),
         "PRIVACY_SECRET_KEY": TEST_SECRET,
+        "PRIVACY_OUTBOUND_ALLOW": settings.outbound_allow,
+        "PRIVACY_EXTERNAL_SQLITE_DIR": str(settings.external_sqlite_dir or ""),
     }
 
 

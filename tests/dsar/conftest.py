@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from sqlalchemy.pool import NullPool
 from privacy.jobs import background_jobs
 from privacy.settings import Settings
 from privacy.work import run_jobs
-from tests.conftest import POSTGRES_URL, app_with_demo, client_of, sessions_of
+from tests.conftest import app_with_demo, client_of, register_system, sessions_of
 from tests.mail_fixtures import Mailbox, body_of
 
 Client = AsyncTestClient[Litestar]
@@ -76,10 +75,12 @@ INSERT INTO crm_tickets VALUES
 
 
 @pytest.fixture
-async def crm(tmp_path: Path) -> AsyncIterator[str]:
-    """Another system's database: a SQLite file here, the CI's PostgreSQL there."""
-    url = POSTGRES_URL or f"sqlite+aiosqlite:///{tmp_path / 'crm.sqlite3'}"
+async def crm(other_database: str, person: Client, admin: dict[str, str]) -> AsyncIterator[str]:
+    """Another system's database (a SQLite file here, a PostgreSQL database in CI), registered by
+    an administrator as the system `crm`. Answers its URL, for the tests to look inside."""
+    url = other_database
     await _run(url, *[f"DROP TABLE IF EXISTS {name}" for name in CRM], *CRM_TABLES.strip().split(";\n"))
+    await register_system(person, admin, "crm", "sql", url)
     yield url
     await _run(url, *[f"DROP TABLE IF EXISTS {name}" for name in CRM])
 
@@ -92,13 +93,13 @@ async def _run(url: str, *statements: str) -> None:
     await engine.dispose()
 
 
-def sql_connector(url: str) -> dict[str, Any]:
+def sql_connector(system: str = "crm") -> dict[str, Any]:
     return {
         "key": "crm",
         "name": "CRM",
         "kind": "sql",
         "activities": ["customer-support", "billing"],
-        "database_url": url,
+        "system": system,
         "tables": [
             {
                 "table": "crm_customers",

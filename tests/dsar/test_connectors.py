@@ -17,6 +17,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from privacy.signing import signature_is_valid, signed_headers
+from tests.conftest import register_system
 from tests.dsar.conftest import SECRET, crm_rows, sql_connector
 from tests.dsar.test_fulfilment import download, pdf_text
 from tests.dsar.test_intake import ADA, verified
@@ -25,31 +26,52 @@ from tests.mail_fixtures import Mailbox, body_of
 Client = AsyncTestClient[Litestar]
 
 
-async def test_sql_connector_secrets_are_write_only_and_activities_checked(
-    person: Client, admin: dict[str, str], officer: dict[str, str], crm: str
+async def test_officers_map_tables_of_a_registered_system_and_never_see_its_url(
+    person: Client, admin: dict[str, str], officer: dict[str, str], auditor: dict[str, str], crm: str
 ) -> None:
-    saved = await person.put("/api/v1/admin/connectors/crm", json=sql_connector(crm), headers=admin)
+    saved = await person.put("/api/v1/admin/connectors/crm", json=sql_connector(), headers=officer)
     assert saved.status_code == 200, saved.text
-    assert saved.json()["has_database_url"] is True and "database_url" not in saved.json()
-    listed = await person.get("/api/v1/admin/connectors", headers=officer)
-    assert crm not in listed.text
+    assert saved.json()["system"] == "crm"
+    for reader in (officer, auditor):
+        listed = await person.get("/api/v1/admin/connectors", headers=reader)
+        systems = await person.get("/api/v1/admin/systems", headers=reader)
+        assert listed.status_code == systems.status_code == 200
+        assert systems.json() == [{"key": "crm", "name": "Crm", "kind": "sql"}]
+        assert crm not in listed.text + systems.text
+        assert (await person.get("/api/v1/admin/systems/crm", headers=reader)).status_code == 403
+    assert (await person.put("/api/v1/admin/connectors/crm", json=sql_connector(), headers=auditor)).status_code == 403
     wrong = await person.put(
-        "/api/v1/admin/connectors/crm", json={**sql_connector(crm), "activities": ["nope"]}, headers=admin
+        "/api/v1/admin/connectors/crm", json={**sql_connector(), "activities": ["nope"]}, headers=officer
     )
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["path"] == "activities[0]"
-    assert (
-        await person.put("/api/v1/admin/connectors/crm", json=sql_connector(crm), headers=officer)
-    ).status_code == 403
-    broken = {**sql_connector(crm)}
+    broken = {**sql_connector()}
     broken["tables"] = [{**broken["tables"][0], "erasure": {"action": "anonymise", "anonymise": {"name": None}}}]
-    refused = await person.put("/api/v1/admin/connectors/crm", json=broken, headers=admin)
+    refused = await person.put("/api/v1/admin/connectors/crm", json=broken, headers=officer)
     assert refused.status_code in (400, 422) and "identity column" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"database_url": "sqlite+aiosqlite:////tmp/x.sqlite3"}, "database_url"),
+        ({"url": "http://127.0.0.1:1/"}, "url"),
+        ({"secret": "s" * 40}, "secret"),
+        ({"system": "nowhere"}, "system"),
+    ],
+)
+async def test_a_connector_carrying_a_url_or_naming_no_registered_system_is_refused(
+    person: Client, officer: dict[str, str], crm: str, change: dict[str, str], path: str
+) -> None:
+    refused = await person.put("/api/v1/admin/connectors/crm", json={**sql_connector(), **change}, headers=officer)
+    assert refused.status_code == 422, refused.text
+    assert [error["path"] for error in refused.json()["errors"]] == [path]
+    assert (await person.get("/api/v1/admin/connectors", headers=officer)).json() == []
 
 
 async def test_access_gathers_the_persons_rows_from_the_sql_database(
     person: Client, admin: dict[str, str], crm: str, mailbox: Mailbox, background: Any
 ) -> None:
-    await person.put("/api/v1/admin/connectors/crm", json=sql_connector(crm), headers=admin)
+    await person.put("/api/v1/admin/connectors/crm", json=sql_connector(), headers=admin)
     granted = await verified(person, mailbox, background)
     await background()
     archive = zipfile.ZipFile(io.BytesIO((await download(person, granted)).content))
@@ -66,7 +88,7 @@ async def test_access_gathers_the_persons_rows_from_the_sql_database(
 async def test_erasure_deletes_anonymises_and_keeps_as_mapped_and_certifies_it(
     person: Client, admin: dict[str, str], crm: str, mailbox: Mailbox, background: Any
 ) -> None:
-    await person.put("/api/v1/admin/connectors/crm", json=sql_connector(crm), headers=admin)
+    await person.put("/api/v1/admin/connectors/crm", json=sql_connector(), headers=admin)
     granted = await verified(person, mailbox, background, type="erasure")
     await background()
     assert await crm_rows(crm, "SELECT subject FROM crm_tickets") == [("Hi",)], "only Bob's ticket is left"
@@ -129,14 +151,19 @@ def helpdesk() -> Iterator[str]:
     server.shutdown()
 
 
-def http_connector(url: str) -> dict[str, Any]:
-    return {"key": "helpdesk", "name": "Helpdesk", "kind": "http", "url": url, "secret": SECRET}
+HTTP_CONNECTOR = {"key": "helpdesk", "name": "Helpdesk", "kind": "http", "system": "helpdesk"}
+
+
+async def add_helpdesk(person: Client, admin: dict[str, str], url: str) -> None:
+    await register_system(person, admin, "helpdesk", "http", url, SECRET)
+    saved = await person.put("/api/v1/admin/connectors/helpdesk", json=HTTP_CONNECTOR, headers=admin)
+    assert saved.status_code == 200, saved.text
 
 
 async def test_http_connector_signed_export_with_a_retry_after_a_failure(
     person: Client, admin: dict[str, str], helpdesk: str, mailbox: Mailbox, background: Any, dsar_sessions: Any
 ) -> None:
-    await person.put("/api/v1/admin/connectors/helpdesk", json=http_connector(helpdesk), headers=admin)
+    await add_helpdesk(person, admin, helpdesk)
     Helpdesk.failures_left = 1
     granted = await verified(person, mailbox, background)
     await background()
@@ -158,7 +185,7 @@ async def test_http_connector_signed_export_with_a_retry_after_a_failure(
 async def test_http_connector_answers_erasure_later_through_a_signed_callback(
     person: Client, admin: dict[str, str], helpdesk: str, mailbox: Mailbox, background: Any
 ) -> None:
-    await person.put("/api/v1/admin/connectors/helpdesk", json=http_connector(helpdesk), headers=admin)
+    await add_helpdesk(person, admin, helpdesk)
     granted = await verified(person, mailbox, background, type="erasure")
     await background()
     [call] = Helpdesk.received
@@ -214,8 +241,8 @@ async def test_manual_system_owner_gets_one_task_and_completes_it(
 async def test_portability_takes_only_systems_processing_on_consent_or_contract(
     person: Client, admin: dict[str, str], crm: str, mailbox: Mailbox, background: Any
 ) -> None:
-    await person.put("/api/v1/admin/connectors/crm", json=sql_connector(crm), headers=admin)
-    logs = {**sql_connector(crm), "key": "logs", "name": "Security logs", "activities": ["security-logging"]}
+    await person.put("/api/v1/admin/connectors/crm", json=sql_connector(), headers=admin)
+    logs = {**sql_connector(), "key": "logs", "name": "Security logs", "activities": ["security-logging"]}
     for table in logs["tables"]:
         table["provided_by_person"] = True
     await person.put("/api/v1/admin/connectors/logs", json=logs, headers=admin)
@@ -227,12 +254,18 @@ async def test_portability_takes_only_systems_processing_on_consent_or_contract(
 
 
 async def test_a_removed_connector_gets_no_more_steps(
-    person: Client, admin: dict[str, str], officer: dict[str, str], crm: str, mailbox: Mailbox, background: Any
+    person: Client,
+    admin: dict[str, str],
+    officer: dict[str, str],
+    auditor: dict[str, str],
+    crm: str,
+    mailbox: Mailbox,
+    background: Any,
 ) -> None:
-    await person.put("/api/v1/admin/connectors/crm", json=sql_connector(crm), headers=admin)
-    assert (await person.delete("/api/v1/admin/connectors/crm", headers=officer)).status_code == 403
-    assert (await person.delete("/api/v1/admin/connectors/crm", headers=admin)).status_code == 204
-    assert (await person.delete("/api/v1/admin/connectors/crm", headers=admin)).status_code == 404
+    await person.put("/api/v1/admin/connectors/crm", json=sql_connector(), headers=admin)
+    assert (await person.delete("/api/v1/admin/connectors/crm", headers=auditor)).status_code == 403
+    assert (await person.delete("/api/v1/admin/connectors/crm", headers=officer)).status_code == 204
+    assert (await person.delete("/api/v1/admin/connectors/crm", headers=officer)).status_code == 404
     await verified(person, mailbox, background)
     [request] = (await person.get("/api/v1/admin/requests", headers=officer)).json()
     detail = (await person.get(f"/api/v1/admin/requests/{request['id']}", headers=officer)).json()

@@ -20,7 +20,9 @@ from dsar import service, systems
 from dsar.models import DataRequest, RequestStep
 from dsar.schemas import ConnectorIn, StaffRequestIn
 from privacy.db import utcnow
+from privacy.schemas import SystemIn
 from privacy.settings import Settings
+from privacy.systems import save_system
 from tests.conftest import SYSTEM, environment_for, privacy_command
 from tests.dsar.conftest import SECRET, crm_rows, sql_connector
 from tests.mail_fixtures import Mailbox
@@ -94,9 +96,11 @@ async def test_killed_worker_resumes_the_erasure_without_repeating_anything(
     slow_system: str,
 ) -> None:
     async with dsar_sessions() as session, session.begin():
+        helpdesk = SystemIn(key="helpdesk", name="Helpdesk", kind="http", url=slow_system, secret=SECRET)
+        await save_system(session, system=helpdesk, actor=SYSTEM, settings=dsar_settings, now=utcnow())
         for connector in (
-            sql_connector(crm),
-            {"key": "helpdesk", "name": "Helpdesk", "kind": "http", "url": slow_system, "secret": SECRET},
+            sql_connector(),
+            {"key": "helpdesk", "name": "Helpdesk", "kind": "http", "system": "helpdesk"},
         ):
             await systems.save_connector(
                 session, connector=ConnectorIn.model_validate(connector), actor=SYSTEM, now=utcnow()

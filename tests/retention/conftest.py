@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +14,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from privacy.db import utcnow
+from privacy.schemas import SystemIn
 from privacy.settings import Settings
-from tests.conftest import POSTGRES_URL, app_with_demo, client_of, sessions_of
+from privacy.systems import save_system
+from tests.conftest import SYSTEM, app_with_demo, client_of, sessions_of
 
 # An hour ahead of the wall clock: sweeps given NOW meet a row exactly at the cutoff, while sweeps
 # started through the API or the command line (at the real time) find that row still inside its period.
@@ -54,10 +56,12 @@ async def run_sql(url: str, *statements: str, parameters: list[dict[str, Any]] |
 
 
 @pytest.fixture
-async def events(tmp_path: Path) -> AsyncIterator[str]:
-    """web_events: 10 rows before the cutoff (two of them Ada's, one without an email), one exactly
-    at it, 5 after."""
-    url = POSTGRES_URL or f"sqlite+aiosqlite:///{tmp_path / 'analytics.sqlite3'}"
+async def events(
+    other_database: str, org_sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> AsyncIterator[str]:
+    """web_events in the registered system `analytics`: 10 rows before the cutoff (two of them
+    Ada's, one without an email), one exactly at it, 5 after. Answers the database's URL."""
+    url = other_database
     await run_sql(
         url,
         "DROP TABLE IF EXISTS web_events",
@@ -89,19 +93,21 @@ async def events(tmp_path: Path) -> AsyncIterator[str]:
             [{**row, "visited_at": row["visited_at"].replace(tzinfo=None)} for row in rows],
         )
     await engine.dispose()
+    async with org_sessions() as session, session.begin():
+        analytics = SystemIn(key="analytics", name="Web analytics", kind="sql", url=url)
+        await save_system(session, system=analytics, actor=SYSTEM, settings=settings, now=utcnow())
     yield url
     await run_sql(url, "DROP TABLE IF EXISTS web_events")
 
 
-def events_rule(url: str | None, **fields: Any) -> dict[str, Any]:
+def events_rule(**fields: Any) -> dict[str, Any]:
     store = {
         "kind": "sql",
+        "system": "analytics",
         "table": "web_events",
         "timestamp_column": "visited_at",
         "key_column": "id",
         "subject_column": "email",
         "restricted_column": "restricted",
     }
-    if url:
-        store["database_url"] = url
     return {"key": "web-analytics", "activity": "web-analytics", "period": "P180D", "store": store, **fields}

@@ -20,8 +20,10 @@ from consent.models import ConsentRecord
 from privacy import config_file
 from privacy.errors import Invalid
 from privacy.models import OutboxMessage
+from privacy.schemas import SystemIn
 from privacy.settings import Settings
 from privacy.signing import signature_is_valid
+from privacy.systems import save_system
 from retention import service
 from retention.schemas import BackupSchedule, HoldIn
 from tests.conftest import SYSTEM, environment_for, privacy_command
@@ -127,25 +129,27 @@ async def test_backups_give_the_date_erased_data_is_gone(org_sessions: Sessions)
         assert await service.backups_gone_by(session, erased_at=erased_at) == date(2027, 11, 22)
 
 
-async def test_configuration_block_applies_and_exports_without_secrets(org_sessions: Sessions, events: str) -> None:
+async def test_configuration_block_applies_and_exports_without_secrets(
+    org_sessions: Sessions, settings: Settings, events: str
+) -> None:
     document = {
         "retention": {
-            "rules": [events_rule(events)],
+            "rules": [events_rule()],
             "backups": [{"name": "daily", "every": "P1D", "kept": "P30D"}],
         }
     }
     async with org_sessions() as session, session.begin():
         changes = await config_file.apply_config(
-            session, config=config_file.parse_config(yaml.safe_dump(document)), actor=SYSTEM, now=NOW
+            session, config=config_file.parse_config(yaml.safe_dump(document)), actor=SYSTEM, settings=settings, now=NOW
         )
         assert [c.describe() for c in changes] == ["+ retention.rules[web-analytics]", "~ retention.backups: "]
         again = await config_file.apply_config(
-            session, config=config_file.parse_config(yaml.safe_dump(document)), actor=SYSTEM, now=NOW
+            session, config=config_file.parse_config(yaml.safe_dump(document)), actor=SYSTEM, settings=settings, now=NOW
         )
         assert {c.kind for c in again} == {"unchanged"}
         exported = await config_file.export_config(session)
     assert "web_events" in exported and events not in exported
-    bad = yaml.safe_dump({"retention": {"rules": [{**events_rule(None), "period": "half a year"}]}})
+    bad = yaml.safe_dump({"retention": {"rules": [{**events_rule(), "period": "half a year"}]}})
     with pytest.raises(Invalid) as refused:
         config_file.parse_config(bad)
     assert "retention.rules[0].period" in [error.path for error in refused.value.errors]
@@ -154,7 +158,7 @@ async def test_configuration_block_applies_and_exports_without_secrets(org_sessi
 async def test_command_line_dry_run_prints_counts_per_store(
     org_sessions: Sessions, settings: Settings, events: str
 ) -> None:
-    await save(org_sessions, events_rule(events))
+    await save(org_sessions, events_rule())
     result = subprocess.run(
         privacy_command("retention", "run", "--dry-run"),
         env=environment_for(settings),
@@ -163,7 +167,8 @@ async def test_command_line_dry_run_prints_counts_per_store(
     )
     assert result.returncode == 0, result.stderr
     assert (
-        "web-analytics on sql:web_events: 10 deleted, 0 anonymised, 0 restricted, 0 held (would be so" in result.stdout
+        "web-analytics on sql:analytics/web_events: 10 deleted, 0 anonymised, 0 restricted, 0 held (would be so"
+        in result.stdout
     )
 
 
@@ -202,9 +207,12 @@ async def test_http_store_gets_a_signed_purge_request_and_its_counts_are_recorde
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/purge"
+        async with org_sessions() as session, session.begin():
+            purger = SystemIn(key="analytics", name="Web analytics", kind="http", url=url, secret=SECRET)
+            await save_system(session, system=purger, actor=SYSTEM, settings=settings, now=NOW)
         await save(
             org_sessions,
-            {"key": "web-analytics", "period": "P30D", "store": {"kind": "http", "url": url, "secret": SECRET}},
+            {"key": "web-analytics", "period": "P30D", "store": {"kind": "http", "system": "analytics"}},
         )
         async with org_sessions() as session, session.begin():
             await service.place_hold(
@@ -222,11 +230,11 @@ async def test_http_store_gets_a_signed_purge_request_and_its_counts_are_recorde
 async def test_console_shows_rules_runs_and_what_was_removed(
     staff: Any, auditor: dict[str, str], org_sessions: Sessions, settings: Settings, events: str
 ) -> None:
-    await save(org_sessions, events_rule(events))
+    await save(org_sessions, events_rule())
     await run(org_sessions, settings)
     page = await staff.get("/console/retention", headers=auditor)
     assert page.status_code == 200
-    assert "web-analytics" in page.text and "sql:web_events" in page.text
+    assert "web-analytics" in page.text and "sql:analytics/web_events" in page.text
     assert "<svg" in page.text and "web-analytics: 10" in page.text
     assert "gone from every backup by" in page.text, "the demo's monthly backups are kept 12 months"
     assert "request-records" in page.text and "toolkit:closed_requests" in page.text

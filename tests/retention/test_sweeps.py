@@ -42,7 +42,7 @@ async def ids(url: str) -> list[int]:
 async def test_delete_takes_rows_before_the_cutoff_never_the_one_at_it(
     org_sessions: Sessions, settings: Settings, events: str
 ) -> None:
-    await save(org_sessions, events_rule(events))
+    await save(org_sessions, events_rule())
     dry = await run(org_sessions, settings, dry_run=True)
     assert await ids(events) == list(range(1, 17)), "a dry run changes nothing"
     real = await run(org_sessions, settings, batch_size=3)
@@ -56,7 +56,7 @@ async def test_delete_takes_rows_before_the_cutoff_never_the_one_at_it(
 async def test_holds_by_person_record_and_rule_are_never_touched(
     org_sessions: Sessions, settings: Settings, events: str
 ) -> None:
-    await save(org_sessions, events_rule(events))
+    await save(org_sessions, events_rule())
     async with org_sessions() as session, session.begin():
         await service.place_hold(
             session, hold=HoldIn(subject="Ada@Example.org", reason="litigation hold, case 4711"), actor=SYSTEM, now=NOW
@@ -81,7 +81,7 @@ async def test_anonymise_with_each_transform_once(org_sessions: Sessions, settin
         {"column": "page", "transform": "constant", "value": "/"},
         {"column": "country", "transform": "null"},
     ]
-    await save(org_sessions, events_rule(events, action="anonymise", transforms=transforms))
+    await save(org_sessions, events_rule(action="anonymise", transforms=transforms))
     first = await run(org_sessions, settings, batch_size=4)
     assert first.counts.anonymised == 10
     rows = await run_sql(events, "SELECT id, email, ip, visited_at, page, country FROM web_events ORDER BY id")
@@ -97,7 +97,7 @@ async def test_anonymise_with_each_transform_once(org_sessions: Sessions, settin
 
 
 async def test_restrict_marks_rows_once(org_sessions: Sessions, settings: Settings, events: str) -> None:
-    await save(org_sessions, events_rule(events, action="restrict"))
+    await save(org_sessions, events_rule(action="restrict"))
     assert (await run(org_sessions, settings)).counts.restricted == 10
     assert (await run(org_sessions, settings)).counts.restricted == 0
     assert await run_sql(events, "SELECT count(*) FROM web_events WHERE restricted") == [(10,)]
@@ -106,7 +106,7 @@ async def test_restrict_marks_rows_once(org_sessions: Sessions, settings: Settin
 async def test_killed_sweep_resumes_where_it_stopped_and_counts_add_up(
     org_sessions: Sessions, settings: Settings, events: str
 ) -> None:
-    await save(org_sessions, events_rule(events))
+    await save(org_sessions, events_rule())
 
     def die_after_first_batch(done: int, total: int) -> None:
         raise KeyboardInterrupt  # the process is stopped between two batches
@@ -122,7 +122,7 @@ async def test_killed_sweep_resumes_where_it_stopped_and_counts_add_up(
 
 
 async def test_one_sweeper_per_rule(org_sessions: Sessions, settings: Settings, events: str) -> None:
-    await save(org_sessions, events_rule(events))
+    await save(org_sessions, events_rule())
     async with org_sessions() as session, session.begin():  # another worker holds the lease
         await session.execute(update(RetentionRule).values(lease_until=NOW.replace(year=2030)))
     with pytest.raises(Conflict):
@@ -144,7 +144,7 @@ async def test_bad_rules_are_refused_with_the_path_of_the_error(
     staff: Client, admin: dict[str, str], events: str, change: dict[str, Any], path: str
 ) -> None:
     answer = await staff.put(
-        "/api/v1/admin/retention/rules/web-analytics", json={**events_rule(events), **change}, headers=admin
+        "/api/v1/admin/retention/rules/web-analytics", json={**events_rule(), **change}, headers=admin
     )
     assert answer.status_code in (400, 422), answer.text
     assert any(error["path"].startswith(path) for error in answer.json()["errors"]), answer.json()
@@ -155,7 +155,7 @@ async def test_bad_rules_are_refused_with_the_path_of_the_error(
 async def test_api_dry_run_and_run_log_without_the_store_url(
     staff: Client, admin: dict[str, str], auditor: dict[str, str], events: str
 ) -> None:
-    saved = await staff.put("/api/v1/admin/retention/rules/web-analytics", json=events_rule(events), headers=admin)
+    saved = await staff.put("/api/v1/admin/retention/rules/web-analytics", json=events_rule(), headers=admin)
     assert saved.status_code == 200 and "database_url" not in saved.text
     dry = await staff.post("/api/v1/admin/retention/rules/web-analytics/dry-run", headers=admin)
     assert dry.status_code == 200 and dry.json()["counts"]["deleted"] == 10 and dry.json()["dry_run"] is True
@@ -167,7 +167,7 @@ async def test_api_dry_run_and_run_log_without_the_store_url(
 async def test_holds_placed_and_lifted_through_the_api_change_what_a_sweep_touches(
     staff: Client, admin: dict[str, str], auditor: dict[str, str], events: str
 ) -> None:
-    await staff.put("/api/v1/admin/retention/rules/web-analytics", json=events_rule(events), headers=admin)
+    await staff.put("/api/v1/admin/retention/rules/web-analytics", json=events_rule(), headers=admin)
     bad = await staff.post("/api/v1/admin/retention/holds", json={"reason": "no target"}, headers=admin)
     assert bad.status_code in (400, 422)
     assert (
