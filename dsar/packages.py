@@ -3,7 +3,6 @@ Stored encrypted in chunks, served only with the person's token until it expires
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import json
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dsar.connectors import Erasure, Table
 from dsar.models import DataRequest, PackageChunk, RequestPackage
 from privacy import register
+from privacy.csvfile import write_rows
 from privacy.db import SessionFactory
 from privacy.exports import lawful_basis_text, transfer_text
 from privacy.keys import active_key_id, keyring_of
@@ -128,9 +128,7 @@ def _write_data_json(out: io.TextIOWrapper, systems: Iterator[list[Table]]) -> l
 
 def _write_csv(out: io.TextIOWrapper, rows: list[dict[str, Any]]) -> None:
     columns = list(dict.fromkeys(key for row in rows for key in row))
-    writer = csv.DictWriter(out, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(rows)
+    write_rows(out, [columns, *([row.get(column) for column in columns] for row in rows)])
     out.flush()
     out.detach()
 

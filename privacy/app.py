@@ -10,6 +10,7 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
@@ -31,7 +32,7 @@ from privacy.jobs import background_jobs
 from privacy.keys import ConfigurationError, Keyring, load_master_secret
 from privacy.settings import Settings
 from privacy.templating import jinja_environment
-from privacy.web import EXCEPTION_HANDLERS, StaffAuthentication, security_headers_middleware, staff_guard
+from privacy.web import EXCEPTION_HANDLERS, StaffAuthentication, security_headers, staff_guard
 from privacy.work import BackgroundWork
 from retention import endpoints as retention_endpoints
 from retention import pages as retention_pages
@@ -39,6 +40,11 @@ from subprocessors import endpoints as subprocessor_endpoints
 from subprocessors import pages as subprocessor_pages
 
 STATIC = Path(__file__).parent / "static"
+
+# Libraries that log at INFO what the service's log must not hold: httpx and httpcore every URL
+# they call (other systems' endpoints, with their query strings), WeasyPrint and fontTools what
+# goes into a document. Their warnings and errors still show.
+QUIET_LOGGERS = ("httpx", "httpcore", "weasyprint", "fontTools")
 
 
 class Metrics(PrometheusController):
@@ -103,8 +109,10 @@ def create_app(settings: Settings) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
+        # A hook, not a middleware: it runs for 404 and 405 answers too, where no route (and so
+        # no middleware) is reached.
+        before_send=[security_headers(settings.served_over_https)],
         middleware=[
-            security_headers_middleware(settings.served_over_https),
             prometheus.middleware,
             dsar_endpoints.request_rate_limit(settings).middleware,
         ],
@@ -124,6 +132,7 @@ def create_app(settings: Settings) -> Litestar:
         ),
         exception_handlers=dict(EXCEPTION_HANDLERS),
         request_max_body_size=settings.max_body_bytes,
+        logging_config=LoggingConfig(loggers={name: {"level": "WARNING"} for name in QUIET_LOGGERS}),
         # Pydantic writes its own JSON; msgspec embeds it as is instead of re-encoding a dict.
         type_encoders={BaseModel: lambda model: msgspec.Raw(model.model_dump_json())},
         state=State(

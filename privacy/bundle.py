@@ -6,9 +6,7 @@ changed byte anywhere, in the ZIP's own headers too. Large parts are written as 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import tempfile
 import zipfile
@@ -31,6 +29,7 @@ from consent.receipts import ALGORITHM, key_id, signing_jwk
 from consent.schemas import ConsentSetup
 from dsar import service as dsar_service
 from privacy import audit, notice, register
+from privacy.csvfile import csv_bytes
 from privacy.exports import build_record, record_csv, record_pdf
 from privacy.keys import keyring_of
 from privacy.models import AuditEntry
@@ -76,12 +75,6 @@ class _Archive:
 
     def add_json(self, name: str, value: Any) -> None:
         self.add(name, json.dumps(value, indent=2, ensure_ascii=False, default=str).encode())
-
-
-def _csv_bytes(rows: list[list[Any]]) -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return out.getvalue().encode()
 
 
 async def write_bundle(
@@ -134,9 +127,9 @@ def _sign(session: AsyncSession, manifest: bytes) -> str:
 
 async def _request_log(session: AsyncSession, archive: _Archive) -> None:
     with archive.member("requests/request-log.csv") as writer:
-        writer.write(_csv_bytes([dsar_service.REQUEST_LOG_COLUMNS]))
+        writer.write(csv_bytes([dsar_service.REQUEST_LOG_COLUMNS]))
         async for rows in dsar_service.request_log(session):
-            writer.write(_csv_bytes(rows))
+            writer.write(csv_bytes(rows))
 
 
 async def _consent(session: AsyncSession, archive: _Archive, *, now: datetime) -> None:
@@ -192,7 +185,7 @@ async def _subprocessors(session: AsyncSession, archive: _Archive, *, now: datet
                 change.summary or "",
             ]
         )  # fmt: skip
-    archive.add("subprocessors/history.csv", _csv_bytes(rows))
+    archive.add("subprocessors/history.csv", csv_bytes(rows))
 
 
 async def _notice(session: AsyncSession, archive: _Archive) -> None:
@@ -218,7 +211,7 @@ async def _audit_trail(session: AsyncSession, archive: _Archive) -> None:
     """The chain as stored (who, when, what, and the hashes that link it), then its check."""
     columns = ["seq", "at", "actor", "action", "object_type", "object_id", "payload_digest", "prev_hash", "entry_hash"]
     with archive.member("audit/trail.csv") as writer:
-        writer.write(_csv_bytes([columns]))
+        writer.write(csv_bytes([columns]))
         after = 0
         while True:
             rows = (
@@ -228,7 +221,7 @@ async def _audit_trail(session: AsyncSession, archive: _Archive) -> None:
             ).all()
             if not rows:
                 break
-            writer.write(_csv_bytes([[getattr(entry, c) for c in columns] for entry in rows]))
+            writer.write(csv_bytes([[getattr(entry, c) for c in columns] for entry in rows]))
             after = rows[-1].seq
     report = await audit.verify_chain(session)
     archive.add_json(

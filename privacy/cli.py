@@ -98,12 +98,13 @@ def worker(once: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, workers: int) -> None:
-    """Run the service (migrating the embedded default first)."""
+    """Run the service (migrating the embedded default first). What it prints is the service's log,
+    so it creates no login: `privacy demo` or `privacy users create` make staff users."""
     import uvicorn
 
     settings = _settings()
     if settings.embedded:
-        _run(settings, lambda sessions: _ensure_first_admin(sessions, console=f"http://{host}:{port}/console"))
+        _run(settings, _say_how_to_add_the_first_admin)
     if workers > 1:
         _prepare_multiprocess_metrics(settings)
     # No access log: it would record visitors' IP addresses, which are personal data.
@@ -126,8 +127,20 @@ def _prepare_multiprocess_metrics(settings: Settings) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
 
 
+async def _say_how_to_add_the_first_admin(sessions: SessionFactory) -> None:
+    async with sessions() as session:
+        if await auth.count_users(session):
+            return
+    click.echo(
+        "No staff user yet: create the first admin with `privacy users create EMAIL --role admin`, "
+        "or load the example organisation and an admin login with `privacy demo`.",
+        err=True,
+    )
+
+
 async def _ensure_first_admin(sessions: SessionFactory, *, console: str) -> None:
-    """On an empty embedded install, create an admin and print its login, this once."""
+    """On an install without staff users, create an admin and print its login, this once: on the
+    terminal of the command that made it, never in the service's log."""
     async with sessions() as session, session.begin():
         if await auth.count_users(session):
             return
@@ -174,11 +187,14 @@ def db_check() -> None:
 
 @main.command()
 def demo() -> None:
-    """Load the example organisation (a hosting company) through `privacy apply`."""
+    """Load the example organisation (a hosting company) through `privacy apply`; on an install
+    without staff users, create an admin and print its login, once."""
     text = resources.files("privacy").joinpath(DEMO_FILE).read_text()
     settings = _settings()
     _apply_text(settings, text, dry_run=False, actor=Actor.system("demo"))
     _publish_notice(settings, summary="First version", material=False, actor=Actor.system("demo"), quiet_if_same=True)
+    console = f"{settings.public_url.rstrip('/')}/console"
+    _run(settings, lambda sessions: _ensure_first_admin(sessions, console=console))
 
 
 @main.command("apply")
@@ -197,7 +213,9 @@ def _apply_text(settings: Settings, text: str, *, dry_run: bool, actor: Actor) -
 
     async def work(sessions: SessionFactory) -> list[config_file.Change]:
         async with sessions() as session:
-            changes = await config_file.apply_config(session, config=config, actor=actor, now=utcnow())
+            changes = await config_file.apply_config(
+                session, config=config, actor=actor, settings=settings, now=utcnow()
+            )
             await (session.rollback() if dry_run else session.commit())
             return changes
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 
+from privacy.csvfile import csv_text
 from privacy.pdf import render_pdf
 from privacy.schemas import ActivityOut, ActivityRole, Contact, OrganisationProfile, Transfer
 from privacy.taxonomy import ARTICLE_9_CONDITION_LABELS, DATA_CATEGORIES, LAWFUL_BASIS_LABELS, SAFEGUARD_LABELS
@@ -127,23 +126,15 @@ def lawful_basis_text(activity: ActivityOut) -> str:
 
 def record_csv(record: dict[str, Any]) -> str:
     """One row per activity; controller rows fill the Art. 30(1) columns, processor rows Art. 30(2)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
     labels = [label for _, label in CONTROLLER_FIELDS] + [label for _, label in PROCESSOR_FIELDS]
-    writer.writerow(["Record", "Reference", "Activity", "Version", *labels])
+    rows: list[list[Value]] = [["Record", "Reference", "Activity", "Version", *labels]]
     for entry in record["controller_activities"]:
-        row = [_cell(entry[f]) for f, _ in CONTROLLER_FIELDS] + ["" for _ in PROCESSOR_FIELDS]
-        writer.writerow(["Art. 30(1) controller", entry["key"], entry["name"], entry["version"], *row])
+        row = [entry[f] for f, _ in CONTROLLER_FIELDS] + ["" for _ in PROCESSOR_FIELDS]
+        rows.append(["Art. 30(1) controller", entry["key"], entry["name"], entry["version"], *row])
     for entry in record["processor_activities"]:
-        row = ["" for _ in CONTROLLER_FIELDS] + [_cell(entry[f]) for f, _ in PROCESSOR_FIELDS]
-        writer.writerow(["Art. 30(2) processor", entry["key"], entry["name"], entry["version"], *row])
-    return out.getvalue()
-
-
-def _cell(value: Value) -> str:
-    text = "; ".join(value) if isinstance(value, list) else value
-    # A leading =, +, - or @ would run as a formula in a spreadsheet (CSV injection).
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+        row = ["" for _ in CONTROLLER_FIELDS] + [entry[f] for f, _ in PROCESSOR_FIELDS]
+        rows.append(["Art. 30(2) processor", entry["key"], entry["name"], entry["version"], *row])
+    return csv_text(rows)
 
 
 # Art. 30(1)(a) and 30(2)(a) name the organisation, its representatives and DPO: the same for every

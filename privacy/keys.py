@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from privacy.db import make_data_folder
 from privacy.errors import PrivacyError
 from privacy.models import EncryptionKey
 from privacy.settings import Settings
@@ -49,11 +50,12 @@ def load_master_secret(settings: Settings) -> bytes:
 
 
 def _embedded_secret(path: Path) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_data_folder(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_bytes().strip()
+    os.fchmod(fd, 0o600)  # the umask may have taken more than group and other bits
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_urlsafe(48))
     return path.read_bytes().strip()

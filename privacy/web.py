@@ -11,12 +11,11 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
-from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.response import Template
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import BeforeMessageSendHookHandler, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy import auth
@@ -110,40 +109,55 @@ class EncodedJSON:
         await send({"type": "http.response.body", "body": self.body, "more_body": False})
 
 
-def security_headers_middleware(https: bool) -> Any:
+def security_headers(https: bool) -> BeforeMessageSendHookHandler:
+    """The security headers, added to every answer by an app-level `before_send` hook: middleware
+    runs only once a route matched, so 404 and 405 answers would go without them. What staff see
+    (console pages, the admin API, and any answer to a request carrying a staff token or session)
+    is never kept by a browser or proxy; a public answer that sets its own Cache-Control
+    (consent.js, the feeds) keeps it."""
     fixed = [
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"same-origin"),
         (b"cross-origin-opener-policy", b"same-origin"),
         (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+        (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     ]
     if https:
         fixed.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
-    policy = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
 
-    def factory(app: ASGIApp) -> ASGIApp:
-        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != ScopeType.HTTP:
-                await app(scope, receive, send)
-                return
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        # Appended to the raw list: this runs on every answer, the consent decision included.
+        headers = list(message.get("headers", []))
+        names = {name.lower() for name, _ in headers}
+        headers.extend(pair for pair in fixed if pair[0] not in names)
+        path = str(scope.get("path", ""))
+        if _is_staff_path(path):
+            headers = [pair for pair in headers if pair[0].lower() != b"cache-control"]
+            headers.append(NO_STORE)
+        elif b"cache-control" not in names and not path.startswith("/static/") and _carries_credentials(scope):
+            headers.append(NO_STORE)
+        message["headers"] = headers
 
-            async def send_with_headers(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    # Appended to the raw list: this runs on every answer, the consent decision included.
-                    headers = list(message.get("headers", []))
-                    names = {name.lower() for name, _ in headers}
-                    headers.extend(pair for pair in fixed if pair[0] not in names)
-                    if policy[0] not in names:
-                        headers.append(policy)
-                    message["headers"] = headers
-                await send(message)
+    return add_headers
 
-            await app(scope, receive, send_with_headers)
 
-        return middleware
+NO_STORE = (b"cache-control", b"no-store")
+_SESSION_COOKIE_PAIR = f"{SESSION_COOKIE}=".encode()
 
-    return factory
+
+def _is_staff_path(path: str) -> bool:
+    return any(path == prefix or path.startswith(f"{prefix}/") for prefix in STAFF_PATHS)
+
+
+def _carries_credentials(scope: Scope) -> bool:
+    """A staff token or console session (a person's request token too): the answer is for them alone."""
+    for name, value in cast(dict[str, Any], scope).get("headers", ()):
+        if name == b"authorization" or (name == b"cookie" and _SESSION_COOKIE_PAIR in value):
+            return True
+    return False
 
 
 def problem_response(

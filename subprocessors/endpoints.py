@@ -3,8 +3,6 @@ register and its lifecycle for staff."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Annotated, Any
 
@@ -12,7 +10,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
-from privacy import register
+from privacy import csvfile, register
 from privacy.actors import Permission
 from privacy.db import utcnow
 from privacy.errors import FieldError, Invalid
@@ -81,18 +79,18 @@ class PublicSubProcessorsController(Controller):
         return {"id": str(objection.id), "status": "recorded"}
 
 
-@get("/subprocessors.csv", summary="The sub-processor list as CSV; ?at= for a past day", tags=["sub-processors"])
+@get(
+    "/subprocessors.csv",
+    summary="The sub-processor list as CSV; ?at= for a past day",
+    tags=["sub-processors"],
+    media_type=csvfile.MEDIA_TYPE,
+)
 async def list_csv(db_session: DbSession, at: Day = None) -> Response[str]:
     listed = await service.list_on(db_session, day=_day(at))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for entry in listed.subprocessors:
-        row = entry.model_dump(mode="json")
-        writer.writerow(["; ".join(row[c]) if isinstance(row[c], list) else row[c] for c in CSV_COLUMNS])
+    entries = [entry.model_dump(mode="json") for entry in listed.subprocessors]
     return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
+        csvfile.csv_text([CSV_COLUMNS, *([entry[c] for c in CSV_COLUMNS] for entry in entries)]),
+        media_type=csvfile.MEDIA_TYPE,
         headers={
             "Content-Disposition": f'attachment; filename="subprocessors-{listed.at}.csv"',
             "Cache-Control": PUBLIC_CACHE,
