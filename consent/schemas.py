@@ -21,6 +21,20 @@ Origin = Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.-]+(:\d
 US_GPC_STATES = ["CA", "CO", "CT", "DE", "MD", "MN", "MT", "NE", "NH", "NJ", "OR", "TX"]
 
 
+def entries_between(minimum: int = 0, maximum: int | None = None) -> AfterValidator:
+    """Bounds a mapping's size. Not `Field(min_length=...)`: Litestar documents a dict carrying that
+    constraint as an array, so the bounds are checked here and documented as min/maxProperties."""
+
+    def check(mapping: dict[Any, Any]) -> dict[Any, Any]:
+        if len(mapping) < minimum:
+            raise ValueError(f"at least {minimum} needed, {len(mapping)} given")
+        if maximum is not None and len(mapping) > maximum:
+            raise ValueError(f"at most {maximum} allowed, {len(mapping)} given")
+        return mapping
+
+    return AfterValidator(check)
+
+
 class Regime(StrEnum):
     OPT_IN = "opt_in"
     OPT_OUT = "opt_out"
@@ -97,7 +111,9 @@ class ConsentSetup(Schema):
     services: list[Service] = Field(default_factory=list, max_length=500)
     regimes: Regimes = Field(default_factory=Regimes)
     lifetimes: Lifetimes = Field(default_factory=Lifetimes)
-    texts: dict[Language, BannerTexts] = Field(min_length=1)
+    texts: Annotated[dict[Language, BannerTexts], entries_between(minimum=1)] = Field(
+        json_schema_extra={"minProperties": 1}
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ConsentSetup:
@@ -153,7 +169,9 @@ class RecordIn(Schema):
     consent_id: uuid.UUID | None = None
     policy_version: ShortText
     action: Action
-    choices: dict[Key, bool] = Field(default_factory=dict, max_length=20)
+    choices: Annotated[dict[Key, bool], entries_between(maximum=20)] = Field(
+        default_factory=dict, json_schema_extra={"maxProperties": 20}
+    )
     ui: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,40}$")] = "banner"
     identity: IdentityAssertion | None = Field(
         default=None, description="the site's assertion of its signed-in user: links this consent id to them"
