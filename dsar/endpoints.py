@@ -217,6 +217,7 @@ class AdminRequestsController(Controller):
             request_id=request_id,
             reason=data.reason,
             actor=current_actor(request),
+            settings=request.app.state.settings,
             today=now.date(),
             now=now,
         )

@@ -154,6 +154,7 @@ async def extend_request(
             request_id=request_id,
             reason=extension.reason,
             actor=current_actor(request),
+            settings=request.app.state.settings,
             today=now.date(),
             now=now,
         )

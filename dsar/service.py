@@ -71,6 +71,14 @@ async def _organisation_country(session: AsyncSession) -> str:
     return (await register.require_organisation(session)).country
 
 
+def clock_start(request: DataRequest, settings: Settings) -> datetime:
+    """Art. 12(3): the month runs from receipt, or from verification of identity where the setting
+    says so; an extension counts three months from the same start."""
+    if settings.request_clock_starts == "verification" and request.verified_at is not None:
+        return request.verified_at
+    return request.received_at
+
+
 async def _deadline(session: AsyncSession, start: datetime, months: int) -> date:
     # The UTC date: for controllers in Europe it is the local date or the day before, so the
     # deadline is never later than the law's.
@@ -227,8 +235,7 @@ async def mark_verified(
     request.verification_method = method
     request.status = RequestStatus.IN_PROGRESS.value
     if request.due_at is None:
-        start = now if settings.request_clock_starts == "verification" else request.received_at
-        request.due_at = await _deadline(session, start, 1)
+        request.due_at = await _deadline(session, clock_start(request, settings), 1)
     await add_event(session, request, kind="verified", actor="person", at=now)
     await queue_steps(session, request)
 
@@ -337,9 +344,6 @@ async def record_staff_request(
     )
     await add_event(session, request, kind="received", actor=actor.reference, at=data.received_at, note=data.notes)
     await mark_verified(session, request, method=data.verification, settings=settings, now=now)
-    request.due_at = await _deadline(
-        session, data.received_at if settings.request_clock_starts == "receipt" else now, 1
-    )
     await session.flush()
     await _audit(session, request, actor=actor, action="request.recorded", now=now)
     return request
@@ -462,7 +466,14 @@ def _require_open(request: DataRequest) -> None:
 
 
 async def extend_deadline(
-    session: AsyncSession, *, request_id: uuid.UUID, reason: str, actor: Actor, today: date, now: datetime
+    session: AsyncSession,
+    *,
+    request_id: uuid.UUID,
+    reason: str,
+    actor: Actor,
+    settings: Settings,
+    today: date,
+    now: datetime,
 ) -> DataRequest:
     """Art. 12(3): two further months for complex or numerous requests, with the person told why
     before the first deadline."""
@@ -472,7 +483,7 @@ async def extend_deadline(
         raise Conflict("this request has already been extended; the law allows one extension")
     if request.due_at is None or today > request.due_at:
         raise Conflict("an extension must be notified before the first deadline, which has passed")
-    request.extended_due_at = await _deadline(session, request.received_at, 3)
+    request.extended_due_at = await _deadline(session, clock_start(request, settings), 3)
     await add_event(session, request, kind="extended", actor=actor.reference, at=now, note=reason)
     letter = messages.extension(request.reference, reason, request.extended_due_at)
     await tell_person(session, request, letter, purpose="request.extended", now=now)

@@ -121,7 +121,9 @@ def create_app(settings: Settings) -> Litestar:
             cookie_name="privacy_csrf",
             cookie_secure=settings.served_over_https,
             cookie_httponly=True,
-            exclude=["/api/", "/health", "/metrics", "/schema", "/static"],
+            # Anchored: Litestar searches the path for each pattern, so "/health" alone would also
+            # exempt a console form under /console/activities/health-records.
+            exclude=["^/api/", "^/health/", "^/metrics$", "^/schema", "^/static/"],
         ),
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment())),
         openapi_config=OpenAPIConfig(

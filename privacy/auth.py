@@ -131,7 +131,16 @@ async def update_user(
         before=before,
         after={"role": user.role, "active": user.active},
     )
+    # Counted after the change is recorded: appending to the audit trail takes its head's lock, so two
+    # admins demoting each other at once are counted one after the other, on either engine.
+    if before == {"role": Role.ADMIN.value, "active": True} and not await _active_admins(session):
+        raise Conflict("there must always be an active admin: make another user admin first")
     return user
+
+
+async def _active_admins(session: AsyncSession) -> int:
+    count = select(func.count()).select_from(StaffUser).where(StaffUser.role == Role.ADMIN.value, StaffUser.active)
+    return int(await session.scalar(count) or 0)
 
 
 @dataclass(frozen=True)

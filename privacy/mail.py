@@ -66,6 +66,13 @@ class Letter:
     to: str
     subject: str
     body: str
+    attempts: int = 0
+    last_error: str | None = None
+
+    @property
+    def given_up(self) -> bool:
+        """Refused at every try: it waits for someone to send it by hand."""
+        return self.attempts >= MAX_ATTEMPTS
 
 
 def open_letter(session: AsyncSession, message: OutboxMessage) -> Letter:
@@ -74,6 +81,8 @@ def open_letter(session: AsyncSession, message: OutboxMessage) -> Letter:
         to=decrypt_field(session, message.recipient_encrypted, context=_context(message.id, "to")),
         subject=message.subject,
         body=decrypt_field(session, message.body_encrypted, context=_context(message.id, "body")),
+        attempts=message.attempts,
+        last_error=message.last_error,
     )
 
 
@@ -104,7 +113,16 @@ async def deliver_due(session: AsyncSession, *, settings: Settings, now: datetim
             message.next_attempt_at = now + timedelta(minutes=2**message.attempts)
             message.lease_until = None
             message.last_error = type(error).__name__
-            logger.warning("delivering outbox message %s failed: %s", message.id, type(error).__name__)
+            # Given up after the last try: the console's outbox shows it to be sent by hand.
+            level = logging.ERROR if message.attempts >= MAX_ATTEMPTS else logging.WARNING
+            logger.log(
+                level,
+                "delivering outbox message %s failed (try %s of %s): %s",
+                message.id,
+                message.attempts,
+                MAX_ATTEMPTS,
+                type(error).__name__,
+            )
         else:
             message.sent_at = now
             message.attempts += 1

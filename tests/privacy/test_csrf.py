@@ -1,0 +1,309 @@
+"""Walks every form the app serves (console and public pages: every POST, PUT, PATCH or DELETE
+route outside the JSON API) and proves that a post without the CSRF token, or with a token of
+another browser, is refused and changes nothing, while the same post with the token goes through."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib import resources
+from typing import Any
+
+import pytest
+import yaml
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from privacy import auth, config_file, mail
+from privacy.actors import Role
+from privacy.app import create_app
+from privacy.db import Base, utcnow
+from privacy.jobs import background_jobs
+from privacy.settings import Settings
+from privacy.work import run_jobs
+from tests.conftest import (
+    PASSWORD,
+    SYSTEM,
+    activity,
+    add_user,
+    app_with_demo,
+    bearer,
+    client_of,
+    csrf_token,
+    login,
+    sessions_of,
+)
+
+Client = AsyncTestClient[Litestar]
+Sessions = async_sessionmaker[AsyncSession]
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+ADMIN = "dana@example.org"
+AUDITOR = "eve@example.org"
+
+
+def form_routes(app: Litestar) -> set[tuple[str, str]]:
+    """(method, path) of every state-changing route that is not part of the JSON API."""
+    return {
+        (method, route.path)
+        for route in app.routes
+        if isinstance(route, HTTPRoute) and not route.path.startswith("/api/")
+        for handler in route.route_handlers
+        for method in handler.http_methods & UNSAFE
+    }
+
+
+async def snapshot(sessions: Sessions) -> dict[str, list[str]]:
+    """Every row of every table: equal snapshots mean nothing changed."""
+    async with sessions() as session:
+        return {
+            table.name: sorted(repr(tuple(row)) for row in (await session.execute(select(table))).all())
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def changed_tables(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
+    return [name for name in before if before[name] != after.get(name)]
+
+
+@dataclass
+class World:
+    """What the forms act on: the demo organisation and a few objects made through the API."""
+
+    sessions: Sessions
+    browser: Client
+    attacker_token: str
+    eve: str = ""
+    token_id: str = ""
+    letter: dict[str, Any] | None = None
+    access: dict[str, Any] | None = None
+    step_id: int = 0
+    public_reference: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    route: str  # the path as the app registers it
+    path: Callable[[World], str]
+    data: Callable[[World], Awaitable[dict[str, str]]]
+
+
+def fixed(path: str) -> Callable[[World], str]:
+    return lambda _: path
+
+
+def fields(**values: str) -> Callable[[World], Awaitable[dict[str, str]]]:
+    async def build(_: World) -> dict[str, str]:
+        return dict(values)
+
+    return build
+
+
+ACTIVITY_FORM = {
+    "name": "Support tickets",
+    "purpose": "Answer support tickets",
+    "data_subject_categories": "Customers",
+    "personal_data_categories": "contact",
+    "lawful_basis": "contract",
+    "recipients": "Support tool",
+    "retention": "Two years",
+    "security_measures": "Access control",
+    "dpia_status": "not_required",
+}
+
+
+async def consent_document(_: World) -> dict[str, str]:
+    demo = config_file.parse_config(resources.files("privacy").joinpath("demo.yaml").read_text())
+    assert demo.consent is not None
+    setup = demo.consent.model_dump(mode="json", exclude_defaults=True) | {"policy_version": "2027-01"}
+    return {"document": yaml.safe_dump(setup, allow_unicode=True)}
+
+
+async def letter_form(_: World) -> dict[str, str]:
+    received = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    return {
+        "type": "rectification",
+        "email": "grace@example.org",
+        "received_at": received,
+        "channel": "letter",
+        "verification": "Signed letter matched the contract on file",
+    }
+
+
+async def confirmation(world: World) -> dict[str, str]:
+    """The token from the link the subscription form mailed (the outbox waits: no SMTP here)."""
+    async with world.sessions() as session:
+        letters = await mail.pending_messages(session)
+    link = next(m for m in (re.search(r"subscription\?token=([\w-]+)", letter.body) for letter in letters) if m)
+    return {"token": link.group(1), "action": "confirm"}
+
+
+# In an order where each post with its token leaves what the next one needs; signing out last.
+FORMS = [
+    Form("/console/login", fixed("/console/login"), fields(email=ADMIN, password=PASSWORD)),
+    Form("/console/activities/new", fixed("/console/activities/new"), fields(key="support", **ACTIVITY_FORM)),
+    Form(
+        "/console/activities/{key:str}/edit",
+        fixed("/console/activities/billing/edit"),
+        fields(**{**ACTIVITY_FORM, "name": "Billing, edited"}),
+    ),
+    Form(
+        "/console/organisation",
+        fixed("/console/organisation"),
+        fields(
+            legal_name="Someone Else GmbH",
+            address="1 Other Street, Berlin",
+            country="DE",
+            contact_email="x@example.org",
+        ),
+    ),
+    Form(
+        "/console/users", fixed("/console/users"), fields(email="mallory@example.org", password=PASSWORD, role="admin")
+    ),
+    Form("/console/users/{user_id:uuid}", lambda w: f"/console/users/{w.eve}", fields(role="admin", active="yes")),
+    Form("/console/tokens", fixed("/console/tokens"), fields(name="mallory", role="admin")),
+    Form("/console/tokens/{token_id:uuid}/revoke", lambda w: f"/console/tokens/{w.token_id}/revoke", fields()),
+    Form("/console/consent/setup", fixed("/console/consent/setup"), consent_document),
+    Form("/console/requests", fixed("/console/requests"), letter_form),
+    Form(
+        "/console/requests/{request_id:uuid}/extend",
+        lambda w: f"/console/requests/{w.letter['id']}/extend",  # type: ignore[index]
+        fields(reason="The data sits in archived systems that must be restored."),
+    ),
+    Form(
+        "/console/requests/{request_id:uuid}/refuse",
+        lambda w: f"/console/requests/{w.letter['id']}/refuse",  # type: ignore[index]
+        fields(reason="excessive", explanation="The ninth identical request this month."),
+    ),
+    Form(
+        "/console/requests/{request_id:uuid}/steps/{step_id:int}",
+        lambda w: f"/console/requests/{w.access['id']}/steps/{w.step_id}",  # type: ignore[index]
+        fields(rows="box,document\nB-17,Signed contract\n"),
+    ),
+    Form(
+        "/console/subprocessors/{key:str}/{change:str}",
+        fixed("/console/subprocessors/matomo-cloud/announce"),
+        fields(summary="Web analytics move to Matomo Cloud"),
+    ),
+    Form("/privacy/requests", fixed("/privacy/requests"), fields(type="erasure", email="walker@example.org")),
+    Form(
+        "/privacy/requests/{reference:str}/verify",
+        lambda w: f"/privacy/requests/{w.public_reference}/verify",
+        fields(code="000000"),  # a wrong code counts as an attempt: a change
+    ),
+    Form(
+        "/privacy/requests/{reference:str}/code",
+        lambda w: f"/privacy/requests/{w.letter['reference']}/code",  # type: ignore[index]
+        fields(),  # a request recorded by staff has no code yet: asking sends one
+    ),
+    Form("/privacy/subprocessors", fixed("/privacy/subprocessors"), fields(email="subscriber@example.org")),
+    Form("/privacy/subprocessors/subscription", fixed("/privacy/subprocessors/subscription"), confirmation),
+    Form(
+        "/privacy/subprocessors/{key:str}/objections",
+        fixed("/privacy/subprocessors/matomo-cloud/objections"),
+        fields(
+            organisation="Customer Ltd",
+            email="legal@customer.example",
+            reason="We do not accept a new analytics processor.",
+        ),
+    ),
+    Form("/console/logout", fixed("/console/logout"), fields()),
+]
+
+
+@pytest.fixture
+async def world(settings: Settings) -> AsyncIterator[World]:
+    # Public posts are rate limited per client; this walk makes more than a visitor would.
+    walk_settings = settings.model_copy(update={"request_posts_per_minute": 1000})
+    app = await app_with_demo(walk_settings)
+    async with (
+        sessions_of(app, walk_settings) as sessions,
+        client_of(app) as browser,
+        client_of(create_app(walk_settings)) as attacker,
+    ):
+        async with sessions() as session, session.begin():
+            _, secret = await auth.create_token(session, name="set-up", role=Role.ADMIN, actor=SYSTEM)
+        await add_user(sessions, ADMIN, Role.ADMIN)
+        await add_user(sessions, AUDITOR, Role.AUDITOR)
+        admin = bearer(secret)
+        world = World(sessions, browser, attacker_token=await csrf_token(attacker))
+        world.eve = next(
+            u["id"] for u in (await browser.get("/api/v1/admin/users", headers=admin)).json() if u["email"] == AUDITOR
+        )
+        world.token_id = (
+            await browser.post("/api/v1/admin/tokens", json={"name": "ci", "role": "auditor"}, headers=admin)
+        ).json()["id"]
+        manual = {"key": "archive", "name": "Paper archive", "kind": "manual", "owner_email": "archivist@example.org"}
+        assert (await browser.put("/api/v1/admin/connectors/archive", json=manual, headers=admin)).status_code == 200
+        received = (utcnow() - timedelta(days=1)).isoformat()
+        letter = {"email": "grace@example.org", "received_at": received, "channel": "letter", "verification": "letter"}
+        world.letter = (
+            await browser.post("/api/v1/admin/requests", json={**letter, "type": "rectification"}, headers=admin)
+        ).json()
+        world.access = (
+            await browser.post("/api/v1/admin/requests", json={**letter, "type": "access"}, headers=admin)
+        ).json()
+        await run_jobs(sessions, background_jobs(walk_settings))  # the archive's step now waits for its owner
+        steps = (await browser.get(f"/api/v1/admin/requests/{world.access['id']}", headers=admin)).json()["steps"]
+        world.step_id = next(s["id"] for s in steps if s["system"] == "archive" and s["status"] == "waiting")
+        intake = await browser.post("/api/v1/requests", json={"type": "access", "email": "ada@example.org"})
+        world.public_reference = intake.json()["reference"]
+        assert await login(browser, ADMIN) == 303
+        yield world
+    await app.state.db_config.get_engine().dispose()
+
+
+def test_every_form_route_is_walked(app: Litestar) -> None:
+    walked = {("POST", form.route) for form in FORMS}
+    assert form_routes(app) == walked, "a new form route needs its entry in FORMS"
+
+
+async def test_every_form_refuses_a_post_without_its_csrf_token_and_changes_nothing(world: World) -> None:
+    browser = world.browser
+    refused: dict[str, list[int]] = {}
+    changed: dict[str, list[str]] = {}
+    not_accepted: dict[str, int] = {}
+    for form in FORMS:
+        path, data = form.path(world), await form.data(world)
+        before = await snapshot(world.sessions)
+        # The browser sends its cookies (session and CSRF) as a forged cross-site post would.
+        without = await browser.post(path, data=data, follow_redirects=False)
+        another = await browser.post(path, data={**data, "_csrf_token": world.attacker_token}, follow_redirects=False)
+        in_header = await browser.post(path, data=data, headers={"x-csrftoken": "0" * 64}, follow_redirects=False)
+        statuses = [without.status_code, another.status_code, in_header.status_code]
+        if statuses != [403, 403, 403]:
+            refused[form.route] = statuses
+        if moved := changed_tables(before, await snapshot(world.sessions)):
+            changed[form.route] = moved
+        # The same post with the page's token goes through (a wrong code is a 422 that counts the
+        # attempt): the refusal was the token's doing.
+        accepted = await browser.post(
+            path, data={**data, "_csrf_token": await csrf_token(browser)}, follow_redirects=False
+        )
+        status = accepted.status_code
+        if status == 403 or status >= 500 or not changed_tables(before, await snapshot(world.sessions)):
+            not_accepted[form.route] = status
+    assert refused == {}, "posts without the right token must get 403"
+    assert changed == {}, "a refused post must change nothing"
+    assert not_accepted == {}, "with its token, each post is accepted and changes something"
+
+
+EXCLUDED_LOOKALIKES = ["health-records", "metrics-dashboard", "schema-registry", "static-site"]
+
+
+@pytest.mark.parametrize("key", EXCLUDED_LOOKALIKES)
+async def test_a_key_that_looks_like_a_path_without_csrf_still_needs_the_token(
+    client: Client, sessions: Sessions, admin: dict[str, str], key: str
+) -> None:
+    assert (await client.post("/api/v1/admin/activities", json=activity(key), headers=admin)).status_code == 201
+    await add_user(sessions, ADMIN, Role.ADMIN)
+    assert await login(client, ADMIN) == 303
+    forged = await client.post(
+        f"/console/activities/{key}/edit", data={**ACTIVITY_FORM, "name": "Changed by a forged post"}
+    )
+    name = (await client.get(f"/api/v1/admin/activities/{key}", headers=admin)).json()["name"]
+    assert (forged.status_code, name) == (403, f"Activity {key}")
