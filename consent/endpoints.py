@@ -38,6 +38,7 @@ from privacy.db import utcnow
 from privacy.errors import Forbidden, NotFound
 from privacy.keys import Keyring
 from privacy.network import client_address, truncate_ip
+from privacy.ratelimit import Per, RateLimit
 from privacy.settings import Settings
 from privacy.web import DbSession, EncodedJSON, current_actor
 
@@ -45,6 +46,8 @@ STATIC = Path(__file__).parent / "static"
 # The day this service began to honour Global Privacy Control (the file's required lastUpdate).
 GPC_SUPPORT_SINCE = date(2026, 11, 22)
 Key = Annotated[str, QueryParameter(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$", max_length=100)]
+# Each choice is a stored row: counted per network, so hopping between one's own addresses gains nothing.
+CONSENT_WRITES = RateLimit("consent-records", "consent_records_per_minute", Per.NETWORK, what="consent records")
 
 
 # The decision path is left out of the generic HTTP metrics (they cost more than the decision).
@@ -127,7 +130,7 @@ class ConsentController(Controller):
         ]
         return EncodedJSON(service.decision_json(current, verdict), answer_headers)
 
-    @post("/records", summary="Record a visitor's choice; answers with a signed receipt")
+    @post("/records", guards=[CONSENT_WRITES], summary="Record a visitor's choice; answers with a signed receipt")
     async def record(self, request: Request[Any, Any, Any], data: JSONBody[RecordIn]) -> Response[RecordOut]:
         cache: SetupCache = request.app.state.consent_cache
         current = cache.require()
@@ -161,6 +164,7 @@ class ConsentController(Controller):
 
     @post(
         "/identity",
+        guards=[CONSENT_WRITES],
         summary="A signed-in person's latest choice on this site, from any device, with a fresh receipt",
     )
     async def identity(
@@ -244,12 +248,12 @@ def _asset(name: str, media_type: str) -> Response[bytes]:
 
 @get("/consent.js", tags=["consent"], summary="The banner script", include_in_schema=False)
 async def consent_js() -> Response[bytes]:
-    return _asset("consent.js", "text/javascript; charset=utf-8")
+    return _asset("consent.js", "text/javascript")  # Litestar adds the charset
 
 
 @get("/consent.css", tags=["consent"], summary="The banner's styles", include_in_schema=False)
 async def consent_css() -> Response[bytes]:
-    return _asset("consent.css", "text/css; charset=utf-8")
+    return _asset("consent.css", "text/css")
 
 
 @get(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from privacy.settings import Settings
-from tests.mail_fixtures import Mailbox
+from tests.mail_fixtures import Mailbox, free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,17 +34,11 @@ class LiveServer:
     url: str
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_server(migrated_settings: Settings, live_mailbox: Mailbox) -> Iterator[LiveServer]:
     from tests.conftest import environment_for, privacy_command
 
-    port = _free_port()
+    port = free_port()
     # The banner tests send Cloudflare's headers for California; the set-up is re-read within 0.2 s.
     env = {
         **environment_for(migrated_settings),

@@ -40,14 +40,14 @@ def body_of(message: Message) -> str:
     return payload.decode()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
 def _serve_mailbox() -> Iterator[Mailbox]:
-    box = Mailbox("127.0.0.1", _free_port())
+    box = Mailbox("127.0.0.1", free_port())
     server = Controller(box, hostname=box.host, port=box.port)
     server.start()
     yield box

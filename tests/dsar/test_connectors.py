@@ -270,3 +270,77 @@ async def test_a_removed_connector_gets_no_more_steps(
     [request] = (await person.get("/api/v1/admin/requests", headers=officer)).json()
     detail = (await person.get(f"/api/v1/admin/requests/{request['id']}", headers=officer)).json()
     assert [step["system"] for step in detail["steps"]] == ["privacy-toolkit"]
+
+
+async def test_a_disabled_connector_gets_no_steps_until_enabled_again(
+    person: Client, officer: dict[str, str], crm: str, mailbox: Mailbox, background: Any
+) -> None:
+    disabled = {**sql_connector(), "enabled": False}
+    assert (await person.put("/api/v1/admin/connectors/crm", json=disabled, headers=officer)).status_code == 200
+    await verified(person, mailbox, background)
+    await background()
+    [request] = (await person.get("/api/v1/admin/requests", headers=officer)).json()
+    detail = (await person.get(f"/api/v1/admin/requests/{request['id']}", headers=officer)).json()
+    assert [step["system"] for step in detail["steps"]] == ["privacy-toolkit"]
+    assert await crm_rows(crm, "SELECT count(*) FROM crm_tickets") == [(3,)], "nothing read or erased there"
+
+
+async def request_steps(person: Client, officer: dict[str, str]) -> dict[str, dict[str, Any]]:
+    [request] = (await person.get("/api/v1/admin/requests", headers=officer)).json()
+    detail = (await person.get(f"/api/v1/admin/requests/{request['id']}", headers=officer)).json()
+    return {step["system"]: step for step in detail["steps"]}
+
+
+async def test_a_system_that_cannot_be_reached_fails_its_step_with_a_reason_staff_can_read(
+    person: Client,
+    admin: dict[str, str],
+    officer: dict[str, str],
+    mailbox: Mailbox,
+    background: Any,
+    dsar_settings: Any,
+) -> None:
+    missing = dsar_settings.external_sqlite_dir / "gone.sqlite3"
+    await register_system(person, admin, "crm", "sql", f"sqlite:///{missing}")
+    await person.put("/api/v1/admin/connectors/crm", json=sql_connector(), headers=officer)
+    await verified(person, mailbox, background)
+    await background()
+    crm_step = (await request_steps(person, officer))["crm"]
+    assert (crm_step["status"], crm_step["attempts"]) == ("pending", 1), "tried again later"
+    assert crm_step["last_error"] == "the system 'crm' could not be reached or did not answer as expected"
+    assert not missing.exists(), "the other system's file is never created"
+
+
+class Redirecting(BaseHTTPRequestHandler):
+    """A system that answers with a redirect elsewhere; the toolkit must not follow it."""
+
+    calls = 0
+
+    def do_POST(self) -> None:
+        Redirecting.calls += 1
+        self.send_response(307)
+        self.send_header("location", f"http://127.0.0.1:{self.server.server_address[1]}/elsewhere")
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+async def test_redirects_are_not_followed(
+    person: Client, admin: dict[str, str], officer: dict[str, str], mailbox: Mailbox, background: Any
+) -> None:
+    Redirecting.calls = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        await add_helpdesk(person, admin, f"http://127.0.0.1:{server.server_address[1]}/privacy")
+        await verified(person, mailbox, background)
+        await background()
+    finally:
+        server.shutdown()
+    step = (await request_steps(person, officer))["helpdesk"]
+    assert (step["status"], step["last_error"]) == (
+        "pending",
+        "the system 'helpdesk' could not be reached or did not answer as expected",
+    )
+    assert Redirecting.calls == 1, "the redirect was not followed"

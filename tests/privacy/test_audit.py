@@ -8,7 +8,7 @@ import subprocess
 import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from privacy import audit, auth
@@ -16,6 +16,7 @@ from privacy.actors import Role
 from privacy.models import AuditEntry
 from privacy.settings import Settings
 from tests.conftest import SYSTEM, activity, environment_for, privacy_command
+from tests.mail_fixtures import free_port
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -135,3 +136,74 @@ async def test_concurrent_changes_keep_one_unbroken_chain(app: Litestar, admin: 
     assert report["intact"] is True
     assert report["checked"] == 24 + 3  # the activities, after the three tokens of the fixture
     await app.state.db_config.get_engine().dispose()
+
+
+async def test_entries_removed_from_the_end_are_noticed(sessions: Sessions) -> None:
+    await make_trail(sessions)
+    async with sessions() as session, session.begin():
+        await session.execute(delete(AuditEntry).where(AuditEntry.seq >= 3))
+    result = await report(sessions)
+    assert (result.intact, result.checked, result.first_bad_seq) == (False, 2, 3)
+    assert "entries up to 4 existed" in (result.problem or "")
+    async with sessions() as session, session.begin():
+        await session.execute(delete(AuditEntry))
+    emptied = await report(sessions)
+    assert not emptied.intact and emptied.checked == 0, "an emptied trail is not 'intact: 0 entries'"
+
+
+async def users_to_change(sessions: Sessions, count: int) -> list[str]:
+    await make_trail(sessions, count)
+    async with sessions() as session:
+        return [str(user.id) for user in await auth.list_users(session)]
+
+
+def patches(user_ids: list[str], times: int) -> list[tuple[str, dict[str, str]]]:
+    """Changes that write nothing before their audit entry (a role set to what it is)."""
+    return [(f"/api/v1/admin/users/{user_ids[i % len(user_ids)]}", {"role": "auditor"}) for i in range(times)]
+
+
+async def test_simultaneous_audited_changes_all_succeed(
+    app: Litestar, admin: dict[str, str], sessions: Sessions
+) -> None:
+    user_ids = await users_to_change(sessions, 8)
+    transport = httpx.ASGITransport(app=app)
+    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://testserver") as direct:
+        answers = await asyncio.gather(*(direct.patch(p, json=b, headers=admin) for p, b in patches(user_ids, 40)))
+    assert [answer.status_code for answer in answers] == [200] * 40
+    assert (await report(sessions)).intact
+    await app.state.db_config.get_engine().dispose()
+
+
+async def test_simultaneous_audited_changes_on_several_workers_with_background_work(
+    settings: Settings, admin: dict[str, str], sessions: Sessions
+) -> None:
+    user_ids = await users_to_change(sessions, 8)
+    port = free_port()
+    env = {**environment_for(settings), "PRIVACY_BACKGROUND_INTERVAL_SECONDS": "0.05"}
+    server = subprocess.Popen(
+        privacy_command("serve", "--port", str(port), "--workers", "2"), env=env, stderr=subprocess.PIPE
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        await wait_until_ready(url, server)
+        async with httpx.AsyncClient(base_url=url, timeout=60) as live:
+            answers = await asyncio.gather(*(live.patch(p, json=b, headers=admin) for p, b in patches(user_ids, 40)))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert [answer.status_code for answer in answers] == [200] * 40
+    checked = await report(sessions)
+    assert checked.intact and checked.checked >= 8 + 3 + 40
+
+
+async def wait_until_ready(url: str, server: subprocess.Popen[bytes]) -> None:
+    async with httpx.AsyncClient() as probe:
+        for _ in range(300):
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            try:
+                if (await probe.get(f"{url}/health/ready")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError("the service did not start")

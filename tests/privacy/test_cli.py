@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
+import yaml
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from privacy.settings import Settings
-from tests.conftest import environment_for, privacy_command
+from tests.conftest import ORGANISATION, activity, environment_for, privacy_command
 
 
 def run(settings: Settings, *arguments: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -67,3 +69,17 @@ def test_db_check_finds_models_and_migrations_in_step(settings: Settings) -> Non
     assert result.returncode == 0, result.stdout + result.stderr
     current = run(settings, "db", "current")
     assert "(head)" in current.stdout + current.stderr
+
+
+async def test_apply_recreates_an_activity_removed_since_without_a_traceback(
+    settings: Settings, client: AsyncTestClient[Litestar], tmp_path: Path
+) -> None:
+    document = tmp_path / "register.yaml"
+    document.write_text(yaml.safe_dump({"organisation": ORGANISATION, "activities": [activity("billing")]}))
+    assert run(settings, "apply", str(document)).returncode == 0
+    officer = run(settings, "tokens", "create", "--role", "privacy_officer", "--name", "o").stdout.splitlines()[-1]
+    removed = await client.delete("/api/v1/admin/activities/billing", headers={"Authorization": f"Bearer {officer}"})
+    assert removed.status_code == 204
+    again = run(settings, "apply", str(document))
+    assert (again.returncode, again.stderr) == (0, "")
+    assert "applied: 1 created" in again.stdout

@@ -88,3 +88,12 @@ async def test_public_assets_keep_their_own_cache_headers(client: Client, audito
         feed = await client.get("/subprocessors.atom", headers=headers)
         assert feed.headers.get_list("cache-control") == ["public, max-age=300"]
         assert_secured(script)
+
+
+@pytest.mark.parametrize(
+    "path", ["/consent.js", "/consent.css", "/subprocessors.csv", "/subprocessors.atom", "/.well-known/gpc.json"]
+)
+async def test_text_answers_name_their_charset_once(client: Client, path: str) -> None:
+    answer = await client.get(path)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].count("charset=") <= 1, answer.headers["content-type"]

@@ -103,3 +103,21 @@ async def test_custom_data_categories_extend_the_taxonomy(client: Client, admin:
     assert after == []
     categories = (await client.get("/api/v1/admin/organisation/data-categories", headers=admin)).json()
     assert {"key": "zone_files", "label": "zone files", "custom": True} in categories
+
+
+async def test_a_removed_activitys_key_can_be_used_again_and_continues_its_history(
+    client: Client, officer: dict[str, str], auditor: dict[str, str]
+) -> None:
+    assert (await client.post("/api/v1/admin/activities", json=activity("support"), headers=officer)).status_code == 201
+    assert (await client.delete("/api/v1/admin/activities/support", headers=officer)).status_code == 204
+    again = await client.post(
+        "/api/v1/admin/activities", json=activity("support", name="Support desk"), headers=officer
+    )
+    assert again.status_code == 201, again.text
+    assert again.json()["version"] == 3
+    versions = (await client.get("/api/v1/admin/activities/support/versions", headers=auditor)).json()
+    assert [(v["version"], v["content"] and v["content"]["name"]) for v in versions] == [
+        (1, "Activity support"),
+        (2, None),
+        (3, "Support desk"),
+    ]
