@@ -17,8 +17,9 @@ from consent.receipts import read_receipt
 from consent.schemas import ConsentSetup
 from privacy.actors import Actor, Permission
 from privacy.db import utcnow
-from privacy.errors import FieldError, NotFound, validation_errors
+from privacy.errors import FieldError, Invalid, NotFound, form_errors, validation_errors
 from privacy.web import DbSession, current_actor
+from privacy.yaml_input import load_yaml
 
 READ = {"permission": Permission.READ}
 EDIT = {"permission": Permission.EDIT_REGISTER}
@@ -85,9 +86,9 @@ async def save_setup_page(
 ) -> Response[Any]:
     document = data.get("document", "")
     try:
-        setup = ConsentSetup.model_validate(yaml.safe_load(document))
-    except yaml.YAMLError as error:
-        errors = [FieldError("", f"not valid YAML: {getattr(error, 'problem', None) or error}")]
+        setup = ConsentSetup.model_validate(load_yaml(document, max_bytes=request.app.state.settings.max_yaml_bytes))
+    except Invalid as error:
+        errors = form_errors(error)
     except ValidationError as error:
         errors = validation_errors(error)
     else:

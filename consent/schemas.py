@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from privacy.assertions import check_public_keys
-from privacy.schemas import CountryCode, Key, Schema, ShortText, Text
+from privacy.schemas import Count, CountryCode, Flag, Key, Schema, ShortText, Text
 from privacy.taxonomy import EEA
 
 NECESSARY = "necessary"
@@ -64,7 +64,7 @@ class Category(Schema):
 
 class Cookie(Schema):
     name: ShortText
-    pattern: bool = Field(default=False, description="name is a regular expression")
+    pattern: Flag = Field(default=False, description="name is a regular expression")
     domain: ShortText | None = None
     duration: ShortText
     party: Literal["first", "third"] = "first"
@@ -96,12 +96,12 @@ class Regimes(Schema):
         default_factory=lambda: list(US_GPC_STATES)
     )
     default: Regime = Regime.OPT_OUT
-    gpc_hides_banner: bool = True
+    gpc_hides_banner: Flag = True
 
 
 class Lifetimes(Schema):
-    acceptance_months: int = Field(default=12, ge=1, le=24)
-    refusal_months: int = Field(default=6, ge=1, le=24)
+    acceptance_months: Count = Field(default=12, ge=1, le=24)
+    refusal_months: Count = Field(default=6, ge=1, le=24)
 
 
 class ConsentSetup(Schema):
@@ -169,7 +169,7 @@ class RecordIn(Schema):
     consent_id: uuid.UUID | None = None
     policy_version: ShortText
     action: Action
-    choices: Annotated[dict[Key, bool], entries_between(maximum=20)] = Field(
+    choices: Annotated[dict[Key, Flag], entries_between(maximum=20)] = Field(
         default_factory=dict, json_schema_extra={"maxProperties": 20}
     )
     ui: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{1,40}$")] = "banner"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from litestar.types import ControllerRouterHandler
@@ -39,8 +37,8 @@ from privacy.assertions import read_assertion, use_once
 from privacy.audit import record_change
 from privacy.db import utcnow
 from privacy.errors import FieldError, Invalid, NotFound, Unauthorized
-from privacy.network import client_address
-from privacy.settings import Settings
+from privacy.json_input import json_from_body
+from privacy.ratelimit import RateLimit
 from privacy.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_is_valid
 from privacy.web import DbSession, current_actor
 
@@ -50,27 +48,10 @@ WORK = {"permission": Permission.WORK_REQUESTS}
 CONFIGURE = {"permission": Permission.EDIT_REGISTER}
 REQUEST_COOKIE = "privacy_request"
 SOON_DAYS = 7
-
-
-def request_rate_limit(settings: Settings) -> RateLimitConfig:
-    """Public posts (request intake, codes, resends; sub-processor subscriptions and objections) per
-    client and minute; every worker counts on
-    its own. The client's address is kept in memory only, never stored."""
-
-    def client(request: Request[Any, Any, Any]) -> str:
-        peer = request.client.host if request.client else None
-        return client_address(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxy_networks) or ""
-
-    async def throttled(request: Request[Any, Any, Any]) -> bool:
-        public_posts = ("/api/v1/requests", "/privacy/requests", "/api/v1/subprocessors", "/privacy/subprocessors")
-        return request.method == "POST" and request.url.path.startswith(public_posts)
-
-    return RateLimitConfig(
-        rate_limit=("minute", settings.request_posts_per_minute),
-        identifier_for_request=client,
-        check_throttle_handler=throttled,
-        set_rate_limit_headers=False,
-    )
+# Per client and minute; the privacy centre's forms count under the same limits as the API.
+REQUEST_INTAKE = RateLimit("request-intake", "request_posts_per_minute", what="requests submitted")
+CODE_TRIES = RateLimit("code-attempts", "code_attempts_per_minute", what="codes tried")
+CODE_RESENDS = RateLimit("code-resends", "code_resends_per_minute", what="new codes asked for")
 
 
 def person_token(request: Request[Any, Any, Any]) -> str | None:
@@ -86,7 +67,12 @@ class PublicRequestsController(Controller):
     path = "/api/v1/requests"
     tags = ["requests"]
 
-    @post("/", status_code=202, summary="Ask to see, take, correct or erase your data; a code goes to the email")
+    @post(
+        "/",
+        guards=[REQUEST_INTAKE],
+        status_code=202,
+        summary="Ask to see, take, correct or erase your data; a code goes to the email",
+    )
     async def submit(
         self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[RequestIn]
     ) -> RequestAccepted:
@@ -94,7 +80,10 @@ class PublicRequestsController(Controller):
         return RequestAccepted(reference=created.reference, status=RequestStatus(created.status))
 
     @post(
-        "/application", status_code=201, summary="A request for a customer signed in to the organisation's application"
+        "/application",
+        guards=[REQUEST_INTAKE],
+        status_code=201,
+        summary="A request for a customer signed in to the organisation's application",
     )
     async def from_application(
         self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[ApplicationRequestIn]
@@ -116,7 +105,12 @@ class PublicRequestsController(Controller):
             now=now,
         )
 
-    @post("/{reference:str}/verify", status_code=200, summary="Prove the email with its code; answers a token")
+    @post(
+        "/{reference:str}/verify",
+        guards=[CODE_TRIES],
+        status_code=200,
+        summary="Prove the email with its code; answers a token",
+    )
     async def verify(
         self, request: Request[Any, Any, Any], db_session: DbSession, reference: FromPath[str], data: JSONBody[CodeIn]
     ) -> TokenGranted:
@@ -124,7 +118,12 @@ class PublicRequestsController(Controller):
             db_session, reference=reference, code=data.code, settings=request.app.state.settings, now=utcnow()
         )
 
-    @post("/{reference:str}/code", status_code=202, summary="Send a new code (at most once a minute, five in all)")
+    @post(
+        "/{reference:str}/code",
+        guards=[CODE_RESENDS],
+        status_code=202,
+        summary="Send a new code (at most once a minute, five in all)",
+    )
     async def resend(self, db_session: DbSession, reference: FromPath[str]) -> dict[str, str]:
         await service.resend_code(db_session, reference=reference, now=utcnow())
         return {"status": "sent"}
@@ -313,8 +312,8 @@ async def connector_callback(
         now=now,
     ):
         raise Unauthorized("the signature does not verify")
+    answer = json_from_body(request.content_type[0], body)  # as every JSON body: typed, not too deep
     try:
-        answer = json.loads(body)
         step_id = int(answer["request"])
     except (ValueError, KeyError, TypeError) as error:
         raise Invalid("the body must be JSON naming the request it answers") from error

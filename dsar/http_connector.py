@@ -14,7 +14,7 @@ from dsar.systems import System
 from privacy.outbound import post_to_system
 from privacy.settings import Settings
 from privacy.signing import signed_headers
-from privacy.systems import BadAnswer, reaching
+from privacy.systems import BadAnswer, answer_of, reaching
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
@@ -46,11 +46,7 @@ async def call_system(
             return None
         if response.status_code != 200:
             raise BadAnswer(f"answered {response.status_code}")
-        try:
-            answer: dict[str, Any] = response.json()
-        except ValueError as error:
-            raise BadAnswer("answered something that is not JSON") from error
-        return answer
+        return answer_of(response)
 
 
 def tables_from(system: System, answer: dict[str, Any]) -> list[Table]:

@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
 from dsar import fulfilment, service, systems
-from dsar.endpoints import REQUEST_COOKIE, SOON_DAYS, person_token
+from dsar.endpoints import CODE_RESENDS, CODE_TRIES, REQUEST_COOKIE, REQUEST_INTAKE, SOON_DAYS, person_token
 from dsar.packages import current_package
 from dsar.schemas import (
     Channel,
@@ -34,7 +34,7 @@ from dsar.texts import LANGUAGES, TEXTS, language_of
 from privacy import register
 from privacy.actors import Actor, Permission
 from privacy.db import utcnow
-from privacy.errors import FieldError, PrivacyError, Unauthorized, form_errors
+from privacy.errors import FieldError, PrivacyError, TooManyRequests, Unauthorized, form_errors
 from privacy.settings import Settings
 from privacy.web import DbSession, current_actor
 
@@ -223,6 +223,11 @@ def _kept(line: str) -> dict[str, str | None]:
     return {"what": what.strip(), "why": why.strip(), "until": until.strip() or None}
 
 
+def _retry_after(error: Exception) -> dict[str, str] | None:
+    """Every 429 says when to come back, the pages' as the API's."""
+    return {"retry-after": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
+
+
 def _status(error: Exception) -> int:
     return error.status_code if isinstance(error, PrivacyError) else 422
 
@@ -231,6 +236,7 @@ def public_page(request: Request[Any, Any, Any], template: str, language: str, *
     return Template(
         template_name=f"dsar/{template}",
         status_code=context.pop("status_code", 200),
+        headers=context.pop("headers", None),
         context={
             "language": language,
             "languages": LANGUAGES,
@@ -252,7 +258,7 @@ async def request_form(request: Request[Any, Any, Any], db_session: DbSession) -
     return public_page(request, "public_form.html", _language(request), organisation=organisation)
 
 
-@post("/privacy/requests", include_in_schema=False)
+@post("/privacy/requests", guards=[REQUEST_INTAKE], include_in_schema=False)
 async def submit_request_form(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Response[Any]:
     language = _language(request)
     fields = {k: v for k, v in data.items() if v and k in {"type", "email", "name", "details"}}
@@ -283,7 +289,7 @@ async def code_form(request: Request[Any, Any, Any], db_session: DbSession, refe
     return public_page(request, "public_code.html", _language(request), organisation=organisation, reference=reference)
 
 
-@post("/privacy/requests/{reference:str}/verify", include_in_schema=False)
+@post("/privacy/requests/{reference:str}/verify", guards=[CODE_TRIES], include_in_schema=False)
 async def verify_code_form(
     request: Request[Any, Any, Any], db_session: DbSession, reference: FromPath[str], data: Form
 ) -> Response[Any]:
@@ -304,6 +310,7 @@ async def verify_code_form(
             reference=reference,
             errors=form_errors(error),
             status_code=_status(error),
+            headers=_retry_after(error),
         )
     response: Response[Any] = Redirect(f"/privacy/requests/{reference}?lang={language}", status_code=303)
     response.set_cookie(
@@ -318,7 +325,7 @@ async def verify_code_form(
     return response
 
 
-@post("/privacy/requests/{reference:str}/code", include_in_schema=False)
+@post("/privacy/requests/{reference:str}/code", guards=[CODE_RESENDS], include_in_schema=False)
 async def resend_code_form(
     request: Request[Any, Any, Any], db_session: DbSession, reference: FromPath[str]
 ) -> Response[Any]:
@@ -335,6 +342,7 @@ async def resend_code_form(
             reference=reference,
             errors=form_errors(error),
             status_code=error.status_code,
+            headers=_retry_after(error),
         )
     return Redirect(f"/privacy/requests/{reference}/verify?lang={language}", status_code=303)
 

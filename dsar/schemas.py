@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from privacy.schemas import Email, Key, Schema, ShortText, Text
+from privacy.schemas import AwareTime, Day, Email, Flag, Key, Schema, ShortText, Text
 
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 Reference = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{6,20}$")]
@@ -98,7 +98,7 @@ class StaffRequestIn(Schema):
     type: RequestType
     email: Email
     name: ShortText | None = None
-    received_at: datetime
+    received_at: AwareTime
     channel: Channel
     notes: Text | None = None
     verification: ShortText = Field(description="how staff verified the person's identity")
@@ -125,7 +125,7 @@ class StepOut(Schema):
 class KeptIn(Schema):
     what: ShortText
     why: ShortText
-    until: date | None = None
+    until: Day | None = None
 
 
 Cell = str | int | float | bool | None
@@ -193,7 +193,7 @@ class ErasureRule(Schema):
         default_factory=dict, description="for anonymise: column -> replacement (null clears it)"
     )
     obligation: ShortText | None = Field(default=None, description="for keep: the legal obligation that requires it")
-    until: date | None = Field(default=None, description="for keep: until when")
+    until: Day | None = Field(default=None, description="for keep: until when")
 
     @model_validator(mode="after")
     def _complete(self) -> ErasureRule:
@@ -209,7 +209,7 @@ class TableMapping(Schema):
     identity_column: Identifier = Field(description="the column holding the person's email")
     columns: list[Identifier] = Field(min_length=1, max_length=200, description="the columns a person receives")
     category: Key = "identification"
-    provided_by_person: bool = Field(default=False, description="data the person gave us (portable, Art. 20)")
+    provided_by_person: Flag = Field(default=False, description="data the person gave us (portable, Art. 20)")
     erasure: ErasureRule = Field(default_factory=ErasureRule)
 
     @model_validator(mode="after")
@@ -234,7 +234,7 @@ class ConnectorIn(Schema):
     name: ShortText
     kind: ConnectorKind
     activities: list[Key] = Field(default_factory=list, max_length=100)
-    enabled: bool = True
+    enabled: Flag = True
     system: Key | None = Field(default=None, description="for sql and http: the registered system's key")
     tables: list[TableMapping] = Field(default_factory=list, max_length=100)
     owner_email: Email | None = None

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn, cast
 
-from sqlalchemy import Select, and_, delete, or_, select
+from sqlalchemy import CursorResult, Select, and_, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar import messages, systems
@@ -153,29 +155,25 @@ async def submit_request(session: AsyncSession, *, data: RequestIn, settings: Se
     if settings.request_clock_starts == "receipt":
         request.due_at = await _deadline(session, now, 1)
     await add_event(session, request, kind="received", actor="person", at=now)
-    await _send_code(session, request, now=now, existing=None)
+    await _send_code(session, request, now=now)
     return request
 
 
-async def _send_code(
-    session: AsyncSession, request: DataRequest, *, now: datetime, existing: VerificationCode | None
-) -> None:
+def _new_code(session: AsyncSession, request: DataRequest) -> tuple[str, str]:
     code = f"{secrets.randbelow(1_000_000):06d}"
-    if existing is None:
-        session.add(
-            VerificationCode(
-                request_id=request.id,
-                code_hash=_code_hash(session, request.id, code),
-                expires_at=now + CODE_LIFETIME,
-                sent_at=now,
-            )
-        )
-    else:
-        existing.code_hash = _code_hash(session, request.id, code)
-        existing.expires_at = now + CODE_LIFETIME
-        existing.attempts = 0
-        existing.sent_at = now
-        existing.sends += 1
+    return code, _code_hash(session, request.id, code)
+
+
+async def _send_code(session: AsyncSession, request: DataRequest, *, now: datetime) -> None:
+    """The request's first code."""
+    code, code_hash = _new_code(session, request)
+    session.add(
+        VerificationCode(request_id=request.id, code_hash=code_hash, expires_at=now + CODE_LIFETIME, sent_at=now)
+    )
+    await _mail_code(session, request, code, now=now)
+
+
+async def _mail_code(session: AsyncSession, request: DataRequest, code: str, *, now: datetime) -> None:
     letter = messages.verification_code(request.reference, code, request.language)
     await tell_person(session, request, letter, purpose="request.code", now=now)
 
@@ -189,43 +187,102 @@ async def find_request(session: AsyncSession, reference: str) -> DataRequest:
 
 async def resend_code(session: AsyncSession, *, reference: str, now: datetime) -> None:
     request = await find_request(session, reference)
-    code = await session.get(VerificationCode, request.id)
-    if code is None:  # a request recorded by staff or from the application: a code to follow it
-        await _send_code(session, request, now=now, existing=None)
-        return
-    if code.sends >= MAX_SENDS:
-        raise TooManyRequests("no more codes can be sent for this request; please submit it again", retry_after=3600)
-    wait = code.sent_at + RESEND_AFTER - now
-    if wait > timedelta(0):
-        raise TooManyRequests(
-            "a code was sent a moment ago; please wait before asking again", retry_after=int(wait.total_seconds()) + 1
+    code, code_hash = _new_code(session, request)
+    # One statement checks both limits and replaces the code: concurrent asks cannot send more.
+    replaced = await session.execute(
+        update(VerificationCode)
+        .where(
+            VerificationCode.request_id == request.id,
+            VerificationCode.sends < MAX_SENDS,
+            VerificationCode.sent_at <= now - RESEND_AFTER,
         )
-    await _send_code(session, request, now=now, existing=code)
+        .values(
+            code_hash=code_hash,
+            expires_at=now + CODE_LIFETIME,
+            attempts=0,
+            sent_at=now,
+            sends=VerificationCode.sends + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if not cast(CursorResult[Any], replaced).rowcount:
+        await _first_code_or_refusal(session, request, code_hash, now=now)
+    await _mail_code(session, request, code, now=now)
+
+
+async def _first_code_or_refusal(session: AsyncSession, request: DataRequest, code_hash: str, *, now: datetime) -> None:
+    """No code was replaced: the request has none yet (recorded by staff or from the application),
+    or a limit stands."""
+    stored = await session.get(VerificationCode, request.id, populate_existing=True)
+    if stored is None:
+        try:
+            async with session.begin_nested():
+                session.add(
+                    VerificationCode(
+                        request_id=request.id, code_hash=code_hash, expires_at=now + CODE_LIFETIME, sent_at=now
+                    )
+                )
+            return
+        except IntegrityError:  # a concurrent ask sent the first code
+            stored = await session.get(VerificationCode, request.id, populate_existing=True)
+    if stored is None or stored.sends >= MAX_SENDS:
+        raise TooManyRequests("no more codes can be sent for this request; please submit it again", retry_after=3600)
+    # A concurrent ask may have sent it a moment after this one's clock read: never more than a minute.
+    wait = min(max(stored.sent_at + RESEND_AFTER - now, timedelta(0)), RESEND_AFTER)
+    raise TooManyRequests(
+        "a code was sent a moment ago; please wait before asking again",
+        retry_after=max(1, math.ceil(wait.total_seconds())),
+    )
 
 
 async def verify_code(
     session: AsyncSession, *, reference: str, code: str, settings: Settings, now: datetime
 ) -> TokenGranted:
     request = await find_request(session, reference)
-    stored = await session.get(VerificationCode, request.id)
-    if stored is None:
-        raise Conflict("no code was sent for this request; ask for one")
-    if stored.attempts >= CODE_ATTEMPTS:
-        raise TooManyRequests("too many wrong codes; ask for a new code", retry_after=60)
-    if stored.expires_at <= now:
-        raise Gone("this code has expired; ask for a new code")
-    if not hmac.compare_digest(stored.code_hash, _code_hash(session, request.id, code)):
-        stored.attempts += 1
+    # The attempt is counted in the statement that checks the limit, so however many guesses arrive
+    # at once, no more than CODE_ATTEMPTS are ever compared with the code.
+    counted = await session.execute(
+        update(VerificationCode)
+        .where(
+            VerificationCode.request_id == request.id,
+            VerificationCode.attempts < CODE_ATTEMPTS,
+            VerificationCode.expires_at > now,
+        )
+        .values(attempts=VerificationCode.attempts + 1)
+        .returning(VerificationCode.attempts, VerificationCode.code_hash)
+        .execution_options(synchronize_session=False)
+    )
+    attempt = counted.first()
+    if attempt is None:
+        await _refuse_uncounted(session, request)
+    attempts, code_hash = attempt
+    if not hmac.compare_digest(code_hash, _code_hash(session, request.id, code)):
         await session.commit()  # the failed attempt counts even though the answer is an error
-        left = CODE_ATTEMPTS - stored.attempts
+        left = CODE_ATTEMPTS - attempts
         raise Invalid("the code is not right", errors=[FieldError("code", f"wrong code; {left} attempts left")])
-    stored.expires_at = now  # used: the row stays, so the resend limits still hold
+    # Used: the row stays, so the resend limits still hold. It expires as of its sending, before any
+    # concurrent guess's clock, which waits on this row and then finds it expired.
+    await session.execute(
+        update(VerificationCode)
+        .where(VerificationCode.request_id == request.id)
+        .values(expires_at=VerificationCode.sent_at)
+        .execution_options(synchronize_session=False)
+    )
     if request.verified_at is None:
         await mark_verified(
             session, request, method="one-time code sent to the email given", settings=settings, now=now
         )
     # Already verified: a new code opens the request in another browser.
     return await grant_token(session, request, settings=settings, now=now)
+
+
+async def _refuse_uncounted(session: AsyncSession, request: DataRequest) -> NoReturn:
+    stored = await session.get(VerificationCode, request.id, populate_existing=True)
+    if stored is None:
+        raise Conflict("no code was sent for this request; ask for one")
+    if stored.attempts >= CODE_ATTEMPTS:
+        raise TooManyRequests("too many wrong codes; ask for a new code", retry_after=60)
+    raise Gone("this code has expired; ask for a new code")
 
 
 async def mark_verified(

@@ -29,7 +29,9 @@ from privacy import endpoints, notice_pages, pages
 from privacy.api_page import ApiReferencePage
 from privacy.db import database_config
 from privacy.jobs import background_jobs
+from privacy.json_input import JSONCheckedRequest
 from privacy.keys import ConfigurationError, Keyring, load_master_secret
+from privacy.ratelimit import RateLimiter
 from privacy.settings import Settings
 from privacy.templating import jinja_environment
 from privacy.web import EXCEPTION_HANDLERS, StaffAuthentication, security_headers, staff_guard
@@ -112,10 +114,9 @@ def create_app(settings: Settings) -> Litestar:
         # A hook, not a middleware: it runs for 404 and 405 answers too, where no route (and so
         # no middleware) is reached.
         before_send=[security_headers(settings.served_over_https)],
-        middleware=[
-            prometheus.middleware,
-            dsar_endpoints.request_rate_limit(settings).middleware,
-        ],
+        middleware=[prometheus.middleware],
+        # Every JSON body is read through it: sent as JSON (415), nested at most 32 levels (400).
+        request_class=JSONCheckedRequest,
         csrf_config=CSRFConfig(
             secret=keyring.subkey("csrf").hex(),
             cookie_name="privacy_csrf",
@@ -145,6 +146,7 @@ def create_app(settings: Settings) -> Litestar:
                 "sessions": db_config.create_session_maker(),
                 "consent_cache": consent_cache,
                 "consent_writer": consent_writer,
+                "rate_limiter": RateLimiter(),  # public writes, counted by this process (privacy.ratelimit)
             }
         ),
         on_startup=[consent_cache.start, consent_writer.start, background.start],

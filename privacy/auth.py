@@ -13,13 +13,15 @@ from datetime import datetime, timedelta
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from privacy.actors import Actor, Role
 from privacy.audit import record_change
 from privacy.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from privacy.keys import decrypt_field, encrypt_field, keyring_of
 from privacy.models import ApiToken, LoginFailure, StaffSession, StaffUser
+from privacy.ratelimit import Per, counted_as
+from privacy.settings import Settings
 
 MIN_PASSWORD_LENGTH = 12
 TOKEN_PREFIX = "pt_"  # noqa: S105 (marks a token, is not one)
@@ -145,25 +147,43 @@ async def _active_admins(session: AsyncSession) -> int:
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    max_failures: int
+    max_failures: int  # for one email from one client
     window: timedelta
     session_lifetime: timedelta
+    client_max_failures: int = 20  # from one client, whatever the emails
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LoginPolicy:
+        return cls(
+            max_failures=settings.login_max_failures,
+            window=timedelta(minutes=settings.login_window_minutes),
+            session_lifetime=timedelta(hours=settings.session_hours),
+            client_max_failures=settings.login_client_max_failures,
+        )
 
 
 async def log_in(
     session: AsyncSession, *, email: str, password: str, client: str, now: datetime, policy: LoginPolicy
 ) -> tuple[StaffUser, str]:
-    """Check the password (throttled per email and per client) and open a console session.
-    Returns the user and the session token for the cookie."""
+    """Check the password and open a console session. Returns the user and the session token for
+    the cookie. Failures pause one email from one client (so a stranger elsewhere cannot lock a
+    colleague out) and one client whatever the emails (so one client cannot try a password on
+    every account); both are keyed hashes."""
     keyring = keyring_of(session)
-    subjects = [f"email:{keyring.lookup_hash(email)}", f"client:{keyring.lookup_hash(client)[:32]}"]
-    await _refuse_when_throttled(session, subjects=subjects, now=now, policy=policy)
+    client_key = counted_as(client, Per.CLIENT)
+    pair = f"email+client:{keyring.lookup_hash(f'{keyring.lookup_hash(email)} {client_key}')}"
+    attempts = [
+        LoginFailure(subject=pair, failed_at=now),
+        LoginFailure(subject=f"client:{keyring.lookup_hash(client_key)[:32]}", failed_at=now),
+    ]
+    await _count_attempt(session, attempts, now=now, policy=policy)
     user = await session.scalar(select(StaffUser).where(StaffUser.email_index == keyring.lookup_hash(email)))
     valid = password_matches(password, user.password_hash if user else _unknown_user_hash())
     if user is None or not valid or not user.active:
-        session.add_all([LoginFailure(subject=subject, failed_at=now) for subject in subjects])
-        raise Unauthorized("wrong email or password")
-    await session.execute(delete(LoginFailure).where(LoginFailure.subject == subjects[0]))
+        raise Unauthorized("wrong email or password")  # the attempt stays counted as a failure
+    # Signed in: this email's failures from this client are forgiven, not the client's elsewhere.
+    await session.execute(delete(LoginFailure).where(LoginFailure.subject == pair))
+    await session.execute(delete(LoginFailure).where(LoginFailure.id == attempts[1].id))
     user.last_login_at = now
     token = secrets.token_urlsafe(32)
     session.add(
@@ -182,20 +202,40 @@ async def log_in(
     return user, token
 
 
-async def _refuse_when_throttled(
-    session: AsyncSession, *, subjects: list[str], now: datetime, policy: LoginPolicy
+async def _count_attempt(
+    session: AsyncSession, attempts: list[LoginFailure], *, now: datetime, policy: LoginPolicy
 ) -> None:
+    """Count the attempt as a failure before the password is checked, committed in a transaction
+    of its own, so that of any number of concurrent attempts each sees those counted before it: no
+    more than the limits ever reach the password check. Refused attempts are not counted."""
     since = now - policy.window
-    # Failures and sessions that no longer count are dropped here, so neither table grows unbounded.
-    await session.execute(delete(LoginFailure).where(LoginFailure.failed_at <= since))
-    await session.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
-    counts = await session.execute(
-        select(LoginFailure.subject, func.count())
-        .where(LoginFailure.subject.in_(subjects), LoginFailure.failed_at > since)
-        .group_by(LoginFailure.subject)
-    )
-    if max((count for _, count in counts), default=0) >= policy.max_failures:
-        raise TooManyRequests("too many failed logins; try again later", retry_after=int(policy.window.total_seconds()))
+    async with AsyncSession(_engine_of(session), expire_on_commit=False) as counting:
+        async with counting.begin():
+            # Failures and sessions that no longer count are dropped here, so neither table grows.
+            await counting.execute(delete(LoginFailure).where(LoginFailure.failed_at <= since))
+            await counting.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
+            counting.add_all(attempts)
+        rows = await counting.execute(
+            select(LoginFailure.subject, func.count())
+            .where(LoginFailure.subject.in_([a.subject for a in attempts]), LoginFailure.failed_at > since)
+            .group_by(LoginFailure.subject)
+        )
+        counts = {subject: int(count) for subject, count in rows}
+        pair, client = attempts
+        if (
+            counts.get(pair.subject, 0) > policy.max_failures
+            or counts.get(client.subject, 0) > policy.client_max_failures
+        ):
+            await counting.execute(delete(LoginFailure).where(LoginFailure.id.in_([a.id for a in attempts])))
+            await counting.commit()
+            raise TooManyRequests(
+                "too many failed logins; try again later", retry_after=int(policy.window.total_seconds())
+            )
+
+
+def _engine_of(session: AsyncSession) -> AsyncEngine:
+    bind = session.bind
+    return bind if isinstance(bind, AsyncEngine) else bind.engine
 
 
 async def actor_for_session_token(session: AsyncSession, *, token: str, now: datetime) -> Actor | None:

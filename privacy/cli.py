@@ -22,7 +22,7 @@ from privacy import audit, auth, bundle, config_file, notice, rotation
 from privacy.actors import Actor, Role
 from privacy.audit import record_change
 from privacy.db import SessionFactory, database_config, migration_commands, upgrade_database, utcnow
-from privacy.errors import Conflict, PrivacyError
+from privacy.errors import Conflict, Invalid, PrivacyError
 from privacy.jobs import background_jobs
 from privacy.keys import Keyring, load_master_secret
 from privacy.settings import Settings
@@ -202,12 +202,15 @@ def demo() -> None:
 @click.option("--dry-run", is_flag=True, help="Print the changes; change nothing.")
 def apply_command(file: Path, dry_run: bool) -> None:
     """Create or update the organisation and register from a YAML file."""
-    _apply_text(_settings(), file.read_text(), dry_run=dry_run, actor=Actor.system("apply"))
+    settings = _settings()
+    if file.stat().st_size > settings.max_yaml_bytes:  # refused before it is read into memory
+        _fail(Invalid(f"the file is larger than {settings.max_yaml_bytes} bytes (PRIVACY_MAX_YAML_BYTES)"))
+    _apply_text(settings, file.read_text(), dry_run=dry_run, actor=Actor.system("apply"))
 
 
 def _apply_text(settings: Settings, text: str, *, dry_run: bool, actor: Actor) -> None:
     try:
-        config = config_file.parse_config(text)
+        config = config_file.parse_config(text, max_bytes=settings.max_yaml_bytes)
     except PrivacyError as error:
         _fail(error)
 

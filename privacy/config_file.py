@@ -19,6 +19,7 @@ from privacy.actors import Actor
 from privacy.errors import FieldError, Invalid, NotFound, validation_errors
 from privacy.schemas import ActivityIn, OrganisationProfile, Schema, SystemIn
 from privacy.settings import Settings
+from privacy.yaml_input import DEFAULT_MAX_BYTES, load_yaml
 from retention import service as retention_service
 from retention.schemas import RetentionConfig
 from subprocessors import service as subprocessor_service
@@ -49,14 +50,10 @@ class Change:
         return f"{'+' if self.kind == 'create' else '='} {self.path}"
 
 
-def parse_config(text: str) -> ConfigFile:
-    """Parse and validate the whole file; every error names its path in the file."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise Invalid(f"the file is not valid YAML{where}") from error
+def parse_config(text: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ConfigFile:
+    """Parse and validate the whole file; every error names its path in the file. `max_bytes` is
+    the `max_yaml_bytes` setting."""
+    document = load_yaml(text, max_bytes=max_bytes)
     if not isinstance(document, dict):
         raise Invalid("the file must be a mapping with keys such as organisation and activities")
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -34,6 +33,7 @@ from privacy.errors import (
     form_errors,
 )
 from privacy.forms import activity_from_form, activity_to_form, organisation_from_form, organisation_to_form
+from privacy.network import client_address
 from privacy.schemas import ActivityRole, Article9Condition, DpiaStatus, LawfulBasis, Safeguard, SpecialCategory
 from privacy.settings import Settings
 from privacy.taxonomy import DATA_CATEGORIES
@@ -75,12 +75,11 @@ async def login_form(request: Request[Any, Any, Any]) -> Template:
 @post("/console/login", include_in_schema=False)
 async def login(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Response[Any]:
     settings: Settings = request.app.state.settings
-    policy = auth.LoginPolicy(
-        max_failures=settings.login_max_failures,
-        window=timedelta(minutes=settings.login_window_minutes),
-        session_lifetime=timedelta(hours=settings.session_hours),
-    )
-    client = request.client.host if request.client else "unknown"
+    policy = auth.LoginPolicy.from_settings(settings)
+    # The visitor behind trusted proxies, as the public endpoints count them: behind a proxy every
+    # sign-in would otherwise come from the proxy's address and share one per-client count.
+    peer = request.client.host if request.client else None
+    client = client_address(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxy_networks) or "unknown"
     try:
         _, token = await auth.log_in(
             db_session,
@@ -91,7 +90,6 @@ async def login(request: Request[Any, Any, Any], db_session: DbSession, data: Fo
             policy=policy,
         )
     except (Unauthorized, TooManyRequests) as error:
-        await db_session.commit()  # the failure counts even though the answer is an error
         headers = {"retry-after": str(error.retry_after)} if isinstance(error, TooManyRequests) else {}
         problem = Problem(error.status_code, error.title, error.detail, request.url.path)
         return page(request, "login.html", error.status_code, headers, problem=problem, email=data.get("email", ""))

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from privacy.actors import Role
 from privacy.assertions import check_public_keys
@@ -17,6 +27,58 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 CountryCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}$")]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")]
+
+
+# Strict values for every input, public and staff. Litestar hands pydantic the decoded JSON (and
+# the configuration file its YAML) as Python objects, which pydantic's lax mode would coerce: `0`
+# to false, a number to a time in 1970, a time without its zone read as anyone's. Times and days
+# are still read from ISO 8601 text, JSON having no type of its own for them; the console's forms
+# convert their fields to these types themselves.
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}")
+
+
+def _no_number(value: object) -> None:
+    if isinstance(value, bool | int | float | Decimal):
+        raise ValueError("a number is not a date or a time: write it as ISO 8601 text")
+
+
+def _iso_time(value: object) -> object:
+    _no_number(value)
+    if isinstance(value, str) and not ISO_TIME.match(value):
+        raise ValueError("a time is ISO 8601 text with its zone, such as 2026-05-04T09:30:00+02:00")
+    return value
+
+
+def _iso_day(value: object) -> object:
+    _no_number(value)
+    if isinstance(value, datetime) or (isinstance(value, str) and not ISO_DAY.fullmatch(value)):
+        raise ValueError("a day is ISO 8601 text such as 2026-05-04")
+    return value
+
+
+def _bool(value: object) -> object:
+    if not isinstance(value, bool):
+        raise ValueError("true or false, not a number or a string")
+    return value
+
+
+def _int(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("a whole number, not a string, a decimal or true/false")
+    return value
+
+
+# Checked by validators, not `Strict()`: Litestar calls `model_validate(..., strict=False)`, which
+# overrides a field's own strictness.
+# True or false, nothing else (not 0 or 1, not "true" or "yes").
+Flag = Annotated[bool, BeforeValidator(_bool)]
+# A whole number: never a boolean, a decimal or a string of digits.
+Count = Annotated[int, BeforeValidator(_int)]
+# A moment: ISO 8601 with its zone (Z or an offset); naive times and numbers are refused.
+AwareTime = Annotated[AwareDatetime, BeforeValidator(_iso_time)]
+# A calendar day, YYYY-MM-DD (or a date from YAML); numbers and times are refused.
+Day = Annotated[date, BeforeValidator(_iso_day)]
 
 
 class Schema(BaseModel):
@@ -133,7 +195,7 @@ class Transfer(Schema):
 class AutomatedDecisions(Schema):
     """Art. 22: solely automated decisions with legal or similarly significant effects."""
 
-    used: bool = False
+    used: Flag = False
     logic: Text | None = None
 
 
@@ -203,7 +265,7 @@ class UserIn(Schema):
 
 class UserUpdate(Schema):
     role: Role | None = None
-    active: bool | None = None
+    active: Flag | None = None
 
 
 class UserOut(Schema):

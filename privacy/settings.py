@@ -22,7 +22,12 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 1_048_576
     session_hours: int = 12
-    login_max_failures: int = 5
+    login_max_failures: int = Field(
+        default=5, ge=1, description="failed sign-ins for one email from one client address before it pauses"
+    )
+    login_client_max_failures: int = Field(
+        default=20, ge=1, description="failed sign-ins from one client address, whatever the emails, before it pauses"
+    )
     login_window_minutes: int = 15
     log_level: str = "INFO"
     geo_headers: str = Field(
@@ -61,8 +66,25 @@ class Settings(BaseSettings):
     )
     retention_batch_size: int = Field(default=5000, ge=1, le=100_000)
     retention_lease_seconds: int = Field(default=300, ge=5, description="renewed after every batch")
+    # Public writes, per client and minute, counted by each service process on its own.
     request_posts_per_minute: int = Field(
-        default=20, ge=1, description="per client: submitting requests, codes and resends (public endpoints)"
+        default=5, ge=1, description="per client: submitting requests (public form and API, applications' customers)"
+    )
+    code_attempts_per_minute: int = Field(default=10, ge=1, description="per client: one-time codes tried")
+    code_resends_per_minute: int = Field(
+        default=10, ge=1, description="per client: new codes asked for (each request: one a minute, five in all)"
+    )
+    consent_records_per_minute: int = Field(
+        default=60, ge=1, description="per client network (IPv4 /24, IPv6 /56): consent choices and identity look-ups"
+    )
+    subscription_posts_per_minute: int = Field(
+        default=5, ge=1, description="per client: sub-processor subscriptions, confirmations and unsubscriptions"
+    )
+    objections_per_minute: int = Field(default=5, ge=1, description="per client: objections to sub-processors")
+    max_yaml_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1024,
+        description="largest YAML document taken (privacy apply, the console's consent set-up), aliases expanded",
     )
 
     @property

@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select, text
@@ -19,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from privacy.actors import Actor
 from privacy.audit import record_change
 from privacy.db import Base
-from privacy.errors import Conflict, FieldError, Invalid, NotFound, SystemUnavailable
+from privacy.errors import Conflict, FieldError, Invalid, NotFound, PrivacyError, SystemUnavailable
+from privacy.json_input import parse_json
 from privacy.keys import decrypt_field, encrypt_field
 from privacy.models import ExternalSystem
 from privacy.outbound import (
@@ -38,6 +40,17 @@ logger = logging.getLogger("privacy.systems")
 
 class BadAnswer(Exception):
     """The system answered, but not in the shape its protocol asks for."""
+
+
+def answer_of(response: httpx.Response) -> dict[str, Any]:
+    """A system's JSON answer, read with the limits of any JSON from outside."""
+    try:
+        answer = parse_json(response.content)
+    except PrivacyError as error:
+        raise BadAnswer("answered something that is not JSON, or nested too deep") from error
+    if not isinstance(answer, dict):
+        raise BadAnswer("answered JSON that is not an object")
+    return answer
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import isodate
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from privacy.schemas import Key, Schema, ShortText
+from privacy.schemas import Day, Flag, Key, Schema, ShortText
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
 
@@ -105,7 +105,7 @@ class RuleIn(Schema):
     transforms: list[ColumnTransform] = Field(default_factory=list, max_length=100)
     store: Store
     schedule: Literal["hourly", "daily", "weekly"] = "daily"
-    enabled: bool = True
+    enabled: Flag = True
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleIn:
@@ -132,7 +132,7 @@ class HoldIn(Schema):
         default=None, description="one row's key"
     )
     reason: ShortText
-    until: date | None = None
+    until: Day | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> HoldIn:

@@ -43,7 +43,7 @@ from privacy.network import truncate_ip
 from privacy.outbound import open_sql_system, post_to_system
 from privacy.settings import Settings
 from privacy.signing import signed_headers
-from privacy.systems import BadAnswer, Connection, reaching
+from privacy.systems import BadAnswer, Connection, answer_of, reaching
 from retention import service
 from retention.models import RetentionRule, RetentionRun
 from retention.schemas import TOOLKIT_STORES, Action, ColumnTransform, Counts, RuleIn, Transform
@@ -292,7 +292,7 @@ async def _sweep_http(sweeping: Sweeping, connection: Connection) -> None:
     if answer.status_code != 200:
         raise BadAnswer(f"answered {answer.status_code}")
     try:
-        sweeping.run.counts = Counts.model_validate(answer.json()).model_dump()
+        sweeping.run.counts = Counts.model_validate(answer_of(answer)).model_dump()
     except ValueError as error:
         raise BadAnswer("answered counts that are not in the expected shape") from error
 

@@ -14,6 +14,7 @@ from privacy import csvfile, register
 from privacy.actors import Permission
 from privacy.db import utcnow
 from privacy.errors import FieldError, Invalid
+from privacy.ratelimit import RateLimit
 from privacy.web import DbSession, current_actor
 from subprocessors import feed, notices, service
 from subprocessors.schemas import (
@@ -32,6 +33,9 @@ from subprocessors.schemas import (
 READ = {"permission": Permission.READ}
 EDIT = {"permission": Permission.EDIT_REGISTER}
 PUBLIC_CACHE = "public, max-age=300"
+# Per client and minute; the public page's forms count under the same limits as the API.
+SUBSCRIPTIONS = RateLimit("subscriptions", "subscription_posts_per_minute", what="subscription requests")
+OBJECTIONS = RateLimit("objections", "objections_per_minute", what="objections")
 Day = Annotated[date | None, QueryParameter(description="the list as it stood that day (YYYY-MM-DD)")]
 CSV_COLUMNS = [
     "key", "name", "service", "purpose", "role", "data_categories", "processing_locations",
@@ -54,7 +58,12 @@ class PublicSubProcessorsController(Controller):
     async def current_list(self, db_session: DbSession, at: Day = None) -> ListOut:
         return await service.list_on(db_session, day=_day(at))
 
-    @post("/subscriptions", status_code=202, summary="Subscribe to changes: a confirmation link goes to the email")
+    @post(
+        "/subscriptions",
+        guards=[SUBSCRIPTIONS],
+        status_code=202,
+        summary="Subscribe to changes: a confirmation link goes to the email",
+    )
     async def subscribe(
         self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[SubscriptionIn]
     ) -> dict[str, str]:
@@ -63,17 +72,32 @@ class PublicSubProcessorsController(Controller):
         )
         return {"status": "if the address can receive mail, a confirmation link is on its way"}
 
-    @post("/subscriptions/confirm", status_code=200, summary="Confirm a subscription with the link's token")
+    @post(
+        "/subscriptions/confirm",
+        guards=[SUBSCRIPTIONS],
+        status_code=200,
+        summary="Confirm a subscription with the link's token",
+    )
     async def confirm(self, db_session: DbSession, data: JSONBody[TokenIn]) -> dict[str, str]:
         await notices.confirm(db_session, token=data.token, now=utcnow())
         return {"status": "confirmed"}
 
-    @post("/subscriptions/unsubscribe", status_code=200, summary="Unsubscribe with the token of any message")
+    @post(
+        "/subscriptions/unsubscribe",
+        guards=[SUBSCRIPTIONS],
+        status_code=200,
+        summary="Unsubscribe with the token of any message",
+    )
     async def unsubscribe(self, db_session: DbSession, data: JSONBody[TokenIn]) -> dict[str, str]:
         await notices.unsubscribe(db_session, token=data.token)
         return {"status": "unsubscribed"}
 
-    @post("/{key:str}/objections", status_code=201, summary="Object to an announced sub-processor, before it starts")
+    @post(
+        "/{key:str}/objections",
+        guards=[OBJECTIONS],
+        status_code=201,
+        summary="Object to an announced sub-processor, before it starts",
+    )
     async def object_to(self, db_session: DbSession, key: FromPath[str], data: JSONBody[ObjectionIn]) -> dict[str, str]:
         objection = await notices.object_to(db_session, key=key, objection=data, now=utcnow())
         return {"id": str(objection.id), "status": "recorded"}

@@ -17,6 +17,7 @@ from privacy.db import utcnow
 from privacy.errors import NotFound, PrivacyError, form_errors
 from privacy.web import DbSession, current_actor
 from subprocessors import notices, service
+from subprocessors.endpoints import OBJECTIONS, SUBSCRIPTIONS
 from subprocessors.schemas import TRANSFER_LABELS, AnnouncementIn, ObjectionIn, SubscriptionIn, TokenIn
 
 Form = URLEncodedBody[dict[str, str]]
@@ -45,7 +46,7 @@ async def public_list(request: Request[Any, Any, Any], db_session: DbSession) ->
     return await _public_page(request, db_session)
 
 
-@post("/privacy/subprocessors", include_in_schema=False)
+@post("/privacy/subprocessors", guards=[SUBSCRIPTIONS], include_in_schema=False)
 async def subscribe_form(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Template:
     try:
         subscription = SubscriptionIn.model_validate({"email": data.get("email", "")})
@@ -59,7 +60,7 @@ async def subscribe_form(request: Request[Any, Any, Any], db_session: DbSession,
     )
 
 
-@post("/privacy/subprocessors/{key:str}/objections", include_in_schema=False)
+@post("/privacy/subprocessors/{key:str}/objections", guards=[OBJECTIONS], include_in_schema=False)
 async def objection_form(
     request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], data: Form
 ) -> Template:
@@ -80,7 +81,7 @@ async def subscription_page(request: Request[Any, Any, Any], db_session: DbSessi
     return _subscription_page(request, await register.get_organisation(db_session), token=token, done=None)
 
 
-@post("/privacy/subprocessors/subscription", include_in_schema=False)
+@post("/privacy/subprocessors/subscription", guards=[SUBSCRIPTIONS], include_in_schema=False)
 async def subscription_action(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Template:
     organisation = await register.get_organisation(db_session)
     try:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
-from privacy.schemas import CountryCode, Email, Key, Schema, ShortText, Text, TextList
+from privacy.schemas import CountryCode, Day, Email, Flag, Key, Schema, ShortText, Text, TextList
 from privacy.taxonomy import ADEQUATE_COUNTRIES, EEA
 
 
@@ -55,9 +55,9 @@ class SubProcessorIn(Schema):
     corporate_location: CountryCode
     transfer_mechanism: TransferMechanism
     dpa_reference: ShortText | None = None
-    customer_selectable: bool = Field(default=False, description="applies only where the customer selects it")
+    customer_selectable: Flag = Field(default=False, description="applies only where the customer selects it")
     activities: Annotated[list[Key], Field(default_factory=list, max_length=200)]
-    active_since: date | None = None
+    active_since: Day | None = None
 
     @model_validator(mode="after")
     def _transfers_have_a_mechanism(self) -> SubProcessorIn:
@@ -76,7 +76,7 @@ class SubProcessorIn(Schema):
 
 
 class AnnouncementIn(Schema):
-    effective_on: date | None = Field(default=None, description="at least the notice period ahead; default: exactly it")
+    effective_on: Day | None = Field(default=None, description="at least the notice period ahead; default: exactly it")
     summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
 

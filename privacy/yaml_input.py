@@ -1,0 +1,106 @@
+"""YAML from outside (`privacy apply`, the console's consent set-up): the one way the toolkit reads
+it. Refused, before anything is built from it, when the text is too large, nests too deep, or its
+anchors and aliases expand past a small budget: a 1 KB file of nested aliases would otherwise
+stand for billions of values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from privacy.errors import Invalid
+from privacy.settings import Settings
+
+DEFAULT_MAX_BYTES: int = Settings.model_fields["max_yaml_bytes"].default
+# The configuration file is about eight levels deep; deeper nesting only costs.
+MAX_DEPTH = 32
+# Values that aliases may add to those written out: plenty for sharing a block of texts or
+# cookies between sites and languages, far too few for a bomb.
+MAX_ALIAS_VALUES = 10_000
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader, refusing to compose a document nested deeper than MAX_DEPTH (the composer
+    recurses once per level)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH + 1:  # the values inside the deepest collection are a level
+                raise Invalid(f"the YAML is nested deeper than {MAX_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def load_yaml(text: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """The document in `text` (None when empty), or `Invalid` saying what is wrong with it."""
+    if len(text) > max_bytes or len(text.encode()) > max_bytes:
+        raise Invalid(f"the YAML is larger than {max_bytes} bytes (PRIVACY_MAX_YAML_BYTES)")
+    loader = _BoundedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, max_bytes=max_bytes)
+        return loader.construct_document(node)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None)
+        raise Invalid(f"not valid YAML{where}" + (f": {problem}" if problem else "")) from error
+    finally:
+        loader.dispose()
+
+
+def _check_expansion(root: Node, *, max_bytes: int) -> None:
+    """Measure the document as it would be with every alias expanded (values, characters, depth),
+    visiting each node once: the cost is that of the text, whatever the aliases multiply."""
+    measured: dict[int, tuple[int, int, int]] = {}  # id(node) -> (values, characters, depth)
+    open_nodes: set[int] = set()
+    pending: list[tuple[Node, bool]] = [(root, False)]
+    while pending:
+        node, children_measured = pending.pop()
+        if children_measured:
+            measured[id(node)] = _measure(node, measured)
+            open_nodes.discard(id(node))
+            continue
+        if id(node) in measured:
+            continue
+        if id(node) in open_nodes:
+            raise Invalid("the YAML has an alias inside the value it refers to")
+        open_nodes.add(id(node))
+        pending.append((node, True))
+        pending.extend((child, False) for child in _children(node) if id(child) not in measured)
+    values, characters, depth = measured[id(root)]
+    if values - len(measured) > MAX_ALIAS_VALUES:
+        raise Invalid(f"the YAML's aliases expand to more than {MAX_ALIAS_VALUES} values beyond those written")
+    if characters > max_bytes:
+        raise Invalid(f"the YAML, its aliases expanded, is larger than {max_bytes} bytes (PRIVACY_MAX_YAML_BYTES)")
+    if depth > MAX_DEPTH:
+        raise Invalid(f"the YAML, its aliases expanded, is nested deeper than {MAX_DEPTH} levels")
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _measure(node: Node, measured: dict[int, tuple[int, int, int]]) -> tuple[int, int, int]:
+    if isinstance(node, ScalarNode):
+        return 1, len(node.value) + 1, 0
+    children = [measured[id(child)] for child in _children(node)]
+    return (
+        1 + sum(values for values, _, _ in children),
+        2 + sum(characters for _, characters, _ in children),
+        1 + max((depth for _, _, depth in children), default=0),
+    )
