@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,17 +12,13 @@ from collections.abc import Iterator
 import uvicorn
 from litestar import Litestar
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.mail_fixtures import free_port
 
 
 @contextlib.contextmanager
 def serving(app: Litestar) -> Iterator[str]:
     """The app's base URL while it is served; its database pool is closed on the server's loop."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, loop="asyncio", log_level="warning", access_log=False, lifespan="on"
     )

@@ -9,6 +9,7 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -19,6 +20,7 @@ from privacy.actors import Role
 from privacy.app import create_app
 from privacy.settings import Settings
 from tests.conftest import PASSWORD, add_user, client_of, csrf_token, login
+from tests.live_app import serving
 
 Client = AsyncTestClient[Litestar]
 Sessions = async_sessionmaker[AsyncSession]
@@ -212,17 +214,22 @@ async def test_there_is_always_an_active_admin_even_when_a_token_makes_the_chang
 
 
 async def test_two_admins_deactivating_each_other_at_once_leave_one_active(
-    client: Client, sessions: Sessions, admin: dict[str, str]
+    settings: Settings, client: Client, sessions: Sessions, admin: dict[str, str]
 ) -> None:
     await add_user(sessions, ADMIN, Role.ADMIN)
     await add_user(sessions, "second-admin@example.org", Role.ADMIN)
     first, second = await user_id(sessions, ADMIN), await user_id(sessions, "second-admin@example.org")
-    answers = await asyncio.gather(
-        *[
-            client.patch(f"/api/v1/admin/users/{target}", json={"active": False}, headers=admin)
-            for target in (first, second)
-        ]
-    )
-    assert sorted(answer.status_code for answer in answers) == [200, 409]
-    users = await users_by_email(client, admin)
-    assert [users[email]["active"] for email in (ADMIN, "second-admin@example.org")].count(True) == 1
+    for _ in range(5):  # several rounds: the two changes really meet on the database
+        with serving(create_app(settings)) as url:
+            async with httpx.AsyncClient(base_url=url, headers=admin) as live:
+                answers = await asyncio.gather(
+                    *[live.patch(f"/api/v1/admin/users/{target}", json={"active": False}) for target in (first, second)]
+                )
+        assert sorted(answer.status_code for answer in answers) == [200, 409]
+        users = await users_by_email(client, admin)
+        assert [users[email]["active"] for email in (ADMIN, "second-admin@example.org")].count(True) == 1
+        survivor = first if users[ADMIN]["active"] else second
+        other = second if survivor == first else first
+        assert (
+            await client.patch(f"/api/v1/admin/users/{other}", json={"active": True}, headers=admin)
+        ).status_code == 200
