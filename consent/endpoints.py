@@ -20,7 +20,6 @@ from prometheus_client import Counter
 from consent import service
 from consent.cache import SetupCache
 from consent.location import CDN_HEADERS, locate
-from consent.receipts import public_jwks
 from consent.recorder import RecordWriter
 from consent.schemas import (
     ConsentHistory,
@@ -40,6 +39,7 @@ from privacy.keys import Keyring
 from privacy.network import client_address, truncate_ip
 from privacy.ratelimit import Per, RateLimit
 from privacy.settings import Settings
+from privacy.signing import public_jwks
 from privacy.web import DbSession, EncodedJSON, current_actor
 
 STATIC = Path(__file__).parent / "static"

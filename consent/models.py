@@ -10,7 +10,7 @@ from advanced_alchemy.types import GUID
 from sqlalchemy import BigInteger, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from privacy.db import Base, utcnow
+from privacy.db import Base, sweepable, utcnow
 
 
 class ConsentSetupRow(Base):
@@ -31,7 +31,10 @@ class ConsentRecord(Base):
     except by retention. The IP address is truncated before it is stored."""
 
     __tablename__ = "consent_records"
-    __table_args__ = (Index("ix_consent_records_consent_id_recorded_at", "consent_id", "recorded_at"),)
+    __table_args__ = (
+        Index("ix_consent_records_consent_id_recorded_at", "consent_id", "recorded_at"),
+        {"info": sweepable("consent_records", timestamp="recorded_at")},
+    )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True

@@ -3,7 +3,6 @@ the signed proof of each choice."""
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import json
 import uuid
@@ -36,6 +35,7 @@ from privacy.assertions import Assertion, read_assertion
 from privacy.audit import record_change
 from privacy.errors import Conflict, FieldError, Invalid, NotFound
 from privacy.keys import Keyring, keyring_of
+from privacy.months import add_months
 
 SETUP_ROW = 1
 ADVERTISING = "advertising"
@@ -531,13 +531,6 @@ async def consent_history(session: AsyncSession, *, consent_id: uuid.UUID) -> Co
             for r in rows
         ],
     )
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """Same day `months` later, or that month's last day where the day does not exist."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass

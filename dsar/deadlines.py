@@ -3,19 +3,12 @@ Euratom) No 1182/71, Art. 3."""
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 from functools import cache
 
 import holidays
 
-
-def add_months(start: date, months: int) -> date:
-    """The same date `months` later, or that month's last day where the date does not exist
-    (Art. 3(2)(c): 31 January + 1 month -> 28 or 29 February)."""
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+from privacy.months import add_months
 
 
 @cache

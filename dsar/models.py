@@ -11,11 +11,13 @@ from advanced_alchemy.types import GUID
 from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from privacy.db import Base
+from privacy.db import Base, encrypted, sweepable
 
 
 class DataRequest(Base):
     __tablename__ = "data_requests"
+    # Closed requests kept for accountability, swept by the retention rule over them.
+    __table_args__ = {"info": sweepable("closed_requests", timestamp="replied_at", subject_hash="email_hash")}
 
     id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -24,9 +26,9 @@ class DataRequest(Base):
     channel: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(2))
     email_hash: Mapped[str] = mapped_column(String(64), index=True)
-    email_encrypted: Mapped[str] = mapped_column(Text)
-    name_encrypted: Mapped[str | None] = mapped_column(Text)
-    details_encrypted: Mapped[str | None] = mapped_column(Text)
+    email_encrypted: Mapped[str] = mapped_column(Text, info=encrypted("request:{id}:email"))
+    name_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("request:{id}:name"))
+    details_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("request:{id}:details"))
     received_at: Mapped[datetime]
     verified_at: Mapped[datetime | None]
     verification_method: Mapped[str | None] = mapped_column(String(200))
@@ -46,7 +48,7 @@ class RequestEvent(Base):
     at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(40))
     actor: Mapped[str] = mapped_column(String(200))
-    note_encrypted: Mapped[str | None] = mapped_column(Text)
+    note_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("request:{request_id}:event"))
 
 
 class VerificationCode(Base):

@@ -38,6 +38,7 @@ from privacy import auth, register
 from privacy.actors import Actor, Role
 from privacy.assertions import Assertion
 from privacy.audit import record_change
+from privacy.db import field_context
 from privacy.errors import Conflict, FieldError, Gone, Invalid, NotFound, TooManyRequests, Unauthorized
 from privacy.keys import decrypt_field, encrypt_field, keyring_of
 from privacy.mail import queue_message
@@ -92,7 +93,7 @@ async def add_event(
 ) -> None:
     event = RequestEvent(request_id=request.id, at=at, kind=kind, actor=actor)
     if note:
-        event.note_encrypted = await encrypt_field(session, note, context=f"request:{request.id}:event")
+        event.note_encrypted = await encrypt_field(session, note, context=_note_context(request))
     session.add(event)
 
 
@@ -108,7 +109,6 @@ async def _new_request(
     received_at: datetime,
 ) -> DataRequest:
     request_id = uuid.uuid4()
-    context = f"request:{request_id}"
     request = DataRequest(
         id=request_id,
         reference=new_reference(),
@@ -117,17 +117,31 @@ async def _new_request(
         channel=channel.value,
         language=language,
         email_hash=keyring_of(session).lookup_hash(email),
-        email_encrypted=await encrypt_field(session, email, context=f"{context}:email"),
-        name_encrypted=await encrypt_field(session, name, context=f"{context}:name") if name else None,
-        details_encrypted=await encrypt_field(session, details, context=f"{context}:details") if details else None,
+        email_encrypted=await encrypt_field(session, email, context=_field(DataRequest.email_encrypted, request_id)),
+        name_encrypted=await encrypt_field(session, name, context=_field(DataRequest.name_encrypted, request_id))
+        if name
+        else None,
+        details_encrypted=await encrypt_field(
+            session, details, context=_field(DataRequest.details_encrypted, request_id)
+        )
+        if details
+        else None,
         received_at=received_at,
     )
     session.add(request)
     return request
 
 
+def _field(column: Any, request_id: uuid.UUID) -> str:
+    return field_context(column, id=request_id)
+
+
+def _note_context(request: DataRequest) -> str:
+    return field_context(RequestEvent.note_encrypted, request_id=request.id)
+
+
 def email_of(session: AsyncSession, request: DataRequest) -> str:
-    return decrypt_field(session, request.email_encrypted, context=f"request:{request.id}:email")
+    return decrypt_field(session, request.email_encrypted, context=_field(DataRequest.email_encrypted, request.id))
 
 
 async def tell_person(
@@ -380,7 +394,7 @@ async def _events(session: AsyncSession, request: DataRequest) -> list[RequestEv
 def _note(session: AsyncSession, request: DataRequest, event: RequestEvent) -> str | None:
     if event.note_encrypted is None:
         return None
-    return decrypt_field(session, event.note_encrypted, context=f"request:{request.id}:event")
+    return decrypt_field(session, event.note_encrypted, context=_note_context(request))
 
 
 async def record_staff_request(
@@ -436,7 +450,6 @@ async def get_request(session: AsyncSession, *, request_id: uuid.UUID) -> DataRe
 
 
 async def request_out(session: AsyncSession, request: DataRequest) -> RequestOut:
-    context = f"request:{request.id}"
     return RequestOut(
         id=str(request.id),
         reference=request.reference,
@@ -444,7 +457,7 @@ async def request_out(session: AsyncSession, request: DataRequest) -> RequestOut
         status=RequestStatus(request.status),
         channel=Channel(request.channel),
         email=email_of(session, request),
-        name=decrypt_field(session, request.name_encrypted, context=f"{context}:name")
+        name=decrypt_field(session, request.name_encrypted, context=_field(DataRequest.name_encrypted, request.id))
         if request.name_encrypted
         else None,
         received_at=request.received_at,

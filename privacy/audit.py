@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.actors import Actor
-from privacy.db import utcnow
+from privacy.db import field_context, utcnow
 from privacy.keys import DecryptionFailed, decrypt_field, encrypt_field, keyring_of
 from privacy.models import AuditChainHead, AuditEntry
 
@@ -29,7 +29,8 @@ def canonical(value: Any) -> bytes:
 
 
 def payload_context(seq: int, side: str) -> str:
-    return f"audit:{seq}:{side}"
+    column = AuditEntry.before_encrypted if side == "before" else AuditEntry.after_encrypted
+    return field_context(column, seq=seq)
 
 
 async def record_change(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from privacy.actors import Actor, Role
 from privacy.audit import record_change
+from privacy.db import field_context
 from privacy.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from privacy.keys import decrypt_field, encrypt_field, keyring_of
 from privacy.models import ApiToken, LoginFailure, StaffSession, StaffUser
@@ -53,7 +54,7 @@ def sha256_hex(value: str) -> str:
 
 
 def email_context(user_id: uuid.UUID) -> str:
-    return f"staff_user:{user_id}:email"
+    return field_context(StaffUser.email_encrypted, id=user_id)
 
 
 def user_label(session: AsyncSession, user: StaffUser) -> str:

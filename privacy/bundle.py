@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent import service as consent_service
-from consent.receipts import ALGORITHM, key_id, signing_jwk
 from consent.schemas import ConsentSetup
 from dsar import service as dsar_service
 from privacy import audit, notice, register
@@ -33,6 +32,7 @@ from privacy.csvfile import csv_bytes
 from privacy.exports import build_record, record_csv, record_pdf
 from privacy.keys import keyring_of
 from privacy.models import AuditEntry
+from privacy.signing import ALGORITHM, sign_compact
 from retention import service as retention_service
 from subprocessors import service as subprocessor_service
 
@@ -120,9 +120,7 @@ def _entry(name: str) -> zipfile.ZipInfo:
 
 
 def _sign(session: AsyncSession, manifest: bytes) -> str:
-    keyring = keyring_of(session)
-    header = {"alg": ALGORITHM, "kid": key_id(keyring), "typ": MANIFEST_TYPE}
-    return jws.serialize_compact(header, manifest, signing_jwk(keyring), algorithms=[ALGORITHM])
+    return sign_compact(keyring_of(session), manifest, media_type=MANIFEST_TYPE)
 
 
 async def _request_log(session: AsyncSession, archive: _Archive) -> None:

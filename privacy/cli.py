@@ -17,7 +17,6 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from consent.receipts import public_jwks
 from privacy import audit, auth, bundle, config_file, notice, rotation
 from privacy.actors import Actor, Role
 from privacy.audit import record_change
@@ -26,6 +25,7 @@ from privacy.errors import Conflict, Invalid, PrivacyError
 from privacy.jobs import background_jobs
 from privacy.keys import Keyring, load_master_secret
 from privacy.settings import Settings
+from privacy.signing import public_jwks
 from privacy.work import run_forever, run_jobs
 from retention import service as retention_service
 from retention import sweeps

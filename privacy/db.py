@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
 )
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, MetaData, event, make_url
+from sqlalchemy import JSON, MetaData, Table, event, make_url
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +45,51 @@ JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: DateTimeUTC(timezone=True), dict[str, Any]: JSONDocument, list[Any]: JSONDocument}
+
+
+ENCRYPTION_CONTEXT = "encryption_context"
+
+
+def encrypted(context: str) -> dict[str, str]:
+    """The `info` of a column holding a field sealed by `privacy.keys.encrypt_field`: the context
+    it is bound to, with the names of its row's columns in braces (`"staff_user:{id}:email"`). Each
+    context is written once, in the model; key rotation walks the models' metadata to find them."""
+    return {ENCRYPTION_CONTEXT: context}
+
+
+def field_context(column: Any, **row: Any) -> str:
+    """The context of the field `column` (a mapped attribute such as `StaffUser.email_encrypted`)
+    in the row whose values are given."""
+    template: str = column.property.columns[0].info[ENCRYPTION_CONTEXT]
+    return template.format(**row)
+
+
+RETENTION_STORE = "retention_store"
+
+
+@dataclass(frozen=True)
+class ToolkitStore:
+    """One of the toolkit's own tables that retention rules may sweep, declared in the `info` of its
+    table (`__table_args__ = {"info": sweepable(...)}`) by the domain that owns it: retention finds
+    the stores in the models' metadata, as key rotation finds encrypted columns."""
+
+    name: str
+    timestamp: str  # the column holding the event the period runs from
+    key: str = "id"  # the column batches go by
+    subject_hash: str | None = None  # the person's keyed hash, for legal holds on a person
+
+
+def sweepable(name: str, *, timestamp: str, key: str = "id", subject_hash: str | None = None) -> dict[str, Any]:
+    return {RETENTION_STORE: ToolkitStore(name, timestamp, key, subject_hash)}
+
+
+def toolkit_stores() -> dict[str, tuple[Table, ToolkitStore]]:
+    """Every store declared by the models imported, by name."""
+    return {
+        table.info[RETENTION_STORE].name: (table, table.info[RETENTION_STORE])
+        for table in Base.metadata.sorted_tables
+        if RETENTION_STORE in table.info
+    }
 
 
 # What code outside a request uses to open sessions: `async with sessions() as session`.

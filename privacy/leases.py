@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.db import Base
@@ -38,3 +38,23 @@ async def claim(
         row.lease_until = now + lease  # type: ignore[attr-defined]
     await session.commit()
     return rows
+
+
+async def take(
+    session: AsyncSession, model: type[Row], *conditions: ColumnElement[bool], now: datetime, lease: timedelta
+) -> bool:
+    """Lease the one row that meets `conditions` when no live worker holds it, and commit the lease;
+    answers whether it was taken. One statement: two workers cannot both take it."""
+    lease_until = model.lease_until  # type: ignore[attr-defined]
+    taken = await session.execute(
+        update(model).where(*conditions, or_(lease_until.is_(None), lease_until < now)).values(lease_until=now + lease)
+    )
+    await session.commit()
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
+async def renew(
+    session: AsyncSession, model: type[Row], *conditions: ColumnElement[bool], until: datetime | None
+) -> None:
+    """Extend a lease held (or end it, with `until=None`), in the caller's transaction."""
+    await session.execute(update(model).where(*conditions).values(lease_until=until))

@@ -15,6 +15,7 @@ from email.utils import make_msgid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from privacy.db import field_context
 from privacy.keys import decrypt_field, encrypt_field
 from privacy.leases import claim
 from privacy.models import OutboxMessage
@@ -23,10 +24,6 @@ from privacy.settings import Settings
 logger = logging.getLogger("privacy.mail")
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
-
-
-def _context(message_id: uuid.UUID, part: str) -> str:
-    return f"outbox:{message_id}:{part}"
 
 
 async def queue_message(
@@ -46,13 +43,14 @@ async def queue_message(
         if already is not None:
             return None
     message_id = uuid.uuid4()
+    to_context, body_context = _contexts(message_id)
     message = OutboxMessage(
         id=message_id,
         purpose=purpose,
         dedupe_key=dedupe_key,
-        recipient_encrypted=await encrypt_field(session, to, context=_context(message_id, "to")),
+        recipient_encrypted=await encrypt_field(session, to, context=to_context),
         subject=subject,
-        body_encrypted=await encrypt_field(session, body, context=_context(message_id, "body")),
+        body_encrypted=await encrypt_field(session, body, context=body_context),
         created_at=now,
         next_attempt_at=now,
     )
@@ -75,12 +73,20 @@ class Letter:
         return self.attempts >= MAX_ATTEMPTS
 
 
+def _contexts(message_id: uuid.UUID) -> tuple[str, str]:
+    return (
+        field_context(OutboxMessage.recipient_encrypted, id=message_id),
+        field_context(OutboxMessage.body_encrypted, id=message_id),
+    )
+
+
 def open_letter(session: AsyncSession, message: OutboxMessage) -> Letter:
+    to_context, body_context = _contexts(message.id)
     return Letter(
         id=message.id,
-        to=decrypt_field(session, message.recipient_encrypted, context=_context(message.id, "to")),
+        to=decrypt_field(session, message.recipient_encrypted, context=to_context),
         subject=message.subject,
-        body=decrypt_field(session, message.body_encrypted, context=_context(message.id, "body")),
+        body=decrypt_field(session, message.body_encrypted, context=body_context),
         attempts=message.attempts,
         last_error=message.last_error,
     )

@@ -10,7 +10,7 @@ from advanced_alchemy.types import GUID
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from privacy.db import Base, utcnow
+from privacy.db import Base, encrypted, sweepable, utcnow
 
 
 class Organisation(Base):
@@ -63,7 +63,7 @@ class StaffUser(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
     email_index: Mapped[str] = mapped_column(String(64), unique=True)
-    email_encrypted: Mapped[str] = mapped_column(Text)
+    email_encrypted: Mapped[str] = mapped_column(Text, info=encrypted("staff_user:{id}:email"))
     role: Mapped[str] = mapped_column(String(30))
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(default=True)
@@ -120,8 +120,8 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(100), index=True)
     object_type: Mapped[str] = mapped_column(String(100))
     object_id: Mapped[str] = mapped_column(String(200))
-    before_encrypted: Mapped[str | None] = mapped_column(Text)
-    after_encrypted: Mapped[str | None] = mapped_column(Text)
+    before_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("audit:{seq}:before"))
+    after_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("audit:{seq}:after"))
     payload_digest: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
@@ -142,13 +142,14 @@ class OutboxMessage(Base):
     claims it with a lease; `dedupe_key` makes a message that must go once (a reminder) go once."""
 
     __tablename__ = "outbox_messages"
+    __table_args__ = {"info": sweepable("delivered_mail", timestamp="sent_at")}
 
     id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
     purpose: Mapped[str] = mapped_column(String(60))
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    recipient_encrypted: Mapped[str] = mapped_column(Text)
+    recipient_encrypted: Mapped[str] = mapped_column(Text, info=encrypted("outbox:{id}:to"))
     subject: Mapped[str] = mapped_column(String(300))
-    body_encrypted: Mapped[str] = mapped_column(Text)
+    body_encrypted: Mapped[str] = mapped_column(Text, info=encrypted("outbox:{id}:body"))
     created_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(index=True)
@@ -193,7 +194,7 @@ class ExternalSystem(Base):
     key: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(10))
-    connection_encrypted: Mapped[str] = mapped_column(Text)
+    connection_encrypted: Mapped[str] = mapped_column(Text, info=encrypted("external-system:{key}:connection"))
     updated_at: Mapped[datetime]
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.actors import Actor
 from privacy.audit import record_change
-from privacy.db import Base
+from privacy.db import Base, field_context
 from privacy.errors import Conflict, FieldError, Invalid, NotFound, PrivacyError, SystemUnavailable
 from privacy.json_input import parse_json
 from privacy.keys import decrypt_field, encrypt_field
@@ -65,7 +65,7 @@ class Connection:
 
 
 def _context(key: str) -> str:
-    return f"external-system:{key}:connection"
+    return field_context(ExternalSystem.connection_encrypted, key=key)
 
 
 async def _row(session: AsyncSession, key: str) -> ExternalSystem:

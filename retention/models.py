@@ -11,7 +11,7 @@ from advanced_alchemy.types import GUID
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from privacy.db import Base
+from privacy.db import Base, encrypted
 
 
 class RetentionRule(Base):
@@ -38,7 +38,7 @@ class LegalHold(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
     rule_key: Mapped[str | None] = mapped_column(String(100))
-    subject_encrypted: Mapped[str | None] = mapped_column(Text)
+    subject_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("legal-hold:subject"))
     subject_hash: Mapped[str | None] = mapped_column(String(64))
     record_key: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(String(300))

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 import isodate
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from privacy.db import toolkit_stores
 from privacy.schemas import Day, Flag, Key, Schema, ShortText
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
@@ -53,21 +54,15 @@ class ColumnTransform(Schema):
         return self
 
 
-# The toolkit's own tables a rule may sweep: (table, timestamp column, key column, subject hash column).
-TOOLKIT_STORES: dict[str, tuple[str, str, str, str | None]] = {
-    "consent_records": ("consent_records", "recorded_at", "id", None),
-    "closed_requests": ("data_requests", "replied_at", "id", "email_hash"),
-    "delivered_mail": ("outbox_messages", "sent_at", "id", None),
-}
-
-
 class Store(Schema):
     """Where a rule's rows are: one of the toolkit's own tables, a table of a registered SQL system,
     or a registered HTTP system that sweeps itself. Systems are named by key; their URLs and
     secrets live in the register of systems, which only administrators change."""
 
     kind: Literal["toolkit", "sql", "http"]
-    name: Key | None = Field(default=None, description=f"for toolkit: one of {', '.join(TOOLKIT_STORES)}")
+    name: Key | None = Field(
+        default=None, description="for toolkit: one of the toolkit's own stores (consent_records, closed_requests, ...)"
+    )
     system: Key | None = Field(default=None, description="for sql and http: the registered system's key")
     table: Identifier | None = None
     timestamp_column: Identifier | None = None
@@ -77,8 +72,8 @@ class Store(Schema):
 
     @model_validator(mode="after")
     def _complete(self) -> Store:
-        if self.kind == "toolkit" and self.name not in TOOLKIT_STORES:
-            raise ValueError(f"a toolkit store names one of {', '.join(TOOLKIT_STORES)}")
+        if self.kind == "toolkit" and self.name not in toolkit_stores():
+            raise ValueError(f"a toolkit store names one of {', '.join(sorted(toolkit_stores()))}")
         if self.kind != "toolkit" and self.system is None:
             raise ValueError(f"an {self.kind} store names the registered system it sweeps (system)")
         if self.kind == "sql" and not (self.table and self.timestamp_column and self.key_column):

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from privacy import register, systems
 from privacy.actors import Actor
 from privacy.audit import record_change
+from privacy.db import field_context
 from privacy.errors import FieldError, Invalid, NotFound
 from privacy.keys import decrypt_field, encrypt_field, keyring_of
 from retention.models import BackupScheduleRow, LegalHold, RetentionRule, RetentionRun
@@ -108,7 +109,9 @@ async def place_hold(session: AsyncSession, *, hold: HoldIn, actor: Actor, now: 
     )
     if hold.subject is not None:
         row.subject_hash = keyring_of(session).lookup_hash(hold.subject)
-        row.subject_encrypted = await encrypt_field(session, hold.subject.strip().lower(), context="legal-hold:subject")
+        row.subject_encrypted = await encrypt_field(
+            session, hold.subject.strip().lower(), context=field_context(LegalHold.subject_encrypted)
+        )
     session.add(row)
     await session.flush()
     await record_change(
@@ -146,7 +149,7 @@ async def active_holds(session: AsyncSession, *, rule_key: str, today: date) -> 
     return ActiveHolds(
         whole_rule=any(h.rule_key == rule_key and h.subject_hash is None and h.record_key is None for h in holds),
         subjects={
-            decrypt_field(session, h.subject_encrypted, context="legal-hold:subject")
+            decrypt_field(session, h.subject_encrypted, context=field_context(LegalHold.subject_encrypted))
             for h in holds
             if h.subject_encrypted and h.rule_key in (None, rule_key)
         },

@@ -36,7 +36,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, c
 from sqlalchemy.pool import NullPool
 
 from consent import partitions
-from privacy.db import Base, utcnow
+from privacy import leases
+from privacy.db import toolkit_stores, utcnow
 from privacy.errors import Conflict, NotFound, SystemUnavailable
 from privacy.keys import keyring_of
 from privacy.network import truncate_ip
@@ -46,7 +47,7 @@ from privacy.signing import signed_headers
 from privacy.systems import BadAnswer, Connection, answer_of, reaching
 from retention import service
 from retention.models import RetentionRule, RetentionRun
-from retention.schemas import TOOLKIT_STORES, Action, ColumnTransform, Counts, RuleIn, Transform
+from retention.schemas import Action, ColumnTransform, Counts, RuleIn, Transform
 from retention.service import SCHEDULES
 
 HASH_PREFIX = "h:"
@@ -86,15 +87,14 @@ def target_of(rule: RuleIn, database_url: str | None, settings: Settings) -> Tar
     """The rows of a toolkit or sql store (an http store sweeps itself: see `_sweep_http`)."""
     store = rule.store
     if store.kind == "toolkit":
-        name, timestamp, key, subject_hash = TOOLKIT_STORES[store.name or ""]
-        own = Base.metadata.tables[name]
-        key_type = own.c[key].type.python_type
+        own, declared = toolkit_stores()[store.name or ""]
+        key_type = own.c[declared.key].type.python_type
         return Target(
             settings.effective_database_url,
             own,
-            own.c[timestamp],
-            own.c[key],
-            own.c[subject_hash] if subject_hash else None,
+            own.c[declared.timestamp],
+            own.c[declared.key],
+            own.c[declared.subject_hash] if declared.subject_hash else None,
             True,
             None,
             uuid.UUID if key_type is uuid.UUID else key_type,
@@ -171,7 +171,7 @@ async def sweep(
             raise
         return await _finish(session, loaded.rule, run, dry_run=dry_run, now=now)
     finally:
-        await session.execute(update(RetentionRule).where(RetentionRule.key == rule_key).values(lease_until=None))
+        await leases.renew(session, RetentionRule, RetentionRule.key == rule_key, until=None)
         await session.commit()
 
 
@@ -298,16 +298,8 @@ async def _sweep_http(sweeping: Sweeping, connection: Connection) -> None:
 
 
 async def _take_lease(session: AsyncSession, rule_key: str, *, settings: Settings, now: datetime) -> None:
-    taken = await session.execute(
-        update(RetentionRule)
-        .where(
-            RetentionRule.key == rule_key,
-            or_(RetentionRule.lease_until.is_(None), RetentionRule.lease_until < now),
-        )
-        .values(lease_until=now + timedelta(seconds=settings.retention_lease_seconds))
-    )
-    await session.commit()
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    lease = timedelta(seconds=settings.retention_lease_seconds)
+    if not await leases.take(session, RetentionRule, RetentionRule.key == rule_key, now=now, lease=lease):
         if await session.scalar(select(RetentionRule.id).where(RetentionRule.key == rule_key)) is None:
             raise NotFound(f"no retention rule '{rule_key}'")
         raise Conflict(f"retention rule '{rule_key}' is being swept by another worker")
@@ -408,9 +400,7 @@ async def _sweep_batches(
             # The batch is committed in its store; now its cursor and counts, and the rule's lease renewed.
             run.cursor = str(last)
             run.counts = {name: run.counts.get(name, 0) + counts.get(name, 0) for name in Counts.model_fields}
-            await session.execute(
-                update(RetentionRule).where(RetentionRule.key == rule.key).values(lease_until=utcnow() + lease)
-            )
+            await leases.renew(session, RetentionRule, RetentionRule.key == rule.key, until=utcnow() + lease)
             await session.commit()
             done += sum(counts.values())
             if progress is not None:

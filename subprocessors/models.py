@@ -11,7 +11,7 @@ from advanced_alchemy.types import GUID
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from privacy.db import Base
+from privacy.db import Base, encrypted
 
 
 class SubProcessor(Base):
@@ -52,7 +52,7 @@ class Subscriber(Base):
     __tablename__ = "subprocessor_subscribers"
 
     id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
-    email_encrypted: Mapped[str] = mapped_column(Text)
+    email_encrypted: Mapped[str] = mapped_column(Text, info=encrypted("subprocessor-subscriber:{id}:email"))
     email_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
@@ -65,6 +65,6 @@ class Objection(Base):
     key: Mapped[str] = mapped_column(String(100), index=True)
     change_id: Mapped[int] = mapped_column(ForeignKey("subprocessor_changes.id"))
     organisation: Mapped[str] = mapped_column(String(300))
-    email_encrypted: Mapped[str] = mapped_column(Text)
-    reason_encrypted: Mapped[str] = mapped_column(Text)
+    email_encrypted: Mapped[str] = mapped_column(Text, info=encrypted("objection:{id}:email"))
+    reason_encrypted: Mapped[str] = mapped_column(Text, info=encrypted("objection:{id}:reason"))
     received_at: Mapped[datetime]

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from privacy.db import field_context
 from privacy.errors import Conflict, NotFound
 from privacy.keys import Keyring, decrypt_field, encrypt_field, keyring_of
 from privacy.mail import queue_message
@@ -41,7 +42,7 @@ def _subscriber_id(keyring: Keyring, token: str) -> uuid.UUID | None:
 
 
 def _email_context(subscriber_id: uuid.UUID) -> str:
-    return f"subprocessor-subscriber:{subscriber_id}:email"
+    return field_context(Subscriber.email_encrypted, id=subscriber_id)
 
 
 def subscription_link(public_url: str, token: str) -> str:
@@ -163,8 +164,12 @@ async def object_to(session: AsyncSession, *, key: str, objection: ObjectionIn, 
         key=key,
         change_id=change_id,
         organisation=objection.organisation,
-        email_encrypted=await encrypt_field(session, objection.email, context=f"objection:{objection_id}:email"),
-        reason_encrypted=await encrypt_field(session, objection.reason, context=f"objection:{objection_id}:reason"),
+        email_encrypted=await encrypt_field(
+            session, objection.email, context=field_context(Objection.email_encrypted, id=objection_id)
+        ),
+        reason_encrypted=await encrypt_field(
+            session, objection.reason, context=field_context(Objection.reason_encrypted, id=objection_id)
+        ),
         received_at=now,
     )
     session.add(recorded)
@@ -179,8 +184,12 @@ async def list_objections(session: AsyncSession) -> list[ObjectionOut]:
             key=row.key,
             change_id=row.change_id,
             organisation=row.organisation,
-            email=decrypt_field(session, row.email_encrypted, context=f"objection:{row.id}:email"),
-            reason=decrypt_field(session, row.reason_encrypted, context=f"objection:{row.id}:reason"),
+            email=decrypt_field(
+                session, row.email_encrypted, context=field_context(Objection.email_encrypted, id=row.id)
+            ),
+            reason=decrypt_field(
+                session, row.reason_encrypted, context=field_context(Objection.reason_encrypted, id=row.id)
+            ),
             received_at=row.received_at,
         )
         for row in rows

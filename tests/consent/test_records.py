@@ -24,6 +24,7 @@ from consent.schemas import Jurisdiction, Regime
 from privacy import auth
 from privacy.actors import Role
 from privacy.db import database_config
+from privacy.months import add_months
 from privacy.settings import Settings
 from tests.conftest import SYSTEM, add_user, bearer, login
 
@@ -194,9 +195,9 @@ def test_lifetimes_and_material_changes(consent_app: Litestar) -> None:
 
 
 def test_refusals_last_six_months_and_acceptances_twelve() -> None:
-    start = datetime(2026, 8, 31, tzinfo=UTC)
-    assert service.add_months(start, 6) == datetime(2027, 2, 28, tzinfo=UTC)
-    assert service.add_months(start, 12) == datetime(2027, 8, 31, tzinfo=UTC)
+    start = datetime(2026, 8, 31, 9, 30, tzinfo=UTC)
+    assert add_months(start, 6) == datetime(2027, 2, 28, 9, 30, tzinfo=UTC)
+    assert add_months(start, 12) == datetime(2027, 8, 31, 9, 30, tzinfo=UTC)
 
 
 async def test_cookie_policy_lists_every_service_and_cookie(visitor: Client) -> None:
