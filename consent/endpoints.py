@@ -31,15 +31,13 @@ from consent.schemas import (
     RecordOut,
     Regime,
 )
-from privacy import register
 from privacy.actors import Permission
 from privacy.db import utcnow
 from privacy.errors import Forbidden, NotFound
-from privacy.keys import Keyring
 from privacy.network import client_address, truncate_ip
 from privacy.ratelimit import Per, RateLimit
+from privacy.register import service as register
 from privacy.settings import Settings
-from privacy.signing import public_jwks
 from privacy.web import DbSession, EncodedJSON, current_actor
 
 STATIC = Path(__file__).parent / "static"
@@ -208,12 +206,6 @@ async def gpc_json() -> dict[str, Any]:
     return {"gpc": True, "lastUpdate": GPC_SUPPORT_SINCE.isoformat()}
 
 
-@get("/.well-known/jwks.json", tags=["consent"], summary="Public key that checks receipts and exports")
-async def jwks(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    keyring: Keyring = request.app.state.keyring
-    return public_jwks(keyring)
-
-
 class ConsentSetupController(Controller):
     path = "/consent/setup"
     tags = ["consent"]
@@ -286,7 +278,6 @@ async def cookie_policy(
 PUBLIC_HANDLERS: list[ControllerRouterHandler] = [
     ConsentController,
     gpc_json,
-    jwks,
     consent_js,
     consent_css,
     cookie_policy,

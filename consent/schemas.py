@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from privacy.assertions import check_public_keys
+from privacy.countries import EEA
 from privacy.schemas import Count, CountryCode, Flag, Key, Schema, ShortText, Text
-from privacy.taxonomy import EEA
 
 NECESSARY = "necessary"
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]

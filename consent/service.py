@@ -7,7 +7,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -30,12 +30,17 @@ from consent.schemas import (
     Regime,
     Site,
 )
+from privacy import audit
 from privacy.actors import Actor
 from privacy.assertions import Assertion, read_assertion
 from privacy.audit import record_change
+from privacy.bundle import Archive
+from privacy.config_file import Change, change_of
 from privacy.errors import Conflict, FieldError, Invalid, NotFound
 from privacy.keys import Keyring, keyring_of
+from privacy.models import AuditEntry
 from privacy.months import add_months
+from privacy.settings import Settings
 
 SETUP_ROW = 1
 ADVERTISING = "advertising"
@@ -592,3 +597,52 @@ async def consent_statistics(session: AsyncSession, *, categories: list[str], si
         by_country=[(str(c), int(n)) for c, n in countries],
         by_day=[(str(d), int(n)) for d, n in days],
     )
+
+
+# The `consent` block of the configuration file, and the consent part of the auditor's bundle.
+
+
+async def apply_setup_block(
+    session: AsyncSession, setup: ConsentSetup, actor: Actor, _settings: Settings, now: datetime
+) -> list[Change]:
+    existed = await setup_etag(session) is not None
+    changed = await save_setup(session, setup=setup, actor=actor, now=now)
+    return [change_of("consent", existed=existed, changed=changed, fields=["set-up"])]
+
+
+async def export_setup_block(session: AsyncSession) -> dict[str, Any] | None:
+    loaded = await load_setup(session)
+    return loaded.setup.model_dump(mode="json", exclude_defaults=True) if loaded else None
+
+
+async def statistics_bundle_part(session: AsyncSession, archive: Archive, now: datetime) -> None:
+    """Counts of choices (never the records), and the banner texts of every policy version."""
+    loaded = await load_setup(session)
+    categories = loaded.categories if loaded else []
+    statistics = await consent_statistics(session, categories=categories, since=now - timedelta(days=3650))
+    archive.add_json("consent/statistics.json", statistics.__dict__)
+    archive.add_json("consent/texts-per-version.json", await _texts_per_version(session))
+
+
+async def _texts_per_version(session: AsyncSession) -> list[dict[str, Any]]:
+    """The banner texts of every policy version the set-up has had, from the audit trail."""
+    versions: dict[tuple[str, str], dict[str, Any]] = {}
+    entries = await session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "consent.setup_updated").order_by(AuditEntry.seq)
+    )
+    for entry in entries:
+        after = audit.open_payload(session, entry, "after")
+        if after is None:
+            continue
+        setup = ConsentSetup.model_validate(after)
+        key = (setup.policy_version, banner_text_hash(setup))
+        versions.setdefault(
+            key,
+            {
+                "policy_version": key[0],
+                "text_hash": key[1],
+                "first_used": entry.at.isoformat(),
+                "texts": setup.model_dump(mode="json")["texts"],
+            },
+        )
+    return list(versions.values())

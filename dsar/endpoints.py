@@ -31,7 +31,6 @@ from dsar.schemas import (
     StaffRequestIn,
     TokenGranted,
 )
-from privacy import register
 from privacy.actors import Actor, Permission
 from privacy.assertions import read_assertion, use_once
 from privacy.audit import record_change
@@ -39,6 +38,7 @@ from privacy.db import utcnow
 from privacy.errors import FieldError, Invalid, NotFound, Unauthorized
 from privacy.json_input import json_from_body
 from privacy.ratelimit import RateLimit
+from privacy.register import service as register
 from privacy.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_is_valid
 from privacy.web import DbSession, current_actor
 

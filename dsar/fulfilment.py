@@ -24,13 +24,13 @@ from dsar.packages import art15_information, certificate_pdf, spooled, store_pac
 from dsar.schemas import ConnectorKind, ManualResultIn, RequestStatus
 from dsar.service import add_event, email_of, tell_person
 from dsar.sql_connector import erase_sql, export_sql
-from privacy import register
 from privacy.actors import Actor
 from privacy.errors import Conflict, Invalid, NotFound, SystemUnavailable
 from privacy.keys import decrypt_field, encrypt_field
 from privacy.leases import claim
 from privacy.mail import queue_message
-from privacy.schemas import LawfulBasis
+from privacy.register import service as register
+from privacy.register.schemas import LawfulBasis
 from privacy.settings import Settings
 from privacy.systems import BadAnswer
 from retention import service as retention_service

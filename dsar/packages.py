@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import IO, Any
 
 from sqlalchemy import delete, select
@@ -19,14 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar.connectors import Erasure, Table
 from dsar.models import DataRequest, PackageChunk, RequestPackage
-from privacy import register
 from privacy.csvfile import write_rows
 from privacy.db import SessionFactory
-from privacy.exports import lawful_basis_text, transfer_text
 from privacy.keys import active_key_id, keyring_of
 from privacy.pdf import render_pdf
-from privacy.schemas import ActivityRole
+from privacy.register import service as register
+from privacy.register.exports import lawful_basis_text, transfer_text
+from privacy.register.schemas import ActivityRole
 from privacy.templating import jinja_environment
+
+TEMPLATES = Path(__file__).parent / "templates"
 
 CHUNK = 1024 * 1024
 DATA_SCHEMA_NOTE = (
@@ -92,7 +95,7 @@ def write_zip(
                 with archive.open(f"csv/{table.system}/{table.name}.csv", "w") as member:
                     _write_csv(io.TextIOWrapper(member, encoding="utf-8", newline=""), table.rows)
         archive.writestr("README.txt", DATA_SCHEMA_NOTE)
-        environment = jinja_environment()
+        environment = jinja_environment([TEMPLATES])
         context = {"request": request, "tables": summaries, "info": information, "portability": portability}
         archive.writestr("report.html", environment.get_template("dsar/report.html").render(**context))
         archive.writestr("report.pdf", render_pdf(environment, "dsar/report.html", context))
@@ -142,7 +145,7 @@ def certificate_pdf(
         "organisation_name": organisation_name,
         "backups_gone_by": backups_gone_by,
     }
-    return render_pdf(jinja_environment(), "dsar/certificate.html", context)
+    return render_pdf(jinja_environment([TEMPLATES]), "dsar/certificate.html", context)
 
 
 async def store_package(

@@ -31,10 +31,10 @@ from dsar.schemas import (
     StaffRequestIn,
 )
 from dsar.texts import LANGUAGES, TEXTS, language_of
-from privacy import register
 from privacy.actors import Actor, Permission
 from privacy.db import utcnow
 from privacy.errors import FieldError, PrivacyError, TooManyRequests, Unauthorized, form_errors
+from privacy.register import service as register
 from privacy.settings import Settings
 from privacy.web import DbSession, current_actor
 

@@ -34,14 +34,17 @@ from dsar.schemas import (
     TimelineEntry,
     TokenGranted,
 )
-from privacy import auth, register
+from privacy import auth
 from privacy.actors import Actor, Role
 from privacy.assertions import Assertion
 from privacy.audit import record_change
+from privacy.bundle import Archive
+from privacy.csvfile import csv_bytes
 from privacy.db import field_context
 from privacy.errors import Conflict, FieldError, Gone, Invalid, NotFound, TooManyRequests, Unauthorized
 from privacy.keys import decrypt_field, encrypt_field, keyring_of
 from privacy.mail import queue_message
+from privacy.register import service as register
 from privacy.settings import Settings
 
 CODE_LIFETIME = timedelta(minutes=15)
@@ -677,3 +680,11 @@ async def purge_request_records(session: AsyncSession, now: datetime, *, setting
     for request_id in expired:
         await session.execute(delete(DataRequest).where(DataRequest.id == request_id))
     return len(expired)
+
+
+async def request_log_bundle_part(session: AsyncSession, archive: Archive, now: datetime) -> None:
+    """The request log for auditors: dates and outcomes, never who."""
+    with archive.member("requests/request-log.csv") as writer:
+        writer.write(csv_bytes([REQUEST_LOG_COLUMNS]))
+        async for rows in request_log(session):
+            writer.write(csv_bytes(rows))

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar.models import Connector
 from dsar.schemas import ConnectorIn, ConnectorOut
-from privacy import register, systems
+from privacy import systems
 from privacy.actors import Actor
 from privacy.audit import record_change
+from privacy.config_file import Change, change_of
 from privacy.errors import FieldError, Invalid, NotFound
+from privacy.register import service as register
+from privacy.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -147,3 +151,21 @@ async def delete_connector(session: AsyncSession, *, key: str, actor: Actor, now
         now=now,
     )
     await session.delete(row)
+
+
+# The `connectors` block of the configuration file.
+
+
+async def apply_connectors_block(
+    session: AsyncSession, connectors: list[ConnectorIn], actor: Actor, _settings: Settings, now: datetime
+) -> list[Change]:
+    known = {row.key for row in await list_connectors(session)}
+    changes = []
+    for connector in connectors:
+        _, changed = await save_connector(session, connector=connector, actor=actor, now=now)
+        changes.append(change_of(f"connectors[{connector.key}]", existed=connector.key in known, changed=changed))
+    return changes
+
+
+async def export_connectors_block(session: AsyncSession) -> list[dict[str, Any]] | None:
+    return [row.content for row in await list_connectors(session)] or None

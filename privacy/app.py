@@ -1,4 +1,4 @@
-"""The application factory: `create_app(settings)` wires every domain into one Litestar app."""
+"""The application factory: `create_app(settings)` mounts every domain of `privacy.composition`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import gc
 from pathlib import Path
 
 import msgspec
-from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from jinja2 import Environment
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -16,30 +17,20 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
+from litestar.types import ControllerRouterHandler
 from pydantic import BaseModel
 
-from consent import endpoints as consent_endpoints
-from consent import pages as consent_pages
-from consent.cache import SetupCache
-from consent.location import CDN_HEADERS
-from consent.recorder import RecordWriter
-from dsar import endpoints as dsar_endpoints
-from dsar import pages as dsar_pages
-from privacy import endpoints, notice_pages, pages
 from privacy.api_page import ApiReferencePage
+from privacy.composition import DOMAINS, background_jobs, bundle_parts
 from privacy.db import database_config
-from privacy.jobs import background_jobs
+from privacy.domain import Component
 from privacy.json_input import JSONCheckedRequest
-from privacy.keys import ConfigurationError, Keyring, load_master_secret
+from privacy.keys import Keyring, load_master_secret
 from privacy.ratelimit import RateLimiter
 from privacy.settings import Settings
 from privacy.templating import jinja_environment
 from privacy.web import EXCEPTION_HANDLERS, StaffAuthentication, security_headers, staff_guard
 from privacy.work import BackgroundWork
-from retention import endpoints as retention_endpoints
-from retention import pages as retention_pages
-from subprocessors import endpoints as subprocessor_endpoints
-from subprocessors import pages as subprocessor_pages
 
 STATIC = Path(__file__).parent / "static"
 
@@ -55,66 +46,17 @@ class Metrics(PrometheusController):
 
 
 def create_app(settings: Settings) -> Litestar:
-    unknown_cdns = set(settings.trusted_cdns) - set(CDN_HEADERS)
-    if unknown_cdns:
-        raise ConfigurationError(f"PRIVACY_GEO_HEADERS names unknown CDNs: {', '.join(sorted(unknown_cdns))}")
     keyring = Keyring(load_master_secret(settings))
     db_config = database_config(settings, session_info={"keyring": keyring})
-    prometheus = PrometheusConfig(
-        app_name="privacy_toolkit",
-        prefix="privacy",
-        group_path=True,
-        exclude=["^/metrics", "^/static", "^/api/v1/consent/decision"],
-    )
-    consent_cache = SetupCache(db_config.create_session_maker(), interval=settings.consent_refresh_seconds)
-    consent_writer = RecordWriter(db_config.create_session_maker())
-    background = BackgroundWork(db_config.create_session_maker(), background_jobs(settings), settings=settings)
-    admin_api = Router(
-        path="/api/v1/admin",
-        route_handlers=[
-            *endpoints.ADMIN_CONTROLLERS,
-            *consent_endpoints.ADMIN_CONTROLLERS,
-            *dsar_endpoints.ADMIN_CONTROLLERS,
-            *retention_endpoints.ADMIN_CONTROLLERS,
-            *subprocessor_endpoints.ADMIN_CONTROLLERS,
-            *notice_pages.ADMIN_CONTROLLERS,
-        ],
-        middleware=[StaffAuthentication],
-        guards=[staff_guard],
-    )
-    console = Router(
-        path="/console",
-        route_handlers=[
-            *pages.CONSOLE_PAGES,
-            *consent_pages.CONSOLE_PAGES,
-            *dsar_pages.CONSOLE_PAGES,
-            *retention_pages.CONSOLE_PAGES,
-            *subprocessor_pages.CONSOLE_PAGES,
-        ],
-        middleware=[StaffAuthentication],
-        guards=[staff_guard],
-        include_in_schema=False,
-    )
+    components = _components(settings, db_config)
+    background = BackgroundWork(db_config.create_session_maker(), background_jobs(), settings=settings)
     return Litestar(
-        route_handlers=[
-            endpoints.HealthController,
-            Metrics,
-            admin_api,
-            console,
-            *pages.PUBLIC_PAGES,
-            *consent_endpoints.PUBLIC_HANDLERS,
-            *dsar_endpoints.PUBLIC_HANDLERS,
-            *dsar_pages.PUBLIC_PAGES,
-            *subprocessor_endpoints.PUBLIC_HANDLERS,
-            *subprocessor_pages.PUBLIC_PAGES,
-            *notice_pages.PUBLIC_PAGES,
-            create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
-        ],
+        route_handlers=_routes(),
         plugins=[SQLAlchemyPlugin(config=db_config)],
         # A hook, not a middleware: it runs for 404 and 405 answers too, where no route (and so
         # no middleware) is reached.
         before_send=[security_headers(settings.served_over_https)],
-        middleware=[prometheus.middleware],
+        middleware=[_metrics().middleware],
         # Every JSON body is read through it: sent as JSON (415), nested at most 32 levels (400).
         request_class=JSONCheckedRequest,
         csrf_config=CSRFConfig(
@@ -126,12 +68,9 @@ def create_app(settings: Settings) -> Litestar:
             # exempt a console form under /console/activities/health-records.
             exclude=["^/api/", "^/health/", "^/metrics$", "^/schema", "^/static/"],
         ),
-        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment())),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_templates())),
         openapi_config=OpenAPIConfig(
-            title="privacy-toolkit",
-            version="1",
-            path="/schema",
-            render_plugins=[ApiReferencePage(path="/")],
+            title="privacy-toolkit", version="1", path="/schema", render_plugins=[ApiReferencePage(path="/")]
         ),
         exception_handlers=dict(EXCEPTION_HANDLERS),
         request_max_body_size=settings.max_body_bytes,
@@ -144,13 +83,52 @@ def create_app(settings: Settings) -> Litestar:
                 "keyring": keyring,
                 "db_config": db_config,
                 "sessions": db_config.create_session_maker(),
-                "consent_cache": consent_cache,
-                "consent_writer": consent_writer,
                 "rate_limiter": RateLimiter(),  # public writes, counted by this process (privacy.ratelimit)
+                "bundle_parts": bundle_parts(),
+                **components,
             }
         ),
-        on_startup=[consent_cache.start, consent_writer.start, background.start],
-        on_shutdown=[background.stop, consent_writer.stop, consent_cache.stop],
+        on_startup=[*(component.start for component in components.values()), background.start],
+        on_shutdown=[background.stop, *(component.stop for component in reversed(components.values()))],
+    )
+
+
+def _routes() -> list[ControllerRouterHandler]:
+    admin = [handler for domain in DOMAINS for handler in domain.admin_routes]
+    console = [handler for domain in DOMAINS for handler in domain.console_routes]
+    return [
+        Router(path="/api/v1/admin", route_handlers=admin, middleware=[StaffAuthentication], guards=[staff_guard]),
+        Router(
+            path="/console",
+            route_handlers=console,
+            middleware=[StaffAuthentication],
+            guards=[staff_guard],
+            include_in_schema=False,
+        ),
+        *(handler for domain in DOMAINS for handler in domain.public_routes),
+        Metrics,
+        create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
+    ]
+
+
+def _components(settings: Settings, db_config: SQLAlchemyAsyncConfig) -> dict[str, Component]:
+    found: dict[str, Component] = {}
+    for domain in DOMAINS:
+        if domain.components is not None:
+            found |= domain.components(settings, db_config.create_session_maker())
+    return found
+
+
+def _templates() -> Environment:
+    return jinja_environment(domain.templates for domain in DOMAINS if domain.templates is not None)
+
+
+def _metrics() -> PrometheusConfig:
+    return PrometheusConfig(
+        app_name="privacy_toolkit",
+        prefix="privacy",
+        group_path=True,
+        exclude=["^/metrics", "^/static", "^/api/v1/consent/decision"],
     )
 
 

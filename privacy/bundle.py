@@ -11,30 +11,24 @@ import json
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, cast
 
-import anyio.to_thread
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consent import service as consent_service
-from consent.schemas import ConsentSetup
-from dsar import service as dsar_service
-from privacy import audit, notice, register
+from privacy import audit
 from privacy.csvfile import csv_bytes
-from privacy.exports import build_record, record_csv, record_pdf
+from privacy.domain import BundlePart
 from privacy.keys import keyring_of
 from privacy.models import AuditEntry
 from privacy.signing import ALGORITHM, sign_compact
-from retention import service as retention_service
-from subprocessors import service as subprocessor_service
 
 if TYPE_CHECKING:
     from joserfc.jwk import KeySetSerialization
@@ -55,7 +49,9 @@ class _HashingWriter:
 
 
 @dataclass
-class _Archive:
+class Archive:
+    """The files of the bundle as they are written, each with its SHA-256 for the manifest."""
+
     zip: zipfile.ZipFile
     files: list[dict[str, Any]] = field(default_factory=list)
     progress: Progress | None = None
@@ -78,26 +74,24 @@ class _Archive:
 
 
 async def write_bundle(
-    session: AsyncSession, target: IO[bytes], *, now: datetime, progress: Progress | None = None
+    session: AsyncSession,
+    target: IO[bytes],
+    *,
+    parts: Sequence[BundlePart],
+    now: datetime,
+    progress: Progress | None = None,
 ) -> int:
-    """Write the bundle to `target` (a file opened for writing); returns the number of files."""
+    """Write the bundle to `target` (a file opened for writing) from every domain's parts, then
+    the audit trail; returns the number of files."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive_zip:
-        archive = _Archive(archive_zip, progress=progress)
-        organisation = await register.require_organisation(session)
-        record = build_record(organisation, await register.list_activities(session), generated_at=now)
-        archive.add_json("register/ropa.json", record)
-        archive.add("register/ropa.csv", record_csv(record).encode())
-        archive.add("register/ropa.pdf", await anyio.to_thread.run_sync(record_pdf, record))  # seconds of layout
-        await _request_log(session, archive)
-        await _consent(session, archive, now=now)
-        await _retention(session, archive)
-        await _subprocessors(session, archive, now=now)
-        await _notice(session, archive)
-        await _audit_trail(session, archive)
+        archive = Archive(archive_zip, progress=progress)
+        described: dict[str, Any] = {}
+        for part in [*parts, audit_trail]:
+            described |= await part(session, archive, now) or {}
         manifest = json.dumps(
             {
                 "kind": "privacy-toolkit audit bundle",
-                "organisation": organisation.legal_name,
+                **described,
                 "generated_at": now.isoformat(),
                 "files": archive.files,
             },
@@ -123,89 +117,7 @@ def _sign(session: AsyncSession, manifest: bytes) -> str:
     return sign_compact(keyring_of(session), manifest, media_type=MANIFEST_TYPE)
 
 
-async def _request_log(session: AsyncSession, archive: _Archive) -> None:
-    with archive.member("requests/request-log.csv") as writer:
-        writer.write(csv_bytes([dsar_service.REQUEST_LOG_COLUMNS]))
-        async for rows in dsar_service.request_log(session):
-            writer.write(csv_bytes(rows))
-
-
-async def _consent(session: AsyncSession, archive: _Archive, *, now: datetime) -> None:
-    loaded = await consent_service.load_setup(session)
-    categories = loaded.categories if loaded else []
-    statistics = await consent_service.consent_statistics(
-        session, categories=categories, since=now - timedelta(days=3650)
-    )
-    archive.add_json("consent/statistics.json", statistics.__dict__)
-    archive.add_json("consent/texts-per-version.json", await _consent_texts(session))
-
-
-async def _consent_texts(session: AsyncSession) -> list[dict[str, Any]]:
-    """The banner texts of every policy version the set-up has had, from the audit trail."""
-    versions: dict[tuple[str, str], dict[str, Any]] = {}
-    entries = await session.scalars(
-        select(AuditEntry).where(AuditEntry.action == "consent.setup_updated").order_by(AuditEntry.seq)
-    )
-    for entry in entries:
-        after = audit.open_payload(session, entry, "after")
-        if after is None:
-            continue
-        setup = ConsentSetup.model_validate(after)
-        key = (setup.policy_version, consent_service.banner_text_hash(setup))
-        versions.setdefault(
-            key,
-            {
-                "policy_version": key[0],
-                "text_hash": key[1],
-                "first_used": entry.at.isoformat(),
-                "texts": setup.model_dump(mode="json")["texts"],
-            },
-        )
-    return list(versions.values())
-
-
-async def _retention(session: AsyncSession, archive: _Archive) -> None:
-    archive.add_json("retention/rules.json", [row.content for row in await retention_service.list_rules(session)])
-    runs = await retention_service.list_runs(session, limit=100_000)
-    archive.add_json("retention/runs.json", [run.model_dump(mode="json") for run in runs])
-    archive.add_json("retention/backups.json", [b.model_dump() for b in await retention_service.list_backups(session)])
-
-
-async def _subprocessors(session: AsyncSession, archive: _Archive, *, now: datetime) -> None:
-    listed = await subprocessor_service.list_on(session, day=now.date())
-    archive.add_json("subprocessors/current.json", listed.model_dump(mode="json"))
-    rows: list[list[Any]] = [["id", "key", "name", "kind", "at", "effective_on", "status_after", "summary"]]
-    for change in await subprocessor_service.history(session):
-        rows.append(
-            [
-                change.id, change.key, change.content.get("name", ""), change.kind, change.at.isoformat(),
-                change.effective_on.isoformat() if change.effective_on else "", change.status_after,
-                change.summary or "",
-            ]
-        )  # fmt: skip
-    archive.add("subprocessors/history.csv", csv_bytes(rows))
-
-
-async def _notice(session: AsyncSession, archive: _Archive) -> None:
-    versions = await notice.list_versions(session)
-    archive.add_json(
-        "notice/versions.json",
-        [
-            {
-                "version": v.version,
-                "published_at": v.published_at.isoformat(),
-                "published_by": v.published_by,
-                "summary": v.summary,
-                "material": v.material,
-                "content_hash": v.content_hash,
-                "content": v.content,
-            }
-            for v in reversed(versions)
-        ],
-    )
-
-
-async def _audit_trail(session: AsyncSession, archive: _Archive) -> None:
+async def audit_trail(session: AsyncSession, archive: Archive, now: datetime) -> None:
     """The chain as stored (who, when, what, and the hashes that link it), then its check."""
     columns = ["seq", "at", "actor", "action", "object_type", "object_id", "payload_digest", "prev_hash", "entry_hash"]
     with archive.member("audit/trail.csv") as writer:

@@ -22,9 +22,9 @@ from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import JSON, MetaData, Table, event, make_url
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 from privacy.settings import Settings
 
@@ -146,6 +146,16 @@ def database_config(settings: Settings, *, session_info: dict[str, Any] | None =
     if url.startswith("sqlite"):
         event.listen(config.get_engine().sync_engine, "connect", _sqlite_pragmas)
     return config
+
+
+def own_engine(settings: Settings) -> AsyncEngine:
+    """Another engine on the toolkit's own database (a sweep's batches), without a pool, set up as
+    the app's: on SQLite its foreign keys enforced, so deleting a row deletes what hangs off it."""
+    url = settings.effective_database_url
+    engine = create_async_engine(url, poolclass=NullPool)
+    if url.startswith("sqlite"):
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def _sqlite_pragmas(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

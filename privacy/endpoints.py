@@ -7,30 +7,24 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import IO, Annotated, Any
 
-import anyio.to_thread
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_204_NO_CONTENT
+from litestar.types import ControllerRouterHandler
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privacy import audit, auth, bundle, register, systems
+from privacy import audit, auth, bundle, systems
 from privacy.actors import Permission
 from privacy.audit import record_change
-from privacy.csvfile import MEDIA_TYPE as CSV
 from privacy.db import utcnow
 from privacy.errors import FieldError, Invalid, PrivacyError
-from privacy.exports import build_record, record_csv, record_pdf
+from privacy.keys import Keyring
 from privacy.models import ApiToken, StaffUser
 from privacy.schemas import (
-    ActivityIn,
-    ActivityOut,
-    ActivityVersionOut,
     AuditEntryOut,
     ChainReportOut,
-    DataCategory,
-    OrganisationProfile,
     SystemCheckOut,
     SystemIn,
     SystemOut,
@@ -42,12 +36,11 @@ from privacy.schemas import (
     UserOut,
     UserUpdate,
 )
-from privacy.web import DbSession, current_actor
+from privacy.signing import public_jwks
+from privacy.web import DbSession, attachment, current_actor
 
 READ = {"permission": Permission.READ}
 EXPORT = {"permission": Permission.EXPORT}
-EDIT_REGISTER = {"permission": Permission.EDIT_REGISTER}
-EDIT_ORGANISATION = {"permission": Permission.EDIT_ORGANISATION}
 VIEW_STAFF = {"permission": Permission.VIEW_STAFF}
 MANAGE_STAFF = {"permission": Permission.MANAGE_STAFF}
 MANAGE_SYSTEMS = {"permission": Permission.MANAGE_SYSTEMS}
@@ -70,80 +63,17 @@ class HealthController(Controller):
         return Response({"status": "ok"})
 
 
-class OrganisationController(Controller):
-    path = "/organisation"
-    tags = ["register"]
-
-    @get("/", opt=READ, summary="The organisation profile")
-    async def show(self, db_session: DbSession) -> OrganisationProfile:
-        return await register.require_organisation(db_session)
-
-    @put("/", opt=EDIT_ORGANISATION, summary="Create or replace the organisation profile")
-    async def replace(
-        self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[OrganisationProfile]
-    ) -> OrganisationProfile:
-        await register.save_organisation(db_session, profile=data, actor=current_actor(request))
-        return data
-
-    @get("/data-categories", opt=READ, summary="The personal data taxonomy, starter and custom")
-    async def categories(self, db_session: DbSession) -> list[DataCategory]:
-        return await register.data_categories(db_session)
+async def _chunks_of(spool: IO[bytes]) -> AsyncIterator[bytes]:
+    try:
+        while chunk := spool.read(1 << 20):
+            yield chunk
+    finally:
+        spool.close()
 
 
-class ActivityController(Controller):
-    path = "/activities"
-    tags = ["register"]
-
-    @get("/", opt=READ, summary="The register, each activity with its gaps")
-    async def list_all(self, db_session: DbSession) -> list[ActivityOut]:
-        return await register.list_activities(db_session)
-
-    @post("/", opt=EDIT_REGISTER, summary="Add an activity to the register")
-    async def create(
-        self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[ActivityIn]
-    ) -> ActivityOut:
-        return await register.create_activity(db_session, activity=data, actor=current_actor(request))
-
-    @get("/{key:str}", opt=READ, summary="One activity with its gaps")
-    async def show(self, db_session: DbSession, key: FromPath[str]) -> ActivityOut:
-        return await register.get_activity(db_session, key=key)
-
-    @put("/{key:str}", opt=EDIT_REGISTER, summary="Replace an activity (a new version is kept)")
-    async def replace(
-        self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], data: JSONBody[ActivityIn]
-    ) -> ActivityOut:
-        activity, _ = await register.update_activity(db_session, key=key, activity=data, actor=current_actor(request))
-        return activity
-
-    @delete("/{key:str}", opt=EDIT_REGISTER, summary="Remove an activity (its history is kept)")
-    async def remove(self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> None:
-        await register.delete_activity(db_session, key=key, actor=current_actor(request))
-
-    @get("/{key:str}/versions", opt=READ, summary="Every version the activity has had")
-    async def versions(self, db_session: DbSession, key: FromPath[str]) -> list[ActivityVersionOut]:
-        return await register.activity_versions(db_session, key=key)
-
-
-class ExportController(Controller):
+class AuditBundleController(Controller):
     path = "/exports"
     tags = ["exports"]
-
-    @get("/ropa.json", opt=EXPORT, summary="Art. 30 record as JSON")
-    async def ropa_json(self, db_session: DbSession) -> Response[dict[str, Any]]:
-        record = await _art30_record(db_session)
-        return Response(record, headers=_attachment("ropa.json"))
-
-    @get("/ropa.csv", opt=EXPORT, summary="Art. 30 record as CSV, one row per activity", media_type=CSV)
-    async def ropa_csv(self, db_session: DbSession) -> Response[str]:
-        record = await _art30_record(db_session)
-        return Response(record_csv(record), media_type=CSV, headers=_attachment("ropa.csv"))
-
-    @get("/ropa.pdf", opt=EXPORT, summary="Art. 30 record as PDF", media_type="application/pdf")
-    async def ropa_pdf(self, db_session: DbSession) -> Response[bytes]:
-        record = await _art30_record(db_session)
-        # Seconds of layout for a large register: off the event loop, so other requests go on.
-        document = await anyio.to_thread.run_sync(record_pdf, record)
-        return Response(document, media_type="application/pdf", headers=_attachment("ropa.pdf"))
 
     @get(
         "/audit-bundle",
@@ -154,7 +84,7 @@ class ExportController(Controller):
     async def audit_bundle(self, request: Request[Any, Any, Any], db_session: DbSession) -> Stream:
         now = utcnow()
         spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed by the stream once sent)
-        await bundle.write_bundle(db_session, spool, now=now)
+        await bundle.write_bundle(db_session, spool, parts=request.app.state.bundle_parts, now=now)
         await record_change(
             db_session,
             actor=current_actor(request),
@@ -166,24 +96,7 @@ class ExportController(Controller):
             now=now,
         )
         spool.seek(0)
-        return Stream(_chunks_of(spool), headers=_attachment(f"audit-bundle-{now:%Y%m%d-%H%M%S}.zip"))
-
-
-async def _chunks_of(spool: IO[bytes]) -> AsyncIterator[bytes]:
-    try:
-        while chunk := spool.read(1 << 20):
-            yield chunk
-    finally:
-        spool.close()
-
-
-async def _art30_record(session: AsyncSession) -> dict[str, Any]:
-    organisation = await register.require_organisation(session)
-    return build_record(organisation, await register.list_activities(session), generated_at=utcnow())
-
-
-def _attachment(filename: str) -> dict[str, str]:
-    return {"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"}
+        return Stream(_chunks_of(spool), headers=attachment(f"audit-bundle-{now:%Y%m%d-%H%M%S}.zip"))
 
 
 class AuditController(Controller):
@@ -338,11 +251,14 @@ class SystemController(Controller):
         return await systems.check_system(db_session, key=key, settings=request.app.state.settings)
 
 
-ADMIN_CONTROLLERS = [
-    OrganisationController,
-    SystemController,
-    ActivityController,
-    ExportController,
+@get("/.well-known/jwks.json", tags=["service"], summary="Public key that checks receipts and exports")
+async def jwks(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    keyring: Keyring = request.app.state.keyring
+    return public_jwks(keyring)
+
+
+ADMIN_CONTROLLERS: list[ControllerRouterHandler] = [
+    AuditBundleController,
     AuditController,
     UserController,
     TokenController,

@@ -161,3 +161,8 @@ async def pending_messages(session: AsyncSession, *, limit: int = 200) -> list[L
         .limit(limit)
     )
     return [open_letter(session, message) for message in rows]
+
+
+async def deliver_mail(session: AsyncSession, now: datetime, settings: Settings) -> None:
+    """Background work: what is due goes out (last in a pass, after the work that queues mail)."""
+    await deliver_due(session, settings=settings, now=now)

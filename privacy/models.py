@@ -4,56 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from advanced_alchemy.types import GUID
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privacy.db import Base, encrypted, sweepable, utcnow
-
-
-class Organisation(Base):
-    """The controller itself; one row. `profile` holds the validated `OrganisationProfile` schema."""
-
-    __tablename__ = "organisation"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    legal_name: Mapped[str] = mapped_column(String(300))
-    country: Mapped[str] = mapped_column(String(2))
-    profile: Mapped[dict[str, Any]]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ProcessingActivity(Base):
-    """An entry of the Art. 30 register. `content` holds the validated `ActivityIn` schema;
-    the columns beside it are copies for filtering and ordering."""
-
-    __tablename__ = "processing_activities"
-
-    id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
-    key: Mapped[str] = mapped_column(String(100), unique=True)
-    name: Mapped[str] = mapped_column(String(300))
-    role: Mapped[str] = mapped_column(String(30))
-    lawful_basis: Mapped[str | None] = mapped_column(String(30))
-    content: Mapped[dict[str, Any]]
-    version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ActivityVersion(Base):
-    """Every version an activity has had, kept after the activity itself is removed."""
-
-    __tablename__ = "processing_activity_versions"
-    __table_args__ = (UniqueConstraint("activity_key", "version"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    activity_key: Mapped[str] = mapped_column(String(100), index=True)
-    version: Mapped[int]
-    content: Mapped[dict[str, Any] | None]
-    actor: Mapped[str] = mapped_column(String(200))
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class StaffUser(Base):
@@ -165,22 +121,6 @@ class UsedAssertion(Base):
 
     token_id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
-
-
-class NoticeVersion(Base):
-    """A published version of the privacy notice: the content it states (drawn from the records when
-    it was published), its hash, date and change summary. Kept for good, as its revision history."""
-
-    __tablename__ = "notice_versions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(unique=True)
-    published_at: Mapped[datetime]
-    published_by: Mapped[str] = mapped_column(String(300))
-    summary: Mapped[str] = mapped_column(String(1000))
-    material: Mapped[bool]
-    content_hash: Mapped[str] = mapped_column(String(64))
-    content: Mapped[dict[str, Any]]
 
 
 class ExternalSystem(Base):

@@ -8,14 +8,12 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
-from pydantic import ValidationError
 
-from privacy import audit, auth, mail, register
-from privacy.actors import Actor, Permission, Role
+from privacy import audit, auth, mail
+from privacy.actors import Role
+from privacy.console import console_page
 from privacy.db import utcnow
 from privacy.endpoints import (
-    EDIT_ORGANISATION,
-    EDIT_REGISTER,
     MANAGE_STAFF,
     READ,
     VIEW_STAFF,
@@ -32,23 +30,11 @@ from privacy.errors import (
     Unauthorized,
     form_errors,
 )
-from privacy.forms import activity_from_form, activity_to_form, organisation_from_form, organisation_to_form
 from privacy.network import client_address
-from privacy.schemas import ActivityRole, Article9Condition, DpiaStatus, LawfulBasis, Safeguard, SpecialCategory
 from privacy.settings import Settings
-from privacy.taxonomy import DATA_CATEGORIES
 from privacy.web import SESSION_COOKIE, DbSession, current_actor
 
 Form = URLEncodedBody[dict[str, Any]]
-CHOICES = {
-    "roles": list(ActivityRole),
-    "bases": list(LawfulBasis),
-    "dpia_statuses": list(DpiaStatus),
-    "special_categories": list(SpecialCategory),
-    "conditions": list(Article9Condition),
-    "safeguards": list(Safeguard),
-    "staff_roles": list(Role),
-}
 
 
 def page(
@@ -58,12 +44,14 @@ def page(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Template:
-    actor: Actor | None = request.scope.get("user")
-    return Template(
-        template_name=f"console/{template}",
+    """A page of the core's console (sign-in, staff, tokens, audit trail, outbox)."""
+    return console_page(
+        request,
+        f"console/{template}",
         status_code=status_code,
         headers=headers,
-        context={"actor": actor, "permissions": Permission, "choices": CHOICES, **context},
+        choices={"staff_roles": list(Role)},
+        **context,
     )
 
 
@@ -112,82 +100,6 @@ async def logout(request: Request[Any, Any, Any], db_session: DbSession) -> Resp
     response: Response[Any] = Redirect("/console/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
-
-
-@get("/", opt=READ)
-async def register_list(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
-    activities = await register.list_activities(db_session)
-    organisation = await register.get_organisation(db_session)
-    return page(request, "register.html", activities=activities, organisation=organisation)
-
-
-@get("/activities/new", opt=EDIT_REGISTER)
-async def new_activity_form(request: Request[Any, Any, Any]) -> Template:
-    return page(request, "activity_form.html", form={}, errors=[], creating=True)
-
-
-@post("/activities/new", opt=EDIT_REGISTER)
-async def create_activity(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Response[Any]:
-    try:
-        activity = activity_from_form(data)
-        created = await register.create_activity(db_session, activity=activity, actor=current_actor(request))
-    except (ValidationError, PrivacyError) as error:
-        return page(request, "activity_form.html", 422, form=data, errors=form_errors(error), creating=True)
-    return Redirect(f"/console/activities/{created.key}", status_code=303)
-
-
-@get("/activities/{key:str}", opt=READ)
-async def activity_detail(request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> Template:
-    activity = await register.get_activity(db_session, key=key)
-    versions = await register.activity_versions(db_session, key=key)
-    return page(
-        request, "activity.html", activity=activity, versions=list(reversed(versions)), category_labels=DATA_CATEGORIES
-    )
-
-
-@get("/activities/{key:str}/edit", opt=EDIT_REGISTER)
-async def edit_activity_form(request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> Template:
-    activity = await register.get_activity(db_session, key=key)
-    return page(
-        request,
-        "activity_form.html",
-        form=activity_to_form(register.as_activity_in(activity)),
-        errors=[],
-        creating=False,
-    )
-
-
-@post("/activities/{key:str}/edit", opt=EDIT_REGISTER)
-async def update_activity(
-    request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], data: Form
-) -> Response[Any]:
-    try:
-        activity = activity_from_form({**data, "key": key})
-        await register.update_activity(db_session, key=key, activity=activity, actor=current_actor(request))
-    except (ValidationError, PrivacyError) as error:
-        return page(
-            request, "activity_form.html", 422, form={**data, "key": key}, errors=form_errors(error), creating=False
-        )
-    return Redirect(f"/console/activities/{key}", status_code=303)
-
-
-@get("/organisation", opt=READ)
-async def organisation_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
-    organisation = await register.get_organisation(db_session)
-    return page(request, "organisation.html", form=organisation_to_form(organisation), errors=[])
-
-
-@post("/organisation", opt=EDIT_ORGANISATION)
-async def save_organisation(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Response[Any]:
-    try:
-        profile = organisation_from_form(data)
-        current = await register.get_organisation(db_session)
-        if current is not None:  # the form does not show the applications' keys: keep them
-            profile = profile.model_copy(update={"applications": current.applications})
-        await register.save_organisation(db_session, profile=profile, actor=current_actor(request))
-    except ValidationError as error:
-        return page(request, "organisation.html", 422, form=data, errors=form_errors(error))
-    return Redirect("/console/organisation", status_code=303)
 
 
 @get("/audit", opt=READ)
@@ -277,14 +189,6 @@ async def outbox_page(request: Request[Any, Any, Any], db_session: DbSession) ->
 PUBLIC_PAGES = [login_form, login]
 CONSOLE_PAGES = [
     logout,
-    register_list,
-    new_activity_form,
-    create_activity,
-    activity_detail,
-    edit_activity_form,
-    update_activity,
-    organisation_page,
-    save_organisation,
     audit_page,
     users_page,
     create_user,

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.actors import Actor
 from privacy.audit import record_change
+from privacy.config_file import Change, change_of
 from privacy.db import Base, field_context
 from privacy.errors import Conflict, FieldError, Invalid, NotFound, PrivacyError, SystemUnavailable
 from privacy.json_input import parse_json
@@ -233,3 +234,22 @@ async def _try(found: Connection, settings: Settings) -> None:
             await connection.execute(text("SELECT 1"))
     finally:
         await engine.dispose()
+
+
+# The `systems` block of the configuration file: applied first, as connectors and rules name them.
+
+
+async def apply_systems_block(
+    session: AsyncSession, registered: list[SystemIn], actor: Actor, settings: Settings, now: datetime
+) -> list[Change]:
+    known = {system.key for system in await list_systems(session)}
+    changes = []
+    for system in registered:
+        _, changed = await save_system(session, system=system, actor=actor, settings=settings, now=now)
+        changes.append(change_of(f"systems[{system.key}]", existed=system.key in known, changed=changed))
+    return changes
+
+
+async def export_systems_block(session: AsyncSession) -> list[dict[str, Any]] | None:
+    """Without URLs and secrets, which stay as stored when the file is applied again."""
+    return [system.model_dump(mode="json") for system in await list_systems(session)] or None

@@ -74,6 +74,11 @@ def staff_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRou
         raise Forbidden("changes through the API need an API token; use the console forms")
 
 
+def attachment(filename: str) -> dict[str, str]:
+    """Headers of a download that no cache keeps."""
+    return {"content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"}
+
+
 def current_actor(request: Request[Any, Any, Any]) -> Actor:
     actor: Actor | None = request.scope.get("user")
     if actor is None:

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import isodate
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privacy import register, systems
+from privacy import systems
 from privacy.actors import Actor
 from privacy.audit import record_change
+from privacy.bundle import Archive
+from privacy.config_file import Change, change_of
 from privacy.db import field_context
 from privacy.errors import FieldError, Invalid, NotFound
 from privacy.keys import decrypt_field, encrypt_field, keyring_of
+from privacy.register import service as register
+from privacy.settings import Settings
 from retention.models import BackupScheduleRow, LegalHold, RetentionRule, RetentionRun
-from retention.schemas import BackupSchedule, Counts, HoldIn, RuleIn, RunOut
+from retention.schemas import BackupSchedule, Counts, HoldIn, RetentionConfig, RuleIn, RunOut
 
 SCHEDULES = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
 
@@ -217,3 +222,34 @@ def run_out(run: RetentionRun) -> RunOut:
         counts=Counts.model_validate(run.counts),
         errors=[str(error) for error in run.errors],
     )
+
+
+# The `retention` block of the configuration file, and the retention part of the auditor's bundle.
+
+
+async def apply_retention_block(
+    session: AsyncSession, retention: RetentionConfig, actor: Actor, _settings: Settings, now: datetime
+) -> list[Change]:
+    known = {row.key for row in await list_rules(session)}
+    changes = []
+    for rule in retention.rules:
+        _, changed = await save_rule(session, rule=rule, actor=actor, now=now)
+        changes.append(change_of(f"retention.rules[{rule.key}]", existed=rule.key in known, changed=changed))
+    changed = await save_backups(session, schedules=retention.backups, actor=actor, now=now)
+    changes.append(change_of("retention.backups", existed=True, changed=changed))
+    return changes
+
+
+async def export_retention_block(session: AsyncSession) -> dict[str, Any] | None:
+    rules, backups = await list_rules(session), await list_backups(session)
+    if not rules and not backups:
+        return None
+    return {"rules": [row.content for row in rules], "backups": [schedule.model_dump() for schedule in backups]}
+
+
+async def retention_bundle_part(session: AsyncSession, archive: Archive, now: datetime) -> None:
+    """Rules, every run with its counts (never the data), and the backup schedules."""
+    archive.add_json("retention/rules.json", [row.content for row in await list_rules(session)])
+    runs = await list_runs(session, limit=100_000)
+    archive.add_json("retention/runs.json", [run.model_dump(mode="json") for run in runs])
+    archive.add_json("retention/backups.json", [b.model_dump() for b in await list_backups(session)])

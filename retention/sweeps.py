@@ -32,12 +32,11 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from consent import partitions
 from privacy import leases
-from privacy.db import toolkit_stores, utcnow
+from privacy.db import own_engine, toolkit_stores, utcnow
 from privacy.errors import Conflict, NotFound, SystemUnavailable
 from privacy.keys import keyring_of
 from privacy.network import truncate_ip
@@ -201,7 +200,7 @@ async def _sweep_store(session: AsyncSession, sweeping: Sweeping, progress: Prog
     if _drops_partitions(rule, dry_run=sweeping.dry_run):
         await _drop_whole_months(session, sweeping.run, sweeping.holds)
     target = target_of(rule, None, sweeping.settings)
-    await _sweep_with(session, create_async_engine(target.url, poolclass=NullPool), target, sweeping, progress)
+    await _sweep_with(session, own_engine(sweeping.settings), target, sweeping, progress)
 
 
 async def _sweep_with(

@@ -10,11 +10,12 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
-from privacy import csvfile, register
+from privacy import csvfile
 from privacy.actors import Permission
 from privacy.db import utcnow
 from privacy.errors import FieldError, Invalid
 from privacy.ratelimit import RateLimit
+from privacy.register import service as register
 from privacy.web import DbSession, current_actor
 from subprocessors import feed, notices, service
 from subprocessors.schemas import (

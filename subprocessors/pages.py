@@ -3,7 +3,6 @@ the page a subscription link opens, and the console's overview with objections."
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -11,10 +10,10 @@ from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
-from privacy import register
 from privacy.actors import Actor, Permission
 from privacy.db import utcnow
 from privacy.errors import NotFound, PrivacyError, form_errors
+from privacy.register import service as register
 from privacy.web import DbSession, current_actor
 from subprocessors import notices, service
 from subprocessors.endpoints import OBJECTIONS, SUBSCRIPTIONS
@@ -127,7 +126,7 @@ async def _console_page(
             "objections": await notices.list_objections(db_session),
             "subscribers": await notices.subscriber_counts(db_session),
             "transfer_labels": TRANSFER_LABELS,
-            "earliest": utcnow().date() + timedelta(days=request.app.state.settings.subprocessor_notice_days),
+            "earliest": service.earliest_effective_date(request.app.state.settings, today=utcnow().date()),
         },
     )
 

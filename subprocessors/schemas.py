@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, model_validator
 
+from privacy.countries import ADEQUATE_COUNTRIES, EEA
 from privacy.schemas import CountryCode, Day, Email, Flag, Key, Schema, ShortText, Text, TextList
-from privacy.taxonomy import ADEQUATE_COUNTRIES, EEA
 
 
 class Role(StrEnum):

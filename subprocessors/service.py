@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privacy import register
 from privacy.actors import Actor
 from privacy.audit import record_change
+from privacy.bundle import Archive
+from privacy.config_file import Change, change_of
+from privacy.csvfile import csv_bytes
 from privacy.errors import Conflict, FieldError, Invalid, NotFound
+from privacy.register import service as register
 from privacy.settings import Settings
 from subprocessors import notices
 from subprocessors.models import SubProcessor, SubProcessorChange
@@ -129,6 +133,11 @@ async def retire(
     return await _announce_change(session, row, announcement, settings, pending=RETIRE, actor=actor, now=now)
 
 
+def earliest_effective_date(settings: Settings, *, today: date) -> date:
+    """A change announced today takes effect after the notice period at the earliest."""
+    return today + timedelta(days=settings.subprocessor_notice_days)
+
+
 async def _announce_change(
     session: AsyncSession,
     row: SubProcessor,
@@ -140,7 +149,7 @@ async def _announce_change(
     now: datetime,
 ) -> SubProcessorChange:
     notice_days = settings.subprocessor_notice_days
-    earliest = now.date() + timedelta(days=notice_days)
+    earliest = earliest_effective_date(settings, today=now.date())
     effective_on = announcement.effective_on or earliest
     if effective_on < earliest:
         raise Invalid(
@@ -271,3 +280,40 @@ async def published_changes(session: AsyncSession, *, limit: int = 500) -> list[
 async def history(session: AsyncSession) -> list[SubProcessorChange]:
     """Every change, proposals included, oldest first: the auditor's view."""
     return list(await session.scalars(select(SubProcessorChange).order_by(SubProcessorChange.id)))
+
+
+# The `subprocessors` block of the configuration file, and their part of the auditor's bundle.
+
+
+async def apply_subprocessors_block(
+    session: AsyncSession, subprocessors: list[SubProcessorIn], actor: Actor, _settings: Settings, now: datetime
+) -> list[Change]:
+    known = {row.key for row in await list_subprocessors(session)}
+    changes = []
+    for subprocessor in subprocessors:
+        _, changed = await save_subprocessor(session, subprocessor=subprocessor, actor=actor, now=now)
+        path = f"subprocessors[{subprocessor.key}]"
+        changes.append(change_of(path, existed=subprocessor.key in known, changed=changed))
+    return changes
+
+
+async def export_subprocessors_block(session: AsyncSession) -> list[dict[str, Any]] | None:
+    """Without their lifecycle (announcements, retirements), which lives in the database."""
+    rows = await list_subprocessors(session)
+    return [row.content for row in rows] or None
+
+
+async def subprocessors_bundle_part(session: AsyncSession, archive: Archive, now: datetime) -> None:
+    """The list as it stands, and every change it went through."""
+    listed = await list_on(session, day=now.date())
+    archive.add_json("subprocessors/current.json", listed.model_dump(mode="json"))
+    rows: list[list[Any]] = [["id", "key", "name", "kind", "at", "effective_on", "status_after", "summary"]]
+    for change in await history(session):
+        rows.append(
+            [
+                change.id, change.key, change.content.get("name", ""), change.kind, change.at.isoformat(),
+                change.effective_on.isoformat() if change.effective_on else "", change.status_after,
+                change.summary or "",
+            ]
+        )  # fmt: skip
+    archive.add("subprocessors/history.csv", csv_bytes(rows))

@@ -22,10 +22,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from privacy import auth, config_file
+from privacy import auth
 from privacy.actors import Actor, Role
 from privacy.app import create_app
-from privacy.config_file import ConfigFile
+from privacy.composition import configuration
 from privacy.db import Base, database_config, upgrade_database, utcnow
 from privacy.settings import Settings
 
@@ -170,12 +170,12 @@ async def sessions_of(app: Litestar, settings: Settings) -> AsyncIterator[async_
     await config.get_engine().dispose()
 
 
-async def app_with_demo(settings: Settings, adjust: Callable[[ConfigFile], ConfigFile] | None = None) -> Litestar:
+async def app_with_demo(settings: Settings, adjust: Callable[[Any], Any] | None = None) -> Litestar:
     """An app whose database holds the demo organisation (`adjust` may change the file first)."""
     app = create_app(settings)
-    demo = config_file.parse_config(resources.files("privacy").joinpath("demo.yaml").read_text())
+    demo = configuration().parse(resources.files("privacy").joinpath("demo.yaml").read_text())
     async with sessions_of(app, settings) as sessions, sessions() as session, session.begin():
-        await config_file.apply_config(
+        await configuration().apply(
             session, config=adjust(demo) if adjust else demo, actor=SYSTEM, settings=settings, now=utcnow()
         )
     return app

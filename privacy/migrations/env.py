@@ -7,11 +7,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
-import consent.models  # noqa: F401  (registers the tables on the metadata)
-import dsar.models  # noqa: F401
-import privacy.models  # noqa: F401
-import retention.models  # noqa: F401
-import subprocessors.models  # noqa: F401
+import privacy.composition  # noqa: F401  (every domain's tables on the metadata)
 from consent.partitions import is_partition
 from privacy.db import Base
 

@@ -13,7 +13,6 @@ from joserfc.jwk import OKPKey
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from privacy.config_file import ConfigFile
 from privacy.settings import Settings
 from tests.conftest import app_with_demo, client_of
 
@@ -28,7 +27,7 @@ def assertion(subject: str = "customer-42", *, key: OKPKey = APP_KEY, **claims: 
     return jwt.encode({"alg": "Ed25519"}, payload, key, algorithms=["Ed25519"])
 
 
-def with_identity_keys(demo: ConfigFile) -> ConfigFile:
+def with_identity_keys(demo: Any) -> Any:
     """The demo's `www` site with the application's key, and a `shop` site without any."""
     assert demo.consent is not None
     www = demo.consent.sites[0].model_copy(update={"identity_keys": [APP_KEY.as_dict(private=False)]})

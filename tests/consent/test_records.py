@@ -23,6 +23,7 @@ from consent.models import ConsentRecord
 from consent.schemas import Jurisdiction, Regime
 from privacy import auth
 from privacy.actors import Role
+from privacy.composition import configuration
 from privacy.db import database_config
 from privacy.months import add_months
 from privacy.settings import Settings
@@ -149,9 +150,7 @@ async def test_well_known_gpc_declares_support(visitor: Client) -> None:
 def test_lifetimes_and_material_changes(consent_app: Litestar) -> None:
     from importlib import resources
 
-    from privacy import config_file
-
-    demo = config_file.parse_config(resources.files("privacy").joinpath("demo.yaml").read_text())
+    demo = configuration().parse(resources.files("privacy").joinpath("demo.yaml").read_text())
     assert demo.consent is not None
     current = service.in_memory(demo.consent, revision=1, etag="a")
     keyring = consent_app.state.keyring

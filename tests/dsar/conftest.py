@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from privacy.jobs import background_jobs
+from privacy.composition import background_jobs
 from privacy.settings import Settings
 from privacy.work import run_jobs
 from tests.conftest import app_with_demo, client_of, register_system, sessions_of
@@ -49,7 +49,7 @@ def background(dsar_sessions: async_sessionmaker[AsyncSession], dsar_settings: S
     """One pass of the background work (requests' steps, reminders, mail), as a worker would run it."""
 
     async def run_once() -> None:
-        await run_jobs(dsar_sessions, background_jobs(dsar_settings))
+        await run_jobs(dsar_sessions, background_jobs(), settings=dsar_settings)
 
     return run_once
 

@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from consent.models import ConsentRecord, ConsentSubject
 from dsar.models import PackageChunk, RequestStep
-from privacy import register
 from privacy.db import utcnow
 from privacy.keys import keyring_of
 from privacy.models import AuditEntry
-from privacy.schemas import Application
+from privacy.register import service as register
+from privacy.register.schemas import Application
 from tests.conftest import SYSTEM
 from tests.dsar.test_intake import ADA, verified
 from tests.mail_fixtures import Mailbox

@@ -177,6 +177,7 @@ async def test_request_records_go_a_year_after_the_reply_and_packages_when_they_
     person: Client, officer: dict[str, str], background: Any, dsar_sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     from dsar.models import PackageChunk, RequestEvent, RequestPackage
+    from retention.models import RetentionRule
 
     for _ in range(2):
         await person.post("/api/v1/admin/requests", json=letter(utcnow()), headers=officer)
@@ -186,6 +187,8 @@ async def test_request_records_go_a_year_after_the_reply_and_packages_when_they_
         first.replied_at = utcnow() - timedelta(days=366)
         second.replied_at = utcnow() - timedelta(days=364)
         await session.execute(update(RequestPackage).values(expires_at=utcnow() - timedelta(seconds=1)))
+        # The retention rule over closed requests (the demo's `request-records`) is due again.
+        await session.execute(update(RetentionRule).values(next_run_at=utcnow()))
     await background()
     async with dsar_sessions() as session:
         assert [r.reference for r in (await session.scalars(select(DataRequest))).all()] == [second.reference]

@@ -17,7 +17,8 @@ from dsar.schemas import KeptIn, StaffRequestIn
 from privacy.actors import Role
 from privacy.errors import PrivacyError
 from privacy.json_input import MAX_DEPTH, UnsupportedMediaType, json_from_body, parse_json
-from privacy.schemas import AutomatedDecisions, UserUpdate
+from privacy.register.schemas import AutomatedDecisions
+from privacy.schemas import UserUpdate
 from privacy.settings import Settings
 from privacy.signing import signed_headers
 from retention.schemas import HoldIn

@@ -10,8 +10,10 @@ import pytest
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from privacy import config_file, register
-from privacy.gaps import find_gaps
+from privacy import config_file
+from privacy.composition import configuration
+from privacy.register import service as register
+from privacy.register.gaps import find_gaps
 from privacy.settings import Settings
 from tests.conftest import ORGANISATION, activity, environment_for, privacy_command
 
@@ -67,7 +69,7 @@ async def test_one_invalid_entry_applies_nothing_and_names_its_path(
 def test_errors_name_paths_for_duplicates_and_nested_fields() -> None:
     entries = [activity("a"), activity("a", transfers=[{"country": "USA", "safeguard": "sccs_2021_914"}])]
     with pytest.raises(config_file.Invalid) as raised:
-        config_file.parse_config(yaml.safe_dump({"activities": entries}))
+        configuration().parse(yaml.safe_dump({"activities": entries}))
     assert [e.path for e in raised.value.errors] == ["activities[1].transfers[0].country"]
 
     hosting = {
@@ -76,14 +78,14 @@ def test_errors_name_paths_for_duplicates_and_nested_fields() -> None:
     }  # fmt: skip
     text = yaml.safe_dump({"activities": [activity("a"), activity("a")], "subprocessors": [hosting, hosting]})
     with pytest.raises(config_file.Invalid) as raised:
-        config_file.parse_config(text)
+        configuration().parse(text)
     found = {(e.path, e.message) for e in raised.value.errors}
     assert found == {("activities[1].key", "duplicate key 'a'"), ("subprocessors[1].key", "duplicate key 'hosting'")}
 
 
 def test_broken_yaml_names_the_line() -> None:
     with pytest.raises(config_file.Invalid, match="line 3"):
-        config_file.parse_config("activities:\n  - key: [unclosed\n")
+        configuration().parse("activities:\n  - key: [unclosed\n")
 
 
 async def test_export_then_apply_changes_nothing(settings: Settings, tmp_path: Path) -> None:
@@ -100,7 +102,7 @@ async def test_export_then_apply_changes_nothing(settings: Settings, tmp_path: P
 
 
 def test_demo_is_a_complete_hosting_company() -> None:
-    config = config_file.parse_config(resources.files("privacy").joinpath("demo.yaml").read_text())
+    config = configuration().parse(resources.files("privacy").joinpath("demo.yaml").read_text())
     assert config.organisation is not None
     assert len(config.activities) >= 10
     bases = {a.lawful_basis for a in config.activities if a.lawful_basis}

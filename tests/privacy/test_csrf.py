@@ -19,11 +19,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from privacy import auth, config_file, mail
+from privacy import auth, mail
 from privacy.actors import Role
 from privacy.app import create_app
+from privacy.composition import background_jobs, configuration
 from privacy.db import Base, utcnow
-from privacy.jobs import background_jobs
 from privacy.settings import Settings
 from privacy.work import run_jobs
 from tests.conftest import (
@@ -117,7 +117,7 @@ ACTIVITY_FORM = {
 
 
 async def consent_document(_: World) -> dict[str, str]:
-    demo = config_file.parse_config(resources.files("privacy").joinpath("demo.yaml").read_text())
+    demo = configuration().parse(resources.files("privacy").joinpath("demo.yaml").read_text())
     assert demo.consent is not None
     setup = demo.consent.model_dump(mode="json", exclude_defaults=True) | {"policy_version": "2027-01"}
     return {"document": yaml.safe_dump(setup, allow_unicode=True)}
@@ -247,7 +247,9 @@ async def world(settings: Settings) -> AsyncIterator[World]:
         world.access = (
             await browser.post("/api/v1/admin/requests", json={**letter, "type": "access"}, headers=admin)
         ).json()
-        await run_jobs(sessions, background_jobs(walk_settings))  # the archive's step now waits for its owner
+        await run_jobs(
+            sessions, background_jobs(), settings=walk_settings
+        )  # the archive's step now waits for its owner
         steps = (await browser.get(f"/api/v1/admin/requests/{world.access['id']}", headers=admin)).json()["steps"]
         world.step_id = next(s["id"] for s in steps if s["system"] == "archive" and s["status"] == "waiting")
         intake = await browser.post("/api/v1/requests", json={"type": "access", "email": "ada@example.org"})

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from privacy.gaps import find_gaps
-from privacy.schemas import ActivityIn, OrganisationProfile
+from privacy.register.gaps import find_gaps
+from privacy.register.schemas import ActivityIn, OrganisationProfile
 from tests.conftest import ORGANISATION, activity
 
 PROFILE = OrganisationProfile.model_validate(ORGANISATION)

@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from privacy.actors import Role
-from privacy.config_file import parse_config
+from privacy.composition import configuration
 from privacy.errors import Invalid
 from privacy.settings import Settings
 from privacy.yaml_input import MAX_ALIAS_VALUES, MAX_DEPTH, load_yaml
@@ -58,7 +58,7 @@ texts:
 def refused_quickly(text: str, **limits: int) -> str:
     started = time.monotonic()
     with pytest.raises(Invalid) as refused:
-        parse_config(text, **limits)
+        configuration().parse(text, **limits)
     assert time.monotonic() - started < 1.0, "refused in under a second"
     return refused.value.detail
 

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from consent.models import ConsentRecord
 from privacy.actors import Role
+from privacy.composition import background_jobs
 from privacy.db import utcnow
-from privacy.jobs import background_jobs
 from privacy.models import OutboxMessage
 from privacy.settings import Settings
 from privacy.work import run_jobs
@@ -126,7 +126,7 @@ async def test_the_background_sweep_leaves_a_disabled_rule_alone_until_it_is_ena
         assert saved.status_code == 200, saved.text
     scheduled = await next_runs(sessions)
 
-    await run_jobs(sessions, background_jobs(settings))  # one pass of background work, as a worker makes it
+    await run_jobs(sessions, background_jobs(), settings=settings)  # one pass of background work, as a worker makes it
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 1, "the disabled rule kept it"
         assert await session.scalar(select(func.count()).select_from(ConsentRecord)) == 0, "the enabled rule ran"
@@ -139,7 +139,7 @@ async def test_the_background_sweep_leaves_a_disabled_rule_alone_until_it_is_ena
         "/api/v1/admin/retention/rules/old-mail", json={**disabled, "enabled": True}, headers=officer
     )
     assert enabled.status_code == 200
-    await run_jobs(sessions, background_jobs(settings))
+    await run_jobs(sessions, background_jobs(), settings=settings)
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
     assert await runs_per_rule(sessions) == {"old-consent": 1, "old-mail": 1}

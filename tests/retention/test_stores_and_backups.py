@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from consent import partitions
 from consent.models import ConsentRecord
-from privacy import config_file
+from privacy.composition import configuration
 from privacy.errors import Invalid
 from privacy.models import OutboxMessage
 from privacy.schemas import SystemIn
@@ -141,19 +141,19 @@ async def test_configuration_block_applies_and_exports_without_secrets(
         }
     }
     async with org_sessions() as session, session.begin():
-        changes = await config_file.apply_config(
-            session, config=config_file.parse_config(yaml.safe_dump(document)), actor=SYSTEM, settings=settings, now=NOW
+        changes = await configuration().apply(
+            session, config=configuration().parse(yaml.safe_dump(document)), actor=SYSTEM, settings=settings, now=NOW
         )
         assert [c.describe() for c in changes] == ["+ retention.rules[web-analytics]", "~ retention.backups: "]
-        again = await config_file.apply_config(
-            session, config=config_file.parse_config(yaml.safe_dump(document)), actor=SYSTEM, settings=settings, now=NOW
+        again = await configuration().apply(
+            session, config=configuration().parse(yaml.safe_dump(document)), actor=SYSTEM, settings=settings, now=NOW
         )
         assert {c.kind for c in again} == {"unchanged"}
-        exported = await config_file.export_config(session)
+        exported = await configuration().export(session)
     assert "web_events" in exported and events not in exported
     bad = yaml.safe_dump({"retention": {"rules": [{**events_rule(), "period": "half a year"}]}})
     with pytest.raises(Invalid) as refused:
-        config_file.parse_config(bad)
+        configuration().parse(bad)
     assert "retention.rules[0].period" in [error.path for error in refused.value.errors]
 
 

@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from privacy.jobs import background_jobs
+from privacy.composition import background_jobs
 from privacy.settings import Settings
 from privacy.work import run_jobs
 from tests.conftest import app_with_demo, client_of, sessions_of
@@ -48,7 +48,7 @@ def deliver(org_sessions: Sessions, mail_settings: Settings) -> Any:
     """One pass of the background work, as a worker runs it (mail goes out)."""
 
     async def run_once() -> None:
-        await run_jobs(org_sessions, background_jobs(mail_settings))
+        await run_jobs(org_sessions, background_jobs(), settings=mail_settings)
 
     return run_once
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from privacy.schemas import ActivityIn, OrganisationProfile, Transfer
+from privacy.register.schemas import ActivityIn, OrganisationProfile, Transfer
 
 SEPARATOR = "|"
 

@@ -14,13 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent import service as consent_service
-from privacy import register
 from privacy.actors import Actor
 from privacy.audit import record_change
+from privacy.bundle import Archive
+from privacy.countries import EEA
 from privacy.errors import Conflict, NotFound
-from privacy.models import NoticeVersion
-from privacy.schemas import ActivityRole
-from privacy.taxonomy import EEA
+from privacy.notice.models import NoticeVersion
+from privacy.notice.schemas import VersionOut
+from privacy.register import service as register
+from privacy.register.schemas import ActivityRole
 from retention import service as retention_service
 from subprocessors import service as subprocessor_service
 
@@ -180,3 +182,34 @@ async def _ask_consent_again(session: AsyncSession, number: int, *, actor: Actor
         return
     renewed = loaded.setup.model_copy(update={"policy_version": f"notice-{number}"})
     await consent_service.save_setup(session, setup=renewed, actor=actor, now=now)
+
+
+def version_out(version: NoticeVersion) -> VersionOut:
+    return VersionOut(
+        version=version.version,
+        published_at=version.published_at.isoformat(),
+        published_by=version.published_by,
+        summary=version.summary,
+        material=version.material,
+        content_hash=version.content_hash,
+    )
+
+
+async def versions_bundle_part(session: AsyncSession, archive: Archive, now: datetime) -> None:
+    """The auditor's bundle: every published version with its content."""
+    versions = await list_versions(session)
+    archive.add_json(
+        "notice/versions.json",
+        [
+            {
+                "version": v.version,
+                "published_at": v.published_at.isoformat(),
+                "published_by": v.published_by,
+                "summary": v.summary,
+                "material": v.material,
+                "content_hash": v.content_hash,
+                "content": v.content,
+            }
+            for v in reversed(versions)
+        ],
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from privacy.schemas import (
+from privacy.countries import ADEQUATE_COUNTRIES, EEA
+from privacy.register.schemas import (
     ActivityIn,
     ActivityRole,
     DpiaStatus,
@@ -13,7 +14,7 @@ from privacy.schemas import (
     OrganisationProfile,
     Safeguard,
 )
-from privacy.taxonomy import ADEQUATE_COUNTRIES, DATA_CATEGORIES, EEA
+from privacy.register.taxonomy import DATA_CATEGORIES
 
 Check = Callable[[ActivityIn, OrganisationProfile | None], Iterator[Gap]]
 

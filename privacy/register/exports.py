@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from privacy.csvfile import csv_text
 from privacy.pdf import render_pdf
-from privacy.schemas import ActivityOut, ActivityRole, Contact, OrganisationProfile, Transfer
-from privacy.taxonomy import ARTICLE_9_CONDITION_LABELS, DATA_CATEGORIES, LAWFUL_BASIS_LABELS, SAFEGUARD_LABELS
+from privacy.register.schemas import ActivityOut, ActivityRole, Contact, OrganisationProfile, Transfer
+from privacy.register.taxonomy import ARTICLE_9_CONDITION_LABELS, DATA_CATEGORIES, LAWFUL_BASIS_LABELS, SAFEGUARD_LABELS
 from privacy.templating import jinja_environment
+
+TEMPLATES = Path(__file__).parent / "templates"
 
 # Art. 30(1)(a)-(g), in the column order of the CNIL, Belgian DPA and ICO templates; lawful basis
 # and Art. 9 condition close the row as in those templates' accountability columns.
@@ -152,7 +155,7 @@ def record_pdf(record: dict[str, Any]) -> bytes:
         ],
         "organisation_fields": _organisation_fields(record),
     }
-    return render_pdf(jinja_environment(), "exports/ropa.html", context)
+    return render_pdf(jinja_environment([TEMPLATES]), "register/ropa.html", context)
 
 
 def _organisation_fields(record: dict[str, Any]) -> list[tuple[str, Value]]:

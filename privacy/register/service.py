@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+import anyio.to_thread
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.actors import Actor
 from privacy.audit import record_change
+from privacy.bundle import Archive
+from privacy.config_file import Change, change_of
 from privacy.db import utcnow
 from privacy.errors import Conflict, NotFound
-from privacy.gaps import find_gaps
-from privacy.models import ActivityVersion, Organisation, ProcessingActivity
-from privacy.schemas import ActivityIn, ActivityOut, ActivityVersionOut, DataCategory, OrganisationProfile
-from privacy.taxonomy import DATA_CATEGORIES
+from privacy.register.exports import build_record, record_csv, record_pdf
+from privacy.register.gaps import find_gaps
+from privacy.register.models import ActivityVersion, Organisation, ProcessingActivity
+from privacy.register.schemas import ActivityIn, ActivityOut, ActivityVersionOut, DataCategory, OrganisationProfile
+from privacy.register.taxonomy import DATA_CATEGORIES
+from privacy.settings import Settings
 
 ORGANISATION_ROW = 1
 
@@ -205,3 +211,57 @@ async def activity_versions(session: AsyncSession, *, key: str) -> list[Activity
         )
         for row in rows
     ]
+
+
+# The `organisation` and `activities` blocks of the configuration file.
+
+
+async def apply_organisation_block(
+    session: AsyncSession, profile: OrganisationProfile, actor: Actor, _settings: Settings, now: datetime
+) -> list[Change]:
+    before = await get_organisation(session)
+    changed = await save_organisation(session, profile=profile, actor=actor, now=now)
+    fields = _changed_fields(before.model_dump(), profile.model_dump()) if before else []
+    return [change_of("organisation", existed=before is not None, changed=changed, fields=fields)]
+
+
+async def export_organisation_block(session: AsyncSession) -> dict[str, Any] | None:
+    organisation = await get_organisation(session)
+    return organisation.model_dump(mode="json", exclude_defaults=True) if organisation else None
+
+
+async def apply_activities_block(
+    session: AsyncSession, activities: list[ActivityIn], actor: Actor, _settings: Settings, now: datetime
+) -> list[Change]:
+    return [await _apply_activity(session, activity=activity, actor=actor, now=now) for activity in activities]
+
+
+async def _apply_activity(session: AsyncSession, *, activity: ActivityIn, actor: Actor, now: datetime) -> Change:
+    path = f"activities[{activity.key}]"
+    try:
+        current = await get_activity(session, key=activity.key)
+    except NotFound:
+        await create_activity(session, activity=activity, actor=actor, now=now)
+        return change_of(path, existed=False, changed=True)
+    _, changed = await update_activity(session, key=activity.key, activity=activity, actor=actor, now=now)
+    fields = _changed_fields(as_activity_in(current).model_dump(), activity.model_dump())
+    return change_of(path, existed=True, changed=changed, fields=fields)
+
+
+def _changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [name for name in after if before.get(name) != after[name]]
+
+
+async def export_activities_block(session: AsyncSession) -> list[dict[str, Any]]:
+    activities = sorted(await list_activities(session), key=lambda activity: activity.key)
+    return [as_activity_in(activity).model_dump(mode="json", exclude_defaults=True) for activity in activities]
+
+
+async def art30_bundle_part(session: AsyncSession, archive: Archive, now: datetime) -> dict[str, Any]:
+    """The auditor's bundle: the Art. 30 record as JSON, CSV and PDF."""
+    organisation = await require_organisation(session)
+    record = build_record(organisation, await list_activities(session), generated_at=now)
+    archive.add_json("register/ropa.json", record)
+    archive.add("register/ropa.csv", record_csv(record).encode())
+    archive.add("register/ropa.pdf", await anyio.to_thread.run_sync(record_pdf, record))  # seconds of layout
+    return {"organisation": organisation.legal_name}

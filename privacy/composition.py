@@ -1,0 +1,33 @@
+"""The composition root: the domains the toolkit is made of, in the order they are applied. The
+app factory (`privacy.app`), the command line (`privacy.cli`) and Alembic's environment read this
+list; nothing else in the core imports a domain.
+
+The order matters twice: blocks of the configuration file are applied in it (systems before the
+connectors and rules that name them; the register before what links to its activities), and so is
+background work (the core's mail last, so a message queued during a pass goes out in it)."""
+
+from __future__ import annotations
+
+from consent.domain import DOMAIN as CONSENT
+from dsar.domain import DOMAIN as REQUESTS
+from privacy.config_file import Configuration
+from privacy.core import CORE, SYSTEMS
+from privacy.domain import BundlePart, Domain, Job
+from privacy.notice.domain import DOMAIN as NOTICE
+from privacy.register.domain import DOMAIN as REGISTER
+from retention.domain import DOMAIN as RETENTION
+from subprocessors.domain import DOMAIN as SUBPROCESSORS
+
+DOMAINS: list[Domain] = [SYSTEMS, REGISTER, CONSENT, RETENTION, SUBPROCESSORS, REQUESTS, NOTICE, CORE]
+
+
+def configuration() -> Configuration:
+    return Configuration([section for domain in DOMAINS for section in domain.config])
+
+
+def background_jobs() -> list[Job]:
+    return [job for domain in DOMAINS for job in domain.jobs]
+
+
+def bundle_parts() -> list[BundlePart]:
+    return [part for domain in DOMAINS for part in domain.bundle]

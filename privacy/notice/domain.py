@@ -1,0 +1,17 @@
+"""What the privacy notice brings to the toolkit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from privacy.domain import Domain
+from privacy.notice import commands, endpoints, pages, service
+
+DOMAIN = Domain(
+    name="notice",
+    templates=Path(__file__).parent / "templates",
+    admin_routes=endpoints.ADMIN_CONTROLLERS,
+    public_routes=pages.PUBLIC_PAGES,
+    bundle=[service.versions_bundle_part],
+    commands=[commands.notice_group],
+)

@@ -1,0 +1,73 @@
+"""The published privacy notice at /privacy (HTML) and /privacy.pdf."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio.to_thread
+from litestar import Request, Response, get
+from litestar.params import QueryParameter
+from litestar.response import Template
+from litestar.types import ControllerRouterHandler
+
+from privacy.errors import NotFound
+from privacy.notice import service as notice
+from privacy.notice.texts import NOTICE_LANGUAGES, NOTICE_TEXTS, notice_language
+from privacy.pdf import render_pdf
+from privacy.templating import jinja_environment
+from privacy.web import DbSession
+
+Language = Annotated[str | None, QueryParameter(max_length=5)]
+TEMPLATES = Path(__file__).parent / "templates"
+VersionNumber = Annotated[int | None, QueryParameter(ge=1, description="an earlier version; the latest by default")]
+
+
+async def _context(
+    request: Request[Any, Any, Any], db_session: DbSession, lang: str | None, version: int | None
+) -> dict[str, Any]:
+    shown = await notice.get_version(db_session, version)
+    history = await notice.list_versions(db_session)
+    language = notice_language(lang)
+    return {
+        "version": shown,
+        "history": history,
+        "is_latest": shown.version == history[0].version,
+        "language": language,
+        "languages": NOTICE_LANGUAGES,
+        "t": NOTICE_TEXTS[language],
+        "base_url": request.app.state.settings.public_url.rstrip("/"),
+    }
+
+
+@get("/privacy", include_in_schema=False)
+async def notice_page(
+    request: Request[Any, Any, Any], db_session: DbSession, lang: Language = None, version: VersionNumber = None
+) -> Template:
+    try:
+        context = await _context(request, db_session, lang, version)
+    except NotFound:
+        language = notice_language(lang)
+        return Template(
+            template_name="notice/unpublished.html",
+            status_code=404,
+            context={"language": language, "t": NOTICE_TEXTS[language]},
+        )
+    return Template(template_name="notice/notice.html", context={**context, "pdf": False})
+
+
+@get("/privacy.pdf", include_in_schema=False)
+async def notice_pdf(
+    request: Request[Any, Any, Any], db_session: DbSession, lang: Language = None, version: VersionNumber = None
+) -> Response[bytes]:
+    context = {**await _context(request, db_session, lang, version), "pdf": True}
+    document = await anyio.to_thread.run_sync(
+        lambda: render_pdf(jinja_environment([TEMPLATES]), "notice/notice.html", context)
+    )
+    name = f"privacy-notice-v{context['version'].version}-{context['language']}.pdf"
+    return Response(
+        document, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
+    )
+
+
+PUBLIC_PAGES: list[ControllerRouterHandler] = [notice_page, notice_pdf]

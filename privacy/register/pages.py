@@ -1,0 +1,134 @@
+"""The register in the console: the activities with their gaps, forms to add and change them, each
+activity's history, and the organisation profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Template
+from litestar.types import ControllerRouterHandler
+
+from privacy.actors import Permission
+from privacy.console import Form, console_page, submit_form
+from privacy.errors import FieldError
+from privacy.register import service as register
+from privacy.register.forms import activity_from_form, activity_to_form, organisation_from_form, organisation_to_form
+from privacy.register.schemas import (
+    ActivityRole,
+    Article9Condition,
+    DpiaStatus,
+    LawfulBasis,
+    Safeguard,
+    SpecialCategory,
+)
+from privacy.register.taxonomy import DATA_CATEGORIES
+from privacy.web import DbSession, current_actor
+
+READ = {"permission": Permission.READ}
+EDIT_REGISTER = {"permission": Permission.EDIT_REGISTER}
+EDIT_ORGANISATION = {"permission": Permission.EDIT_ORGANISATION}
+CHOICES = {
+    "roles": list(ActivityRole),
+    "bases": list(LawfulBasis),
+    "dpia_statuses": list(DpiaStatus),
+    "special_categories": list(SpecialCategory),
+    "conditions": list(Article9Condition),
+    "safeguards": list(Safeguard),
+}
+
+
+def page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
+    return console_page(request, f"register/{template}", status_code=status_code, choices=CHOICES, **context)
+
+
+@get("/", opt=READ)
+async def register_list(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    activities = await register.list_activities(db_session)
+    organisation = await register.get_organisation(db_session)
+    return page(request, "register.html", activities=activities, organisation=organisation)
+
+
+@get("/activities/new", opt=EDIT_REGISTER)
+async def new_activity_form(request: Request[Any, Any, Any]) -> Template:
+    return page(request, "activity_form.html", creating=True)
+
+
+@post("/activities/new", opt=EDIT_REGISTER)
+async def create_activity(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Response[Any]:
+    async def create() -> str:
+        activity = activity_from_form(data)
+        created = await register.create_activity(db_session, activity=activity, actor=current_actor(request))
+        return f"/console/activities/{created.key}"
+
+    async def again(errors: list[FieldError], status: int) -> Response[Any]:
+        return page(request, "activity_form.html", 422, form=data, errors=errors, creating=True)
+
+    return await submit_form(create, again=again)
+
+
+@get("/activities/{key:str}", opt=READ)
+async def activity_detail(request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> Template:
+    activity = await register.get_activity(db_session, key=key)
+    versions = await register.activity_versions(db_session, key=key)
+    return page(
+        request, "activity.html", activity=activity, versions=list(reversed(versions)), category_labels=DATA_CATEGORIES
+    )
+
+
+@get("/activities/{key:str}/edit", opt=EDIT_REGISTER)
+async def edit_activity_form(request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> Template:
+    activity = await register.get_activity(db_session, key=key)
+    return page(request, "activity_form.html", form=activity_to_form(register.as_activity_in(activity)), creating=False)
+
+
+@post("/activities/{key:str}/edit", opt=EDIT_REGISTER)
+async def update_activity(
+    request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], data: Form
+) -> Response[Any]:
+    form = {**data, "key": key}
+
+    async def update() -> str:
+        activity = activity_from_form(form)
+        await register.update_activity(db_session, key=key, activity=activity, actor=current_actor(request))
+        return f"/console/activities/{key}"
+
+    async def again(errors: list[FieldError], status: int) -> Response[Any]:
+        return page(request, "activity_form.html", 422, form=form, errors=errors, creating=False)
+
+    return await submit_form(update, again=again)
+
+
+@get("/organisation", opt=READ)
+async def organisation_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    organisation = await register.get_organisation(db_session)
+    return page(request, "organisation.html", form=organisation_to_form(organisation))
+
+
+@post("/organisation", opt=EDIT_ORGANISATION)
+async def save_organisation(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Response[Any]:
+    async def save() -> str:
+        profile = organisation_from_form(data)
+        current = await register.get_organisation(db_session)
+        if current is not None:  # the form does not show the applications' keys: keep them
+            profile = profile.model_copy(update={"applications": current.applications})
+        await register.save_organisation(db_session, profile=profile, actor=current_actor(request))
+        return "/console/organisation"
+
+    async def again(errors: list[FieldError], status: int) -> Response[Any]:
+        return page(request, "organisation.html", 422, form=data, errors=errors)
+
+    return await submit_form(save, again=again)
+
+
+CONSOLE_PAGES: list[ControllerRouterHandler] = [
+    register_list,
+    new_activity_form,
+    create_activity,
+    activity_detail,
+    edit_activity_form,
+    update_activity,
+    organisation_page,
+    save_organisation,
+]
