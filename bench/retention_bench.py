@@ -190,6 +190,9 @@ def main() -> None:
     try:
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
+            # The toolkit's own database is the data folder's, whatever PRIVACY_DATABASE_URL says: that
+            # variable names the store swept, which the toolkit refuses as a system if it is its own.
+            database_url=None,
             data_dir=workdir / "data",
             secret_key=SECRET,
             outbound_allow="127.0.0.0/8,::1/128",  # the store's PostgreSQL on loopback

@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import logging
 
-from consent import service
+from consent.decisions import LoadedSetup
+from consent.setup import load_setup, setup_etag
 from privacy.db import SessionFactory
 from privacy.errors import NotFound
 
@@ -19,20 +20,20 @@ class SetupCache:
         self._sessions = sessions
         self._interval = interval
         self._task: asyncio.Task[None] | None = None
-        self.current: service.LoadedSetup | None = None
+        self.current: LoadedSetup | None = None
 
-    def require(self) -> service.LoadedSetup:
+    def require(self) -> LoadedSetup:
         if self.current is None:
             raise NotFound("consent has not been set up yet")
         return self.current
 
     async def refresh(self) -> None:
         async with self._sessions() as session:
-            etag = await service.setup_etag(session)
+            etag = await setup_etag(session)
             if etag is None:
                 self.current = None
             elif self.current is None or self.current.etag != etag:
-                self.current = await service.load_setup(session)
+                self.current = await load_setup(session)
 
     async def start(self) -> None:
         await self.refresh()

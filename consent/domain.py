@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consent import endpoints, pages, partitions, service
+from consent import endpoints, pages, partitions, setup, statistics
 from consent.cache import SetupCache
 from consent.location import CDN_HEADERS
 from consent.recorder import RecordWriter
@@ -44,7 +44,7 @@ DOMAIN = Domain(
     console_routes=pages.CONSOLE_PAGES,
     public_routes=endpoints.PUBLIC_HANDLERS,
     jobs=[make_months_ahead],
-    config=[ConfigSection("consent", ConsentSetup, service.apply_setup_block, service.export_setup_block)],
-    bundle=[service.statistics_bundle_part],
+    config=[ConfigSection("consent", ConsentSetup, setup.apply_setup_block, setup.export_setup_block)],
+    bundle=[statistics.statistics_bundle_part],
     components=components,
 )

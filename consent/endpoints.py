@@ -17,8 +17,9 @@ from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 from prometheus_client import Counter
 
-from consent import service
+from consent import decisions, identity, records, setup
 from consent.cache import SetupCache
+from consent.decisions import LoadedSetup
 from consent.location import CDN_HEADERS, locate
 from consent.recorder import RecordWriter
 from consent.schemas import (
@@ -33,8 +34,7 @@ from consent.schemas import (
 )
 from privacy.actors import Permission
 from privacy.db import utcnow
-from privacy.errors import Forbidden, NotFound
-from privacy.network import client_address, truncate_ip
+from privacy.network import client_address
 from privacy.ratelimit import Per, RateLimit
 from privacy.register import service as register
 from privacy.settings import Settings
@@ -70,23 +70,19 @@ def gpc_signal(headers: Headers) -> bool:
 
 
 def visitor_jurisdiction(
-    request: Request[Any, Any, Any], headers: Headers, current: service.LoadedSetup
+    request: Request[Any, Any, Any], headers: Headers, current: LoadedSetup
 ) -> tuple[Jurisdiction, str | None]:
     settings: Settings = request.app.state.settings
     peer = request.client.host if request.client else None
     address = client_address(peer, headers.get("x-forwarded-for"), settings.trusted_proxy_networks)
     country, region, source = locate(headers, address, settings.trusted_cdns)
-    return service.jurisdiction(current, country, region, source), address
+    return decisions.jurisdiction(current, country=country, region=region, source=source), address
 
 
-def cors_headers(headers: Headers, current: service.LoadedSetup, site_key: str) -> dict[str, str]:
-    """Allow the calling origin only when it is one of the site's own; refuse any other origin."""
-    origin = headers.get("origin")
-    if origin is None:
-        return {}
-    if origin not in service.site_of(current, site_key).origins:
-        raise Forbidden(f"origin {origin} is not allowed for site '{site_key}'")
-    return {"access-control-allow-origin": origin, "vary": "Origin"}
+def cors_headers(headers: Headers, current: LoadedSetup, site_key: str) -> dict[str, str]:
+    """The CORS answer for the calling origin, once the service has allowed it (`allowed_origin`)."""
+    origin = decisions.allowed_origin(current, site_key=site_key, origin=headers.get("origin"))
+    return {} if origin is None else {"access-control-allow-origin": origin, "vary": "Origin"}
 
 
 class ConsentController(Controller):
@@ -109,7 +105,7 @@ class ConsentController(Controller):
         current = cache.require()
         headers = request.headers
         where, _ = visitor_jurisdiction(request, headers, current)
-        verdict = service.decide(
+        verdict = decisions.decide(
             current,
             site_key=site,
             where=where,
@@ -121,43 +117,32 @@ class ConsentController(Controller):
         )
         DECISIONS[where.regime, verdict.show_banner].inc()
         settings: Settings = request.app.state.settings
-        answer_headers = [
-            *[(name.encode(), value.encode()) for name, value in cors_headers(headers, current, site).items()],
+        origin = decisions.allowed_origin(current, site_key=site, origin=headers.get("origin"))
+        answer_headers = [  # raw header pairs: `cors_headers`' answer, without a dict on this hot path
+            *([] if origin is None else [(b"access-control-allow-origin", origin.encode()), (b"vary", b"Origin")]),
             (b"cache-control", b"private, no-store"),
             (b"vary", decision_vary(settings.trusted_cdns)),
         ]
-        return EncodedJSON(service.decision_json(current, verdict), answer_headers)
+        return EncodedJSON(decisions.decision_json(current, verdict=verdict), answer_headers)
 
     @post("/records", guards=[CONSENT_WRITES], summary="Record a visitor's choice; answers with a signed receipt")
     async def record(self, request: Request[Any, Any, Any], data: JSONBody[RecordIn]) -> Response[RecordOut]:
         cache: SetupCache = request.app.state.consent_cache
         current = cache.require()
         headers = cors_headers(request.headers, current, data.site)
-        service.check_choice(current, data)
         where, address = visitor_jurisdiction(request, request.headers, current)
-        now = utcnow()
         writer: RecordWriter = request.app.state.consent_writer
-
-        def record_under(consent_id: uuid.UUID) -> dict[str, Any]:
-            return service.new_record(
-                current,
-                data=data,
-                consent_id=consent_id,
-                where=where,
-                gpc=gpc_signal(request.headers),
-                ip_truncated=truncate_ip(address),
-                now=now,
-            )
-
-        if service.needs_database(data):
-            async with request.app.state.sessions() as session, session.begin():
-                consent_id = await service.resolve_consent_id(session, current=current, data=data, now=now)
-                record = record_under(consent_id)
-                await writer.write(record)  # the person's link commits only once the record is durable
-        else:
-            record = record_under(uuid.uuid4())
-            await writer.write(record)  # answered only once the record is durable
-        out = service.record_out(record, request.app.state.keyring)
+        out = await records.record_choice(
+            request.app.state.sessions,
+            writer=writer,
+            keyring=request.app.state.keyring,
+            current=current,
+            data=data,
+            where=where,
+            gpc=gpc_signal(request.headers),
+            address=address,
+            now=utcnow(),
+        )
         return Response(out, status_code=201, headers={**headers, "cache-control": "no-store"})
 
     @post(
@@ -170,8 +155,8 @@ class ConsentController(Controller):
     ) -> Response[RecordOut]:
         current = request.app.state.consent_cache.require()
         headers = cors_headers(request.headers, current, data.site)
-        out = await service.persons_standing_choice(
-            db_session, current, site=data.site, token=data.identity, now=utcnow()
+        out = await identity.persons_standing_choice(
+            db_session, current=current, site=data.site, token=data.identity, now=utcnow()
         )
         return Response(out, status_code=200, headers={**headers, "cache-control": "no-store"})
 
@@ -198,7 +183,7 @@ class ConsentController(Controller):
 
     @get("/records/{consent_id:uuid}", summary="Current state and history of one consent id")
     async def history(self, db_session: DbSession, consent_id: FromPath[uuid.UUID]) -> ConsentHistory:
-        return await service.consent_history(db_session, consent_id=consent_id)
+        return await records.consent_history(db_session, consent_id=consent_id)
 
 
 @get("/.well-known/gpc.json", tags=["consent"], summary="Declares support for Global Privacy Control")
@@ -212,16 +197,13 @@ class ConsentSetupController(Controller):
 
     @get("/", opt={"permission": Permission.READ}, summary="The consent set-up")
     async def show(self, db_session: DbSession) -> ConsentSetup:
-        current = await service.load_setup(db_session)
-        if current is None:
-            raise NotFound("consent has not been set up yet")
-        return current.setup
+        return await setup.current_setup(db_session)
 
     @put("/", opt={"permission": Permission.EDIT_REGISTER}, summary="Replace the consent set-up")
     async def replace(
         self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[ConsentSetup]
     ) -> ConsentSetup:
-        await service.save_setup(db_session, setup=data, actor=current_actor(request), now=utcnow())
+        await setup.save_setup(db_session, setup=data, actor=current_actor(request), now=utcnow())
         return data
 
 
@@ -261,8 +243,7 @@ async def cookie_policy(
     lang: Annotated[str | None, QueryParameter(pattern=r"^[a-z]{2}$")] = None,
 ) -> Template:
     current = request.app.state.consent_cache.require()
-    site_config = service.site_of(current, site)
-    language = lang if lang is not None and lang in current.setup.texts else site_config.default_language
+    language = decisions.banner_language(current, site=decisions.site_of(current, site), requested=lang)
     texts = current.texts[language]
     return Template(
         template_name="consent/cookies.html",

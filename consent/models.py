@@ -10,6 +10,7 @@ from advanced_alchemy.types import GUID
 from sqlalchemy import BigInteger, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from consent import partitions
 from privacy.db import Base, sweepable, utcnow
 
 
@@ -33,7 +34,7 @@ class ConsentRecord(Base):
     __tablename__ = "consent_records"
     __table_args__ = (
         Index("ix_consent_records_consent_id_recorded_at", "consent_id", "recorded_at"),
-        {"info": sweepable("consent_records", timestamp="recorded_at")},
+        {"info": sweepable("consent_records", timestamp="recorded_at", whole_parts=partitions.MONTHS)},
     )
 
     id: Mapped[int] = mapped_column(

@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Annotated, Any
 
 import yaml
 from litestar import Request, Response, get, post
-from litestar.params import QueryParameter, URLEncodedBody
-from litestar.response import Redirect, Template
-from pydantic import ValidationError
+from litestar.params import QueryParameter
+from litestar.response import Template
 
-from consent import service
-from consent.receipts import read_receipt
-from consent.schemas import ConsentSetup
+from consent import records, setup, statistics
+from consent.decisions import LoadedSetup
 from privacy.actors import Actor, Permission
+from privacy.console import Form, console_page, submit_form
 from privacy.db import utcnow
-from privacy.errors import FieldError, Invalid, NotFound, form_errors, validation_errors
+from privacy.errors import FieldError
 from privacy.web import DbSession, current_actor
-from privacy.yaml_input import load_yaml
 
 READ = {"permission": Permission.READ}
 EDIT = {"permission": Permission.EDIT_REGISTER}
-
-
-def page(request: Request[Any, Any, Any], template: str, **context: Any) -> Template:
-    actor: Actor | None = request.scope.get("user")
-    return Template(template_name=f"consent/{template}", context={"actor": actor, "permissions": Permission, **context})
 
 
 @get("/consent", opt=READ)
@@ -36,9 +28,11 @@ async def statistics_page(
 ) -> Template:
     current = request.app.state.consent_cache.current
     categories = current.categories if current else []
-    stats = await service.consent_statistics(db_session, categories=categories, since=utcnow() - timedelta(days=days))
+    stats = await statistics.consent_statistics(
+        db_session, categories=categories, since=utcnow() - timedelta(days=days)
+    )
     peak = max((count for _, count in stats.by_day), default=0)
-    return page(request, "console_statistics.html", stats=stats, days=days, peak=peak, setup=current)
+    return console_page(request, "consent/console_statistics.html", stats=stats, days=days, peak=peak, setup=current)
 
 
 @get("/consent/proof", opt=READ)
@@ -48,22 +42,15 @@ async def proof_page(
     consent_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
     receipt: Annotated[str | None, QueryParameter(max_length=4096)] = None,
 ) -> Template:
-    history, claims, problem = None, None, None
-    if consent_id:
-        try:
-            history = await service.consent_history(db_session, consent_id=uuid.UUID(consent_id.strip()))
-        except (ValueError, NotFound):
-            problem = "No consent records carry this consent id."
-    if receipt:
-        claims = read_receipt(request.app.state.keyring, receipt.strip())
-        if claims is None:
-            problem = "This receipt's signature does not verify: it was not issued by this service, or was altered."
-    return page(
+    proof = await records.find_proof(
+        db_session, keyring=request.app.state.keyring, consent_id=consent_id, receipt=receipt
+    )
+    return console_page(
         request,
-        "console_proof.html",
-        history=history,
-        claims=claims,
-        problem=problem,
+        "consent/console_proof.html",
+        history=proof.history,
+        claims=proof.claims,
+        problem=proof.problem,
         consent_id=consent_id or "",
         receipt=receipt or "",
     )
@@ -71,51 +58,50 @@ async def proof_page(
 
 @get("/consent/setup", opt=READ)
 async def setup_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
-    current = await service.load_setup(db_session)
-    document = yaml.safe_dump(
-        current.setup.model_dump(mode="json", exclude_defaults=True) if current else {},
-        sort_keys=False,
-        allow_unicode=True,
-    )
-    return _setup_page(request, current, document, errors=[])
+    current = await setup.load_setup(db_session)
+    document = yaml.safe_dump(setup.setup_document(current), sort_keys=False, allow_unicode=True)
+    return _setup_page(request, current, document)
 
 
 @post("/consent/setup", opt=EDIT)
-async def save_setup_page(
-    request: Request[Any, Any, Any], db_session: DbSession, data: URLEncodedBody[dict[str, str]]
-) -> Response[Any]:
+async def save_setup_page(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Response[Any]:
     document = data.get("document", "")
-    try:
-        setup = ConsentSetup.model_validate(load_yaml(document, max_bytes=request.app.state.settings.max_yaml_bytes))
-    except Invalid as error:
-        errors = form_errors(error)
-    except ValidationError as error:
-        errors = validation_errors(error)
-    else:
-        await service.save_setup(db_session, setup=setup, actor=current_actor(request), now=utcnow())
-        return Redirect("/console/consent/setup", status_code=303)
-    return _setup_page(request, await service.load_setup(db_session), document, errors=errors, status_code=422)
+
+    async def save() -> str:
+        await setup.save_setup_document(
+            db_session,
+            document=document,
+            max_bytes=request.app.state.settings.max_yaml_bytes,
+            actor=current_actor(request),
+            now=utcnow(),
+        )
+        return "/console/consent/setup"
+
+    async def again(errors: list[FieldError], status_code: int) -> Response[Any]:
+        current = await setup.load_setup(db_session)
+        return _setup_page(request, current, document, errors=errors, status_code=status_code)
+
+    return await submit_form(save, again=again)
 
 
 def _setup_page(
     request: Request[Any, Any, Any],
-    current: service.LoadedSetup | None,
+    current: LoadedSetup | None,
     document: str,
     *,
-    errors: list[FieldError],
+    errors: list[FieldError] | None = None,
     status_code: int = 200,
 ) -> Template:
     actor: Actor = request.scope["user"]
-    template = page(
+    return console_page(
         request,
-        "console_setup.html",
+        "consent/console_setup.html",
+        status_code=status_code,
         current=current,
         document=document,
-        errors=errors,
+        errors=errors or [],
         editable=actor.may(Permission.EDIT_REGISTER),
     )
-    template.status_code = status_code
-    return template
 
 
 CONSOLE_PAGES = [statistics_page, proof_page, setup_page, save_setup_page]

@@ -124,3 +124,21 @@ async def holds_any(connection: AsyncConnection, month: Month, record_keys: list
 
 async def drop_month(connection: AsyncConnection, month: Month) -> None:
     await connection.execute(text(f"DROP TABLE {month.name}"))
+
+
+class MonthPartitions:
+    """What a retention sweep of the consent records drops whole (`privacy.db.WholeParts`)."""
+
+    async def parts_before(self, connection: AsyncConnection, cutoff: datetime) -> list[Month]:
+        return await whole_months_before(connection, cutoff) if await is_partitioned(connection) else []
+
+    async def holds_any(self, connection: AsyncConnection, part: Month, record_keys: list[str]) -> bool:
+        return await holds_any(connection, part, [int(key) for key in record_keys if key.isdigit()])
+
+    async def drop(self, connection: AsyncConnection, part: Month) -> int:
+        dropped = await count_rows(connection, part)
+        await drop_month(connection, part)
+        return dropped
+
+
+MONTHS = MonthPartitions()

@@ -75,8 +75,9 @@ async def _earlier_requests(session: AsyncSession, *, email: str, request: DataR
 
 
 async def toolkit_erase(
-    session: AsyncSession, *, email: str, request: DataRequest, records_kept_until: date
+    session: AsyncSession, *, email: str, request: DataRequest, records_kept_until: date | None
 ) -> Erasure:
+    """`records_kept_until`: when the record of this request goes (None: no date is stated)."""
     unlinked = await consent_service.unlink_person(session, email=email)
     erasure = Erasure(TOOLKIT)
     if unlinked:

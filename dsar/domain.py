@@ -9,22 +9,22 @@ from typing import Annotated
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import endpoints, fulfilment, packages, pages, service, systems
+from dsar import endpoints, fulfilment, log, packages, pages, staff, systems
 from dsar.schemas import ConnectorIn
 from privacy.domain import ConfigSection, Domain
 from privacy.settings import Settings
 
 
 async def work_requests(session: AsyncSession, now: datetime, settings: Settings) -> None:
-    await fulfilment.run_due_steps(session, now, settings=settings)
+    await fulfilment.run_due_steps(session, settings=settings, now=now)
 
 
 async def remind_staff(session: AsyncSession, now: datetime, settings: Settings) -> None:
-    await service.send_reminders(session, now, settings=settings)
+    await staff.send_reminders(session, settings=settings, now=now)
 
 
 async def delete_expired_packages(session: AsyncSession, now: datetime, _settings: Settings) -> None:
-    await packages.delete_expired_packages(session, now)
+    await packages.delete_expired_packages(session, now=now)
 
 
 DOMAIN = Domain(
@@ -42,5 +42,5 @@ DOMAIN = Domain(
             systems.export_connectors_block,
         )
     ],
-    bundle=[service.request_log_bundle_part],
+    bundle=[log.request_log_bundle_part],
 )

@@ -11,8 +11,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from litestar.types import ControllerRouterHandler
 
-from dsar import fulfilment, service, systems
-from dsar.packages import current_package, package_chunks
+from dsar import follow_up, fulfilment, intake, service, staff, systems
+from dsar.packages import package_chunks
 from dsar.schemas import (
     ApplicationRequestIn,
     CodeIn,
@@ -31,36 +31,17 @@ from dsar.schemas import (
     StaffRequestIn,
     TokenGranted,
 )
-from privacy.actors import Actor, Permission
-from privacy.assertions import read_assertion, use_once
-from privacy.audit import record_change
+from dsar.web import CODE_RESENDS, CODE_TRIES, REQUEST_INTAKE, person_token
+from privacy.actors import Permission
 from privacy.db import utcnow
-from privacy.errors import FieldError, Invalid, NotFound, Unauthorized
-from privacy.json_input import json_from_body
-from privacy.ratelimit import RateLimit
-from privacy.register import service as register
-from privacy.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_is_valid
+from privacy.errors import FieldError, Invalid
+from privacy.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from privacy.web import DbSession, current_actor
 
 READ = {"permission": Permission.READ}
 WORK = {"permission": Permission.WORK_REQUESTS}
 # Connectors name registered systems (whose URLs and secrets only administrators set) and map tables.
 CONFIGURE = {"permission": Permission.EDIT_REGISTER}
-REQUEST_COOKIE = "privacy_request"
-SOON_DAYS = 7
-# Per client and minute; the privacy centre's forms count under the same limits as the API.
-REQUEST_INTAKE = RateLimit("request-intake", "request_posts_per_minute", what="requests submitted")
-CODE_TRIES = RateLimit("code-attempts", "code_attempts_per_minute", what="codes tried")
-CODE_RESENDS = RateLimit("code-resends", "code_resends_per_minute", what="new codes asked for")
-
-
-def person_token(request: Request[Any, Any, Any]) -> str | None:
-    """The person's token: from `Authorization: Bearer` (API) or the privacy centre's cookie (pages).
-    Never from the URL, where it would end up in histories and logs."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.cookies.get(REQUEST_COOKIE)
 
 
 class PublicRequestsController(Controller):
@@ -76,7 +57,7 @@ class PublicRequestsController(Controller):
     async def submit(
         self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[RequestIn]
     ) -> RequestAccepted:
-        created = await service.submit_request(db_session, data=data, settings=request.app.state.settings, now=utcnow())
+        created = await intake.submit_request(db_session, data=data, settings=request.app.state.settings, now=utcnow())
         return RequestAccepted(reference=created.reference, status=RequestStatus(created.status))
 
     @post(
@@ -88,21 +69,8 @@ class PublicRequestsController(Controller):
     async def from_application(
         self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[ApplicationRequestIn]
     ) -> TokenGranted:
-        now = utcnow()
-        organisation = await register.require_organisation(db_session)
-        application = next((a for a in organisation.applications if a.key == data.application), None)
-        if application is None:
-            raise Unauthorized(f"no application '{data.application}' is registered")
-        person = read_assertion(data.identity, keys=application.identity_keys, audience=application.key, now=now)
-        await use_once(db_session, person)
-        return await service.submit_for_signed_in_customer(
-            db_session,
-            person=person,
-            type=data.type,
-            details=data.details,
-            language=data.language,
-            settings=request.app.state.settings,
-            now=now,
+        return await intake.submit_from_application(
+            db_session, data=data, settings=request.app.state.settings, now=utcnow()
         )
 
     @post(
@@ -114,7 +82,7 @@ class PublicRequestsController(Controller):
     async def verify(
         self, request: Request[Any, Any, Any], db_session: DbSession, reference: FromPath[str], data: JSONBody[CodeIn]
     ) -> TokenGranted:
-        return await service.verify_code(
+        return await intake.verify_code(
             db_session, reference=reference, code=data.code, settings=request.app.state.settings, now=utcnow()
         )
 
@@ -125,38 +93,23 @@ class PublicRequestsController(Controller):
         summary="Send a new code (at most once a minute, five in all)",
     )
     async def resend(self, db_session: DbSession, reference: FromPath[str]) -> dict[str, str]:
-        await service.resend_code(db_session, reference=reference, now=utcnow())
+        await intake.resend_code(db_session, reference=reference, now=utcnow())
         return {"status": "sent"}
 
     @get("/{reference:str}", summary="The request's status, deadline and messages (with the person's token)")
     async def status(
         self, request: Request[Any, Any, Any], db_session: DbSession, reference: FromPath[str]
     ) -> Response[RequestStatusOut]:
-        now = utcnow()
-        found = await service.request_for_token(db_session, reference=reference, token=person_token(request), now=now)
-        package = await current_package(db_session, found, now=now)
-        out = await service.status_for_person(db_session, found, package_until=package.expires_at if package else None)
+        out = await follow_up.status_for_person(
+            db_session, reference=reference, token=person_token(request), now=utcnow()
+        )
         return Response(out, headers={"cache-control": "no-store"})
 
     @get("/{reference:str}/package", summary="Download the answer: a ZIP of the data, or the erasure certificate")
     async def package(self, request: Request[Any, Any, Any], db_session: DbSession, reference: FromPath[str]) -> Stream:
-        now = utcnow()
-        found = await service.request_for_token(db_session, reference=reference, token=person_token(request), now=now)
-        package = await current_package(db_session, found, now=now)
-        if package is None:
-            raise NotFound("there is nothing to download for this request (not ready yet, or expired)")
-        package.downloads += 1
-        await record_change(
-            db_session,
-            actor=Actor.person(found.reference),
-            action="request.package_downloaded",
-            object_type="request_package",
-            object_id=str(package.id),
-            before=None,
-            after={"reference": found.reference, "filename": package.filename, "downloads": package.downloads},
-            now=now,
+        package = await follow_up.download_package(
+            db_session, reference=reference, token=person_token(request), now=utcnow()
         )
-        await db_session.commit()  # the download is audited before a byte leaves
         return Stream(
             package_chunks(request.app.state.sessions, package.id),
             media_type=package.media_type,
@@ -176,10 +129,10 @@ class AdminRequestsController(Controller):
     async def record(
         self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[StaffRequestIn]
     ) -> RequestOut:
-        created = await service.record_staff_request(
+        created = await staff.record_staff_request(
             db_session, data=data, actor=current_actor(request), settings=request.app.state.settings, now=utcnow()
         )
-        return await service.request_out(db_session, created)
+        return await service.request_out(db_session, request=created)
 
     @get("/", opt=READ, summary="The inbox, by due date")
     async def inbox(
@@ -190,15 +143,13 @@ class AdminRequestsController(Controller):
         due_before: FromQuery[date | None] = None,
         due_after: FromQuery[date | None] = None,
     ) -> list[RequestSummary]:
-        today = utcnow().date()
-        found = await service.list_requests(
-            db_session, status=status, type=type, due_before=due_before, due_after=due_after
+        return await staff.inbox(
+            db_session, status=status, type=type, due_before=due_before, due_after=due_after, today=utcnow().date()
         )
-        return [service.summary(r, today=today, soon_days=SOON_DAYS) for r in found]
 
     @get("/{request_id:uuid}", opt=READ, summary="One request with its timeline")
     async def show(self, db_session: DbSession, request_id: FromPath[uuid.UUID]) -> RequestOut:
-        return await service.request_out(db_session, await service.get_request(db_session, request_id=request_id))
+        return await service.request_detail(db_session, request_id=request_id)
 
     @post(
         "/{request_id:uuid}/extend", opt=WORK, status_code=200, summary="Extend by two months, telling the person why"
@@ -211,7 +162,7 @@ class AdminRequestsController(Controller):
         data: JSONBody[ExtensionIn],
     ) -> RequestOut:
         now = utcnow()
-        extended = await service.extend_deadline(
+        extended = await staff.extend_deadline(
             db_session,
             request_id=request_id,
             reason=data.reason,
@@ -220,7 +171,7 @@ class AdminRequestsController(Controller):
             today=now.date(),
             now=now,
         )
-        return await service.request_out(db_session, extended)
+        return await service.request_out(db_session, request=extended)
 
     @post(
         "/{request_id:uuid}/refuse",
@@ -235,10 +186,10 @@ class AdminRequestsController(Controller):
         request_id: FromPath[uuid.UUID],
         data: JSONBody[RefusalIn],
     ) -> RequestOut:
-        refused = await service.refuse_request(
+        refused = await staff.refuse_request(
             db_session, request_id=request_id, refusal=data, actor=current_actor(request), now=utcnow()
         )
-        return await service.request_out(db_session, refused)
+        return await service.request_out(db_session, request=refused)
 
     @post(
         "/{request_id:uuid}/steps/{step_id:int}",
@@ -263,7 +214,7 @@ class AdminRequestsController(Controller):
             settings=request.app.state.settings,
             now=utcnow(),
         )
-        return await service.request_out(db_session, await service.get_request(db_session, request_id=request_id))
+        return await service.request_detail(db_session, request_id=request_id)
 
 
 class ConnectorsController(Controller):
@@ -297,28 +248,15 @@ class ConnectorsController(Controller):
 async def connector_callback(
     request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]
 ) -> dict[str, str]:
-    now = utcnow()
-    body = await request.body()
-    try:
-        found = await systems.system(db_session, key)
-    except NotFound as error:
-        raise Unauthorized("the signature does not verify") from error
-    secret = found.connection.secret if found.connection else None
-    if not secret or not signature_is_valid(
-        secret,
-        timestamp=request.headers.get(TIMESTAMP_HEADER),
-        given=request.headers.get(SIGNATURE_HEADER),
-        body=body,
-        now=now,
-    ):
-        raise Unauthorized("the signature does not verify")
-    answer = json_from_body(request.content_type[0], body)  # as every JSON body: typed, not too deep
-    try:
-        step_id = int(answer["request"])
-    except (ValueError, KeyError, TypeError) as error:
-        raise Invalid("the body must be JSON naming the request it answers") from error
     await fulfilment.accept_callback(
-        db_session, system_key=key, step_id=step_id, answer=answer, settings=request.app.state.settings, now=now
+        db_session,
+        system_key=key,
+        timestamp=request.headers.get(TIMESTAMP_HEADER),
+        signature=request.headers.get(SIGNATURE_HEADER),
+        content_type=request.content_type[0],
+        body=await request.body(),
+        settings=request.app.state.settings,
+        now=utcnow(),
     )
     return {"status": "accepted"}
 

@@ -18,14 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar import messages, systems
 from dsar.connectors import TOOLKIT, Erasure, Kept, Table, toolkit_erase, toolkit_export
-from dsar.http_connector import call_system, erasure_from, tables_from
-from dsar.models import DataRequest, RequestStep
-from dsar.packages import art15_information, certificate_pdf, spooled, store_package, write_zip
+from dsar.http_connector import call_system, callback_answer, erasure_from, tables_from
+from dsar.models import CLOSED_REQUESTS, DataRequest, RequestStep
+from dsar.packages import certificate_pdf, spooled, store_package, write_zip
 from dsar.schemas import ConnectorKind, ManualResultIn, RequestStatus
 from dsar.service import add_event, email_of, tell_person
 from dsar.sql_connector import erase_sql, export_sql
 from privacy.actors import Actor
-from privacy.errors import Conflict, Invalid, NotFound, SystemUnavailable
+from privacy.errors import Conflict, Invalid, NotFound, SystemUnavailable, Unauthorized
 from privacy.keys import decrypt_field, encrypt_field
 from privacy.leases import claim
 from privacy.mail import queue_message
@@ -40,7 +40,7 @@ Payload = dict[str, Any]
 MAX_ATTEMPTS = 5
 
 
-async def run_due_steps(session: AsyncSession, now: datetime, *, settings: Settings) -> int:
+async def run_due_steps(session: AsyncSession, *, settings: Settings, now: datetime) -> int:
     finished = 0
     while True:
         lease = timedelta(seconds=settings.step_lease_seconds)
@@ -48,6 +48,7 @@ async def run_due_steps(session: AsyncSession, now: datetime, *, settings: Setti
         if not steps:
             return finished
         step = steps[0]
+        step_id = step.id  # the rollback below expires `step`
         step.attempts += 1  # counted when it starts: a try cut off by a crash counts too
         await session.commit()
         try:
@@ -56,7 +57,7 @@ async def run_due_steps(session: AsyncSession, now: datetime, *, settings: Setti
             finished += 1
         except Exception as error:  # one system failing must not stop the others' requests
             await session.rollback()
-            await _count_failure(session, step.id, error=error, now=now)
+            await _count_failure(session, step_id, error=error, now=now)
 
 
 async def _run_step(session: AsyncSession, step: RequestStep, *, settings: Settings, now: datetime) -> None:
@@ -64,25 +65,26 @@ async def _run_step(session: AsyncSession, step: RequestStep, *, settings: Setti
     if request is None or request.status != RequestStatus.IN_PROGRESS.value:
         step.status = "cancelled"
         return
-    email = email_of(session, request)
+    email = email_of(session, request=request)
     payload: Payload | None
     if step.system == TOOLKIT:
-        payload = await _toolkit_step(session, step, request, email=email, settings=settings, now=now)
+        payload = await _toolkit_step(session, step, request, email=email, now=now)
     else:
-        found = await systems.system(session, step.system)
+        found = await systems.system(session, key=step.system)
         payload = await _system_step(session, step, request, found, email=email, settings=settings, now=now)
     if payload is None:
         step.status = "waiting"  # the other system or the system's owner answers later
         return
-    await complete_step(session, step, request, payload, settings=settings, now=now)
+    await _complete_step(session, step, request, payload, settings=settings, now=now)
 
 
 async def _toolkit_step(
-    session: AsyncSession, step: RequestStep, request: DataRequest, *, email: str, settings: Settings, now: datetime
+    session: AsyncSession, step: RequestStep, request: DataRequest, *, email: str, now: datetime
 ) -> Payload:
     if step.action == "export":
         return _tables_payload(await toolkit_export(session, email=email, request=request))
-    kept_until = (now + timedelta(days=settings.request_records_kept_days)).date()
+    # How long the request record is kept is the retention rule's to say (None: no rule sweeps it).
+    kept_until = await retention_service.kept_until(session, store=CLOSED_REQUESTS, event_at=now)
     return _erasure_payload(await toolkit_erase(session, email=email, request=request, records_kept_until=kept_until))
 
 
@@ -163,7 +165,7 @@ def _erasure_payload(erasure: Erasure) -> Payload:
     return {"erasure": dataclasses.asdict(erasure)}
 
 
-async def complete_step(
+async def _complete_step(
     session: AsyncSession,
     step: RequestStep,
     request: DataRequest,
@@ -176,14 +178,30 @@ async def complete_step(
     step.result = {"sealed": await encrypt_field(session, json.dumps(payload, default=str), context=_context(step))}
     step.status = "done"
     step.finished_at = now
-    await add_event(session, request, kind=f"step_{step.action}_done", actor="system", at=now, note=step.system)
+    await add_event(session, request=request, kind=f"step_{step.action}_done", actor="system", at=now, note=step.system)
     await _answer_when_all_done(session, request, settings=settings, now=now)
 
 
 async def accept_callback(
-    session: AsyncSession, *, system_key: str, step_id: int, answer: dict[str, Any], settings: Settings, now: datetime
+    session: AsyncSession,
+    *,
+    system_key: str,
+    timestamp: str | None,
+    signature: str | None,
+    content_type: str,
+    body: bytes,
+    settings: Settings,
+    now: datetime,
 ) -> None:
-    """A system answering later (HTTP connectors; the signature is checked by the caller)."""
+    """A system answering later (HTTP connectors), signed with its secret like the toolkit's request
+    to it. Nothing in the body is read before the signature verifies."""
+    try:
+        found = await systems.system(session, key=system_key)
+    except NotFound as error:  # the same answer as a wrong signature: keys are not probed
+        raise Unauthorized("the signature does not verify") from error
+    step_id, answer = callback_answer(
+        found, timestamp=timestamp, signature=signature, content_type=content_type, body=body, now=now
+    )
     step = await session.get(RequestStep, step_id)
     if step is None or step.system != system_key:
         raise NotFound("no such step for this connector")
@@ -193,10 +211,10 @@ async def accept_callback(
     if request is None:
         raise NotFound("no such request")
     try:
-        payload = _payload_from_answer(await systems.system(session, system_key), step, answer)
+        payload = _payload_from_answer(found, step, answer)
     except BadAnswer as error:
         raise Invalid(str(error)) from error
-    await complete_step(session, step, request, payload, settings=settings, now=now)
+    await _complete_step(session, step, request, payload, settings=settings, now=now)
 
 
 async def complete_manual_step(
@@ -214,7 +232,7 @@ async def complete_manual_step(
     request = await session.get(DataRequest, request_id)
     if step is None or request is None or step.request_id != request.id:
         raise NotFound("no such step for this request")
-    found = await systems.system(session, step.system)
+    found = await systems.system(session, key=step.system)
     if found.config.kind is not ConnectorKind.MANUAL:
         raise Conflict("this system answers by itself; its step cannot be completed by hand")
     if step.status != "waiting":
@@ -225,9 +243,9 @@ async def complete_manual_step(
         kept = [Kept(k.what, k.why, k.until) for k in result.kept]
         payload = _erasure_payload(Erasure(found.key, erased=list(result.erased), kept=kept))
     await add_event(
-        session, request, kind="manual_step_completed", actor=actor.reference, at=now, note=found.config.name
+        session, request=request, kind="manual_step_completed", actor=actor.reference, at=now, note=found.config.name
     )
-    await complete_step(session, step, request, payload, settings=settings, now=now)
+    await _complete_step(session, step, request, payload, settings=settings, now=now)
 
 
 def _context(step: RequestStep) -> str:
@@ -260,10 +278,10 @@ async def _answer_when_all_done(
     else:
         await _package_data(session, request, steps, settings=settings, now=now)
     request.status = RequestStatus.COMPLETED.value
-    await add_event(session, request, kind="completed", actor="system", at=now)
+    await add_event(session, request=request, kind="completed", actor="system", at=now)
     package_link = f"{settings.public_url.rstrip('/')}/privacy/requests/{request.reference}"
     letter = messages.package_ready(request.reference, now + timedelta(days=settings.package_days), package_link)
-    await tell_person(session, request, letter, purpose="request.answered", now=now)
+    await tell_person(session, request=request, letter=letter, purpose="request.answered", now=now)
 
 
 def _result_of(session: AsyncSession, step: RequestStep) -> Payload:
@@ -281,7 +299,7 @@ async def _package_data(
             if step.result:
                 yield [Table(**table) for table in _result_of(session, step).get("tables", [])]
 
-    information = await art15_information(session)
+    information = await register.information_for_the_person(session)
     with spooled() as archive:
         summaries = write_zip(archive, request=request, systems_tables=systems_tables, information=information)
         await store_package(
@@ -294,7 +312,7 @@ async def _package_data(
             days=settings.package_days,
         )
     request.outcome = "answered" if any(summary.count for summary in summaries) else "answered: no data held"
-    await add_event(session, request, kind="package_ready", actor="system", at=now)
+    await add_event(session, request=request, kind="package_ready", actor="system", at=now)
 
 
 async def _certify_erasure(
@@ -326,7 +344,7 @@ async def _certify_erasure(
         days=settings.package_days,
     )
     request.outcome = "erased"
-    await add_event(session, request, kind="package_ready", actor="system", at=now)
+    await add_event(session, request=request, kind="package_ready", actor="system", at=now)
 
 
 def _date(value: str | None) -> date | None:

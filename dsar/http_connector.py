@@ -11,9 +11,11 @@ import httpx
 
 from dsar.connectors import Erasure, Kept, Table
 from dsar.systems import System
+from privacy.errors import Invalid, Unauthorized
+from privacy.json_input import json_from_body
 from privacy.outbound import post_to_system
 from privacy.settings import Settings
-from privacy.signing import signed_headers
+from privacy.signing import signature_is_valid, signed_headers
 from privacy.systems import BadAnswer, answer_of, reaching
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -77,3 +79,18 @@ def erasure_from(system: System, answer: dict[str, Any]) -> Erasure:
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise BadAnswer("the erasure answer is not in the expected shape") from error
+
+
+def callback_answer(
+    system: System, *, timestamp: str | None, signature: str | None, content_type: str, body: bytes, now: datetime
+) -> tuple[int, Any]:
+    """A later answer through the callback: the step it answers and the answer, once the signature
+    (the system's secret over the timestamp and the body) verifies."""
+    secret = system.connection.secret if system.connection else None
+    if not secret or not signature_is_valid(secret, timestamp=timestamp, given=signature, body=body, now=now):
+        raise Unauthorized("the signature does not verify")
+    answer = json_from_body(content_type, body)  # as every JSON body: typed, not too deep
+    try:
+        return int(answer["request"]), answer
+    except (ValueError, KeyError, TypeError) as error:
+        raise Invalid("the body must be JSON naming the request it answers") from error

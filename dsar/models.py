@@ -13,11 +13,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from privacy.db import Base, encrypted, sweepable
 
+# The toolkit store of closed requests, kept for accountability until the retention rule over it
+# sweeps them (the demo's `request-records`: a year after the reply).
+CLOSED_REQUESTS = "closed_requests"
+
 
 class DataRequest(Base):
     __tablename__ = "data_requests"
-    # Closed requests kept for accountability, swept by the retention rule over them.
-    __table_args__ = {"info": sweepable("closed_requests", timestamp="replied_at", subject_hash="email_hash")}
+    __table_args__ = {"info": sweepable(CLOSED_REQUESTS, timestamp="replied_at", subject_hash="email_hash")}
 
     id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
     reference: Mapped[str] = mapped_column(String(20), unique=True)

@@ -24,9 +24,6 @@ from privacy.csvfile import write_rows
 from privacy.db import SessionFactory
 from privacy.keys import active_key_id, keyring_of
 from privacy.pdf import render_pdf
-from privacy.register import service as register
-from privacy.register.exports import lawful_basis_text, transfer_text
-from privacy.register.schemas import ActivityRole
 from privacy.templating import jinja_environment
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -37,29 +34,6 @@ DATA_SCHEMA_NOTE = (
     "(strings, numbers, booleans or null; times in ISO 8601, UTC). One CSV per table under csv/, named "
     "system/table.csv, first line the column names."
 )
-
-
-async def art15_information(session: AsyncSession) -> dict[str, Any]:
-    """What Art. 15(1)-(2) says the person must be told besides the data, from the register."""
-    organisation = await register.require_organisation(session)
-    activities = [a for a in await register.list_activities(session) if a.role is ActivityRole.CONTROLLER]
-    return {
-        "organisation": organisation,
-        "activities": [
-            {
-                "name": activity.name,
-                "purpose": activity.purpose,
-                "lawful_basis": lawful_basis_text(activity),
-                "categories": activity.personal_data_categories,
-                "recipients": activity.recipients,
-                "retention": activity.retention,
-                "source": activity.source,
-                "transfers": [transfer_text(transfer) for transfer in activity.transfers],
-                "automated_decisions": activity.automated_decisions.used,
-            }
-            for activity in activities
-        ],
-    }
 
 
 @dataclass
@@ -186,7 +160,7 @@ def spooled() -> tempfile.SpooledTemporaryFile[bytes]:
     return tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
 
 
-async def current_package(session: AsyncSession, request: DataRequest, *, now: datetime) -> RequestPackage | None:
+async def current_package(session: AsyncSession, *, request: DataRequest, now: datetime) -> RequestPackage | None:
     package: RequestPackage | None = await session.scalar(
         select(RequestPackage)
         .where(RequestPackage.request_id == request.id, RequestPackage.expires_at > now)
@@ -212,7 +186,7 @@ async def package_chunks(sessions: SessionFactory, package_id: uuid.UUID) -> Asy
             seq += 1
 
 
-async def delete_expired_packages(session: AsyncSession, now: datetime) -> int:
+async def delete_expired_packages(session: AsyncSession, *, now: datetime) -> int:
     expired = list(await session.scalars(select(RequestPackage.id).where(RequestPackage.expires_at <= now)))
     if expired:
         await session.execute(delete(PackageChunk).where(PackageChunk.package_id.in_(expired)))

@@ -6,21 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
-from dsar import fulfilment, service, systems
-from dsar.endpoints import CODE_RESENDS, CODE_TRIES, REQUEST_COOKIE, REQUEST_INTAKE, SOON_DAYS, person_token
-from dsar.packages import current_package
+from dsar import follow_up, fulfilment, intake, service, staff, systems
 from dsar.schemas import (
     Channel,
     CodeIn,
-    ConnectorKind,
     ExtensionIn,
     ManualResultIn,
     RefusalIn,
@@ -31,25 +29,17 @@ from dsar.schemas import (
     StaffRequestIn,
 )
 from dsar.texts import LANGUAGES, TEXTS, language_of
-from privacy.actors import Actor, Permission
+from dsar.web import CODE_RESENDS, CODE_TRIES, REQUEST_COOKIE, REQUEST_INTAKE, person_token
+from privacy.actors import Permission
+from privacy.console import Form, console_page, error_status, submit_form
 from privacy.db import utcnow
-from privacy.errors import FieldError, PrivacyError, TooManyRequests, Unauthorized, form_errors
+from privacy.errors import FieldError, Invalid, PrivacyError, TooManyRequests, Unauthorized, form_errors
 from privacy.register import service as register
 from privacy.settings import Settings
 from privacy.web import DbSession, current_actor
 
 READ = {"permission": Permission.READ}
 WORK = {"permission": Permission.WORK_REQUESTS}
-Form = URLEncodedBody[dict[str, str]]
-
-
-def page(connection: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
-    actor: Actor | None = connection.scope.get("user")
-    return Template(
-        template_name=f"dsar/{template}",
-        status_code=status_code,
-        context={"actor": actor, "permissions": Permission, "errors": [], "form": {}, **context},
-    )
 
 
 @get("/requests", opt=READ)
@@ -68,19 +58,20 @@ async def _inbox(
     *,
     status: str | None = None,
     type: str | None = None,
+    status_code: int = 200,
     **context: Any,
 ) -> Template:
     chosen_status = RequestStatus(status) if status in set(RequestStatus) else None
     chosen_type = RequestType(type) if type in set(RequestType) else None
-    found = await service.list_requests(
-        db_session, status=chosen_status, type=chosen_type, due_before=None, due_after=None
+    found = await staff.inbox(
+        db_session, status=chosen_status, type=chosen_type, due_before=None, due_after=None, today=utcnow().date()
     )
-    today = utcnow().date()
-    return page(
+    return console_page(
         request,
-        "console_inbox.html",
-        requests=[service.summary(r, today=today, soon_days=SOON_DAYS) for r in found],
-        soon_days=SOON_DAYS,
+        "dsar/console_inbox.html",
+        status_code=status_code,
+        requests=found,
+        soon_days=staff.SOON_DAYS,
         statuses=list(RequestStatus),
         types=list(RequestType),
         channels=[c for c in Channel if c not in (Channel.WEB, Channel.APPLICATION)],
@@ -92,26 +83,31 @@ async def _inbox(
 
 @post("/requests", opt=WORK)
 async def record_request(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Response[Any]:
-    try:
-        received = datetime.fromisoformat(data.get("received_at", "")).replace(tzinfo=UTC)
+    async def record() -> str:
         staff_request = StaffRequestIn.model_validate(
-            {**{k: v for k, v in data.items() if v and k != "_csrf_token"}, "received_at": received}
+            {**{k: v for k, v in data.items() if v and k != "_csrf_token"}, "received_at": _received_at(data)}
         )
-        created = await service.record_staff_request(
+        created = await staff.record_staff_request(
             db_session,
             data=staff_request,
             actor=current_actor(request),
             settings=request.app.state.settings,
             now=utcnow(),
         )
-    except ValidationError as error:
-        return await _inbox(request, db_session, errors=form_errors(error), form=data, status_code=422)
-    except ValueError:
-        errors = [FieldError("received_at", "not a date and time")]
-        return await _inbox(request, db_session, errors=errors, form=data, status_code=422)
-    except PrivacyError as error:
-        return await _inbox(request, db_session, errors=form_errors(error), form=data, status_code=error.status_code)
-    return Redirect(f"/console/requests/{created.id}", status_code=303)
+        return f"/console/requests/{created.id}"
+
+    async def again(errors: list[FieldError], status: int) -> Response[Any]:
+        return await _inbox(request, db_session, errors=errors, form=data, status_code=status)
+
+    return await submit_form(record, again=again)
+
+
+def _received_at(data: dict[str, str]) -> datetime:
+    """The form's local date and time field, taken as UTC."""
+    try:
+        return datetime.fromisoformat(data.get("received_at", "")).replace(tzinfo=UTC)
+    except ValueError as error:
+        raise Invalid("not a date and time", errors=[FieldError("received_at", "not a date and time")]) from error
 
 
 @get("/requests/{request_id:uuid}", opt=READ)
@@ -129,27 +125,36 @@ async def _request_page(
     errors: list[FieldError] | None = None,
     status_code: int = 200,
 ) -> Template:
-    found = await service.request_out(db_session, await service.get_request(db_session, request_id=request_id))
-    manual = [row.key for row in await systems.list_connectors(db_session) if row.kind == ConnectorKind.MANUAL.value]
-    return page(
+    return console_page(
         request,
-        "console_request.html",
-        status_code,
-        item=found,
-        manual_systems=manual,
+        "dsar/console_request.html",
+        status_code=status_code,
+        item=await service.request_detail(db_session, request_id=request_id),
+        manual_systems=await systems.manual_systems(db_session),
         refusal_reasons=list(RefusalReason),
         errors=errors or [],
     )
+
+
+def _request_again(
+    request: Request[Any, Any, Any], db_session: DbSession, request_id: uuid.UUID
+) -> Callable[[list[FieldError], int], Awaitable[Response[Any]]]:
+    """The request's page again, with what was wrong with the action's form."""
+
+    async def again(errors: list[FieldError], status: int) -> Response[Any]:
+        return await _request_page(request, db_session, request_id, errors=errors, status_code=status)
+
+    return again
 
 
 @post("/requests/{request_id:uuid}/extend", opt=WORK)
 async def extend_request(
     request: Request[Any, Any, Any], db_session: DbSession, request_id: FromPath[uuid.UUID], data: Form
 ) -> Response[Any]:
-    now = utcnow()
-    try:
+    async def extend() -> str:
+        now = utcnow()
         extension = ExtensionIn.model_validate({"reason": data.get("reason", "")})
-        await service.extend_deadline(
+        await staff.extend_deadline(
             db_session,
             request_id=request_id,
             reason=extension.reason,
@@ -158,27 +163,23 @@ async def extend_request(
             today=now.date(),
             now=now,
         )
-    except (ValidationError, PrivacyError) as error:
-        return await _request_page(
-            request, db_session, request_id, errors=form_errors(error), status_code=_status(error)
-        )
-    return Redirect(f"/console/requests/{request_id}", status_code=303)
+        return f"/console/requests/{request_id}"
+
+    return await submit_form(extend, again=_request_again(request, db_session, request_id))
 
 
 @post("/requests/{request_id:uuid}/refuse", opt=WORK)
 async def refuse_request(
     request: Request[Any, Any, Any], db_session: DbSession, request_id: FromPath[uuid.UUID], data: Form
 ) -> Response[Any]:
-    try:
+    async def refuse() -> str:
         refusal = RefusalIn.model_validate({"reason": data.get("reason"), "explanation": data.get("explanation", "")})
-        await service.refuse_request(
+        await staff.refuse_request(
             db_session, request_id=request_id, refusal=refusal, actor=current_actor(request), now=utcnow()
         )
-    except (ValidationError, PrivacyError) as error:
-        return await _request_page(
-            request, db_session, request_id, errors=form_errors(error), status_code=_status(error)
-        )
-    return Redirect(f"/console/requests/{request_id}", status_code=303)
+        return f"/console/requests/{request_id}"
+
+    return await submit_form(refuse, again=_request_again(request, db_session, request_id))
 
 
 @post("/requests/{request_id:uuid}/steps/{step_id:int}", opt=WORK)
@@ -189,28 +190,31 @@ async def complete_step(
     step_id: FromPath[int],
     data: Form,
 ) -> Response[Any]:
-    try:
-        result = ManualResultIn.model_validate(
-            {
-                "rows": list(csv.DictReader(io.StringIO(data.get("rows", "").strip()))) if data.get("rows") else [],
-                "erased": _lines(data.get("erased", "")),
-                "kept": [_kept(line) for line in _lines(data.get("kept", ""))],
-            }
-        )
+    async def complete() -> str:
         await fulfilment.complete_manual_step(
             db_session,
             request_id=request_id,
             step_id=step_id,
-            result=result,
+            result=_manual_result(data),
             actor=current_actor(request),
             settings=request.app.state.settings,
             now=utcnow(),
         )
-    except (ValidationError, PrivacyError) as error:
-        return await _request_page(
-            request, db_session, request_id, errors=form_errors(error), status_code=_status(error)
-        )
-    return Redirect(f"/console/requests/{request_id}", status_code=303)
+        return f"/console/requests/{request_id}"
+
+    return await submit_form(complete, again=_request_again(request, db_session, request_id))
+
+
+def _manual_result(data: dict[str, str]) -> ManualResultIn:
+    """The owner's answer from the form: the rows as CSV, what was erased and what kept (one a line,
+    `what | why | until`)."""
+    return ManualResultIn.model_validate(
+        {
+            "rows": list(csv.DictReader(io.StringIO(data.get("rows", "").strip()))) if data.get("rows") else [],
+            "erased": _lines(data.get("erased", "")),
+            "kept": [_kept(line) for line in _lines(data.get("kept", ""))],
+        }
+    )
 
 
 def _lines(text: str) -> list[str]:
@@ -226,10 +230,6 @@ def _kept(line: str) -> dict[str, str | None]:
 def _retry_after(error: Exception) -> dict[str, str] | None:
     """Every 429 says when to come back, the pages' as the API's."""
     return {"retry-after": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
-
-
-def _status(error: Exception) -> int:
-    return error.status_code if isinstance(error, PrivacyError) else 422
 
 
 def public_page(request: Request[Any, Any, Any], template: str, language: str, **context: Any) -> Template:
@@ -263,7 +263,7 @@ async def submit_request_form(request: Request[Any, Any, Any], db_session: DbSes
     language = _language(request)
     fields = {k: v for k, v in data.items() if v and k in {"type", "email", "name", "details"}}
     try:
-        created = await service.submit_request(
+        created = await intake.submit_request(
             db_session,
             data=RequestIn.model_validate({**fields, "language": language}),
             settings=request.app.state.settings,
@@ -297,21 +297,11 @@ async def verify_code_form(
     settings: Settings = request.app.state.settings
     try:
         code = CodeIn.model_validate({"code": data.get("code", "")})
-        granted = await service.verify_code(
+        granted = await intake.verify_code(
             db_session, reference=reference, code=code.code, settings=settings, now=utcnow()
         )
     except (ValidationError, PrivacyError) as error:
-        organisation = await register.get_organisation(db_session)
-        return public_page(
-            request,
-            "public_code.html",
-            language,
-            organisation=organisation,
-            reference=reference,
-            errors=form_errors(error),
-            status_code=_status(error),
-            headers=_retry_after(error),
-        )
+        return await _code_form_again(request, db_session, reference, language, error)
     response: Response[Any] = Redirect(f"/privacy/requests/{reference}?lang={language}", status_code=303)
     response.set_cookie(
         REQUEST_COOKIE,
@@ -325,25 +315,32 @@ async def verify_code_form(
     return response
 
 
+async def _code_form_again(
+    request: Request[Any, Any, Any], db_session: DbSession, reference: str, language: str, error: Exception
+) -> Template:
+    """The code form with what went wrong; a 429 says when to come back (`submit_form` does not
+    pass the error on, and these pages speak the person's language)."""
+    return public_page(
+        request,
+        "public_code.html",
+        language,
+        organisation=await register.get_organisation(db_session),
+        reference=reference,
+        errors=form_errors(error),
+        status_code=error_status(error),
+        headers=_retry_after(error),
+    )
+
+
 @post("/privacy/requests/{reference:str}/code", guards=[CODE_RESENDS], include_in_schema=False)
 async def resend_code_form(
     request: Request[Any, Any, Any], db_session: DbSession, reference: FromPath[str]
 ) -> Response[Any]:
     language = _language(request)
     try:
-        await service.resend_code(db_session, reference=reference, now=utcnow())
+        await intake.resend_code(db_session, reference=reference, now=utcnow())
     except PrivacyError as error:
-        organisation = await register.get_organisation(db_session)
-        return public_page(
-            request,
-            "public_code.html",
-            language,
-            organisation=organisation,
-            reference=reference,
-            errors=form_errors(error),
-            status_code=error.status_code,
-            headers=_retry_after(error),
-        )
+        return await _code_form_again(request, db_session, reference, language, error)
     return Redirect(f"/privacy/requests/{reference}/verify?lang={language}", status_code=303)
 
 
@@ -351,13 +348,13 @@ async def resend_code_form(
 async def status_page(
     request: Request[Any, Any, Any], db_session: DbSession, reference: FromPath[str]
 ) -> Response[Any]:
-    language, now = _language(request), utcnow()
+    language = _language(request)
     try:
-        found = await service.request_for_token(db_session, reference=reference, token=person_token(request), now=now)
+        status = await follow_up.status_for_person(
+            db_session, reference=reference, token=person_token(request), now=utcnow()
+        )
     except Unauthorized:  # this browser has not proven the email yet: ask for a code
         return Redirect(f"/privacy/requests/{reference}/verify?lang={language}", status_code=303)
-    package = await current_package(db_session, found, now=now)
-    status = await service.status_for_person(db_session, found, package_until=package.expires_at if package else None)
     organisation = await register.get_organisation(db_session)
     return public_page(request, "public_status.html", language, organisation=organisation, status=status)
 

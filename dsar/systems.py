@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar.models import Connector
-from dsar.schemas import ConnectorIn, ConnectorOut
+from dsar.schemas import ConnectorIn, ConnectorKind, ConnectorOut
 from privacy import systems
 from privacy.actors import Actor
 from privacy.audit import record_change
@@ -123,13 +123,18 @@ async def list_connectors(session: AsyncSession) -> list[Connector]:
     return list(await session.scalars(select(Connector).order_by(Connector.key)))
 
 
-async def system(session: AsyncSession, key: str) -> System:
+async def system(session: AsyncSession, *, key: str) -> System:
     row = await session.scalar(select(Connector).where(Connector.key == key))
     if row is None:
         raise NotFound(f"no connector '{key}'")
     config = ConnectorIn.model_validate(row.content)
     connection = await systems.connection(session, config.system) if config.system else None
     return System(config, connection)
+
+
+async def manual_systems(session: AsyncSession) -> list[str]:
+    """The systems whose owners complete their steps by hand, in the console."""
+    return [row.key for row in await list_connectors(session) if row.kind == ConnectorKind.MANUAL.value]
 
 
 async def enabled_systems(session: AsyncSession) -> list[str]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
@@ -22,7 +23,7 @@ from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import JSON, MetaData, Table, event, make_url
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
@@ -67,6 +68,19 @@ def field_context(column: Any, **row: Any) -> str:
 RETENTION_STORE = "retention_store"
 
 
+class WholeParts(Protocol):
+    """A table kept in parts (consent records in months on PostgreSQL) that a delete sweep drops
+    whole where every row of a part is past the cutoff, instead of deleting row by row."""
+
+    async def parts_before(self, connection: AsyncConnection, cutoff: datetime) -> list[Any]:
+        """The parts wholly before `cutoff`; none when the table is not kept in parts here."""
+
+    async def holds_any(self, connection: AsyncConnection, part: Any, record_keys: list[str]) -> bool: ...
+
+    async def drop(self, connection: AsyncConnection, part: Any) -> int:
+        """Drop the part; answers how many rows went with it."""
+
+
 @dataclass(frozen=True)
 class ToolkitStore:
     """One of the toolkit's own tables that retention rules may sweep, declared in the `info` of its
@@ -77,10 +91,18 @@ class ToolkitStore:
     timestamp: str  # the column holding the event the period runs from
     key: str = "id"  # the column batches go by
     subject_hash: str | None = None  # the person's keyed hash, for legal holds on a person
+    whole_parts: WholeParts | None = None
 
 
-def sweepable(name: str, *, timestamp: str, key: str = "id", subject_hash: str | None = None) -> dict[str, Any]:
-    return {RETENTION_STORE: ToolkitStore(name, timestamp, key, subject_hash)}
+def sweepable(
+    name: str,
+    *,
+    timestamp: str,
+    key: str = "id",
+    subject_hash: str | None = None,
+    whole_parts: WholeParts | None = None,
+) -> dict[str, Any]:
+    return {RETENTION_STORE: ToolkitStore(name, timestamp, key, subject_hash, whole_parts)}
 
 
 def toolkit_stores() -> dict[str, tuple[Table, ToolkitStore]]:
@@ -123,7 +145,14 @@ def create_private_file(path: Path) -> None:
         os.close(descriptor)
 
 
+# advanced-alchemy keeps the state keys of every config made in the process and renames a repeat
+# by trying key_1, key_2... recursively: a process making many apps (the test suite) would overflow
+# the stack, so each config gets keys of its own.
+_config_numbers = itertools.count()
+
+
 def database_config(settings: Settings, *, session_info: dict[str, Any] | None = None) -> SQLAlchemyAsyncConfig:
+    number = next(_config_numbers)
     url = settings.effective_database_url
     if settings.embedded:
         make_data_folder(settings.data_dir)
@@ -142,6 +171,9 @@ def database_config(settings: Settings, *, session_info: dict[str, Any] | None =
             user_module_prefix=None,
         ),
         before_send_handler="autocommit_include_redirects",
+        session_scope_key=f"_sqlalchemy_db_session_{number}",
+        engine_app_state_key=f"db_engine_{number}",
+        session_maker_app_state_key=f"db_sessions_{number}",
     )
     if url.startswith("sqlite"):
         event.listen(config.get_engine().sync_engine, "connect", _sqlite_pragmas)

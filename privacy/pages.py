@@ -6,12 +6,12 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from privacy import audit, auth, mail
 from privacy.actors import Role
-from privacy.console import console_page
+from privacy.console import Form, console_page, submit_form
 from privacy.db import utcnow
 from privacy.endpoints import (
     MANAGE_STAFF,
@@ -33,8 +33,6 @@ from privacy.errors import (
 from privacy.network import client_address
 from privacy.settings import Settings
 from privacy.web import SESSION_COOKIE, DbSession, current_actor
-
-Form = URLEncodedBody[dict[str, Any]]
 
 
 def page(
@@ -121,7 +119,7 @@ async def users_page(request: Request[Any, Any, Any], db_session: DbSession) -> 
 
 @post("/users", opt=MANAGE_STAFF)
 async def create_user(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Response[Any]:
-    try:
+    async def create() -> str:
         await auth.create_user(
             db_session,
             email=str(data.get("email", "")),
@@ -129,10 +127,13 @@ async def create_user(request: Request[Any, Any, Any], db_session: DbSession, da
             role=_role(data.get("role")),
             actor=current_actor(request),
         )
-    except PrivacyError as error:
+        return "/console/users"
+
+    async def again(errors: list[FieldError], status: int) -> Response[Any]:
         users = [user_out(db_session, user) for user in await auth.list_users(db_session)]
-        return page(request, "users.html", 422, users=users, errors=form_errors(error))
-    return Redirect("/console/users", status_code=303)
+        return page(request, "users.html", 422, users=users, errors=errors)
+
+    return await submit_form(create, again=again)
 
 
 @post("/users/{user_id:uuid}", opt=MANAGE_STAFF)

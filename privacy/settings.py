@@ -60,7 +60,6 @@ class Settings(BaseSettings):
     request_token_days: int = Field(default=30, ge=1, le=365)
     package_days: int = Field(default=7, ge=1, le=90)
     request_reminder_days: str = Field(default="7,2", description="days before the deadline when staff are reminded")
-    request_records_kept_days: int = Field(default=365, ge=30)
     subprocessor_notice_days: int = Field(
         default=30, ge=1, description="how far ahead a sub-processor change is announced; objections run until then"
     )

@@ -27,20 +27,16 @@ def retention_run(rule_key: str | None, dry_run: bool) -> None:
 
     async def work(sessions: SessionFactory) -> list[RunOut]:
         async with sessions() as session:
-            keys = [rule_key] if rule_key else [r.key for r in await retention_service.list_rules(session)]
             runs = []
-            for key in keys:
-                loaded = await retention_service.load_rule(session, key)
-                if rule_key is None and not loaded.rule.enabled:
-                    continue
-                with click.progressbar(length=1, label=f"{key} ({loaded.rule.store.label()})") as bar:
+            for rule in await retention_service.rules_to_sweep(session, key=rule_key):
+                with click.progressbar(length=1, label=f"{rule.key} ({rule.store.label()})") as bar:
 
                     def advance(done: int, total: int, bar: Any = bar) -> None:
                         bar.length = max(total, 1)
                         bar.update(done - bar.pos)
 
                     run = await sweeps.sweep(
-                        session, rule_key=key, settings=settings, now=utcnow(), dry_run=dry_run, progress=advance
+                        session, rule_key=rule.key, settings=settings, now=utcnow(), dry_run=dry_run, progress=advance
                     )
                 runs.append(retention_service.run_out(run))
             return runs

@@ -14,7 +14,7 @@ from retention.schemas import RetentionConfig
 
 
 async def sweep_due_rules(session: AsyncSession, now: datetime, settings: Settings) -> None:
-    await sweeps.sweep_due_rules(session, now, settings=settings)
+    await sweeps.sweep_due_rules(session, now=now, settings=settings)
 
 
 DOMAIN = Domain(

@@ -6,32 +6,40 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
-from sqlalchemy import select
 
 from privacy.actors import Permission
-from privacy.audit import record_change
 from privacy.db import utcnow
-from privacy.errors import FieldError, Invalid, NotFound
+from privacy.errors import FieldError, Invalid
 from privacy.web import DbSession, current_actor
 from retention import service, sweeps
-from retention.models import LegalHold
-from retention.schemas import BackupSchedule, HoldIn, RuleIn, RunOut
+from retention.schemas import BackupSchedule, HoldIn, HoldOut, RuleIn, RunOut
 
 READ = {"permission": Permission.READ}
 EDIT = {"permission": Permission.EDIT_REGISTER}
+# A rule is answered as it was written (`RuleIn.public()`: defaults left out, so the configuration
+# file exported reads as the one applied), which the document describes as the `RuleIn` it is.
+FULFILLED = "Request fulfilled, document follows"
+RULE = {200: ResponseSpec(data_container=RuleIn, description=FULFILLED, generate_examples=False)}
+RULES = {200: ResponseSpec(data_container=list[RuleIn], description=FULFILLED, generate_examples=False)}
 
 
 class RetentionController(Controller):
     path = "/retention"
     tags = ["retention"]
 
-    @get("/rules", opt=READ, summary="Retention rules (store database URLs are never shown)")
+    @get("/rules", opt=READ, responses=RULES, summary="Retention rules (store database URLs are never shown)")
     async def rules(self, db_session: DbSession) -> list[dict[str, Any]]:
         return [row.content for row in await service.list_rules(db_session)]
 
-    @put("/rules/{key:str}", opt=EDIT, summary="Create or replace a rule; a store URL left out stays as stored")
+    @put(
+        "/rules/{key:str}",
+        opt=EDIT,
+        responses=RULE,
+        summary="Create or replace a rule; a store URL left out stays as stored",
+    )
     async def save_rule(
         self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], data: JSONBody[RuleIn]
     ) -> dict[str, Any]:
@@ -54,21 +62,8 @@ class RetentionController(Controller):
         return await service.list_runs(db_session, rule_key=rule)
 
     @get("/holds", opt=READ, summary="Legal holds in force or past")
-    async def holds(self, db_session: DbSession) -> list[dict[str, Any]]:
-        rows = await db_session.scalars(select(LegalHold).order_by(LegalHold.placed_at.desc()))
-        return [
-            {
-                "id": str(h.id),
-                "rule": h.rule_key,
-                "record_key": h.record_key,
-                "covers_a_person": h.subject_hash is not None,
-                "reason": h.reason,
-                "placed_by": h.placed_by,
-                "placed_at": h.placed_at.isoformat(),
-                "until": h.until.isoformat() if h.until else None,
-            }
-            for h in rows
-        ]
+    async def holds(self, db_session: DbSession) -> list[HoldOut]:
+        return await service.list_holds(db_session)
 
     @post("/holds", opt=EDIT, status_code=201, summary="Place a legal hold: covered rows are never touched")
     async def place_hold(
@@ -81,19 +76,7 @@ class RetentionController(Controller):
     async def lift_hold(
         self, request: Request[Any, Any, Any], db_session: DbSession, hold_id: FromPath[uuid.UUID]
     ) -> None:
-        hold = await db_session.get(LegalHold, hold_id)
-        if hold is None:
-            raise NotFound("no such legal hold")
-        await record_change(
-            db_session,
-            actor=current_actor(request),
-            action="retention.hold_lifted",
-            object_type="legal_hold",
-            object_id=str(hold_id),
-            before={"rule": hold.rule_key, "record_key": hold.record_key, "reason": hold.reason},
-            after=None,
-        )
-        await db_session.delete(hold)
+        await service.lift_hold(db_session, hold_id=hold_id, actor=current_actor(request), now=utcnow())
 
     @put("/backups", opt=EDIT, summary="Replace the backup schedules")
     async def save_backups(

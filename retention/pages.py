@@ -6,37 +6,25 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.response import Template
-from sqlalchemy import select
 
-from privacy.actors import Actor, Permission
+from privacy.actors import Permission
+from privacy.console import console_page
 from privacy.db import utcnow
 from privacy.web import DbSession
 from retention import service
-from retention.models import LegalHold
-from retention.schemas import RuleIn
 
 
 @get("/retention", opt={"permission": Permission.READ})
 async def retention_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
-    rows = await service.list_rules(db_session)
-    runs = await service.list_runs(db_session)
-    removed = [
-        (run.started_at.date().isoformat(), run.rule, run.counts.deleted + run.counts.anonymised)
-        for run in reversed(runs)
-        if not run.dry_run and run.counts.deleted + run.counts.anonymised
-    ]
-    actor: Actor | None = request.scope.get("user")
-    return Template(
-        template_name="retention/console.html",
-        context={
-            "actor": actor,
-            "permissions": Permission,
-            "rules": [(RuleIn.model_validate(row.content), row.next_run_at) for row in rows],
-            "runs": runs,
-            "removed": removed[-30:],
-            "holds": list(await db_session.scalars(select(LegalHold).order_by(LegalHold.placed_at.desc()))),
-            "backups_gone_by": await service.backups_gone_by(db_session, erased_at=utcnow()),
-        },
+    shown = await service.overview(db_session, now=utcnow())
+    return console_page(
+        request,
+        "retention/console.html",
+        rules=shown.rules,
+        runs=shown.runs,
+        removed=shown.removed,
+        holds=shown.holds,
+        backups_gone_by=shown.backups_gone_by,
     )
 
 

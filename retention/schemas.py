@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import isodate
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_serializer, model_validator
 
 from privacy.db import toolkit_stores
 from privacy.schemas import Day, Flag, Key, Schema, ShortText
@@ -134,6 +135,24 @@ class HoldIn(Schema):
         if sum(value is not None for value in (self.rule, self.subject, self.record_key)) == 0:
             raise ValueError("a hold covers a rule, a person (subject) or a record (record_key)")
         return self
+
+
+class HoldOut(Schema):
+    """A legal hold as staff see it: whom or what it covers, never the person's email."""
+
+    id: uuid.UUID
+    rule: str | None
+    record_key: str | None
+    covers_a_person: bool
+    reason: str
+    placed_by: str
+    placed_at: datetime
+    until: date | None
+
+    @field_serializer("placed_at")
+    def _placed_at(self, placed_at: datetime) -> str:
+        # As the holds list has always written it ("+00:00"), where pydantic would write "Z".
+        return placed_at.isoformat()
 
 
 class BackupSchedule(Schema):

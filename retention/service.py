@@ -3,6 +3,7 @@ date by which data erased today is gone from every backup."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from privacy.keys import decrypt_field, encrypt_field, keyring_of
 from privacy.register import service as register
 from privacy.settings import Settings
 from retention.models import BackupScheduleRow, LegalHold, RetentionRule, RetentionRun
-from retention.schemas import BackupSchedule, Counts, HoldIn, RetentionConfig, RuleIn, RunOut
+from retention.schemas import BackupSchedule, Counts, HoldIn, HoldOut, RetentionConfig, RuleIn, RunOut
 
 SCHEDULES = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
 
@@ -94,13 +95,24 @@ class LoadedRule:
     connection: systems.Connection | None
 
 
-async def load_rule(session: AsyncSession, key: str) -> LoadedRule:
+async def load_rule(session: AsyncSession, *, key: str) -> LoadedRule:
     row = await session.scalar(select(RetentionRule).where(RetentionRule.key == key))
     if row is None:
         raise NotFound(f"no retention rule '{key}'")
     rule = RuleIn.model_validate(row.content)
     connection = await systems.connection(session, rule.store.system) if rule.store.system else None
     return LoadedRule(rule, connection)
+
+
+async def rules_to_sweep(session: AsyncSession, *, key: str | None) -> list[RuleIn]:
+    """The rule named, enabled or not (a person asked for it), or else every enabled rule."""
+    if key is not None:
+        return [(await load_rule(session, key=key)).rule]
+    return [rule for rule in _rules_of(await list_rules(session)) if rule.enabled]
+
+
+def _rules_of(rows: list[RetentionRule]) -> list[RuleIn]:
+    return [RuleIn.model_validate(row.content) for row in rows]
 
 
 async def place_hold(session: AsyncSession, *, hold: HoldIn, actor: Actor, now: datetime) -> LegalHold:
@@ -136,6 +148,43 @@ async def place_hold(session: AsyncSession, *, hold: HoldIn, actor: Actor, now: 
         now=now,
     )
     return row
+
+
+async def list_holds(session: AsyncSession) -> list[HoldOut]:
+    """Legal holds in force or past, the latest placed first."""
+    rows = await session.scalars(select(LegalHold).order_by(LegalHold.placed_at.desc()))
+    return [_hold_out(hold) for hold in rows]
+
+
+def _hold_out(hold: LegalHold) -> HoldOut:
+    return HoldOut(
+        id=hold.id,
+        rule=hold.rule_key,
+        record_key=hold.record_key,
+        covers_a_person=hold.subject_hash is not None,
+        reason=hold.reason,
+        placed_by=hold.placed_by,
+        placed_at=hold.placed_at,
+        until=hold.until,
+    )
+
+
+async def lift_hold(session: AsyncSession, *, hold_id: uuid.UUID, actor: Actor, now: datetime) -> None:
+    """What the hold covered is swept again from the next run on."""
+    hold = await session.get(LegalHold, hold_id)
+    if hold is None:
+        raise NotFound("no such legal hold")
+    await record_change(
+        session,
+        actor=actor,
+        action="retention.hold_lifted",
+        object_type="legal_hold",
+        object_id=str(hold_id),
+        before={"rule": hold.rule_key, "record_key": hold.record_key, "reason": hold.reason},
+        after=None,
+        now=now,
+    )
+    await session.delete(hold)
 
 
 @dataclass
@@ -224,6 +273,38 @@ def run_out(run: RetentionRun) -> RunOut:
     )
 
 
+@dataclass(frozen=True)
+class RetentionOverview:
+    """What the console's retention page shows."""
+
+    rules: list[tuple[RuleIn, datetime | None]]  # each rule with its next run
+    runs: list[RunOut]
+    removed: list[tuple[str, str, int]]  # (day, rule, rows deleted or anonymised), oldest first
+    holds: list[HoldOut]
+    backups_gone_by: date | None
+
+
+async def overview(session: AsyncSession, *, now: datetime) -> RetentionOverview:
+    rows = await list_rules(session)
+    runs = await list_runs(session)
+    return RetentionOverview(
+        rules=[(RuleIn.model_validate(row.content), row.next_run_at) for row in rows],
+        runs=runs,
+        removed=_removed(runs)[-30:],
+        holds=await list_holds(session),
+        backups_gone_by=await backups_gone_by(session, erased_at=now),
+    )
+
+
+def _removed(runs: list[RunOut]) -> list[tuple[str, str, int]]:
+    """Rows each real run deleted or anonymised, oldest run first; runs that removed none left out."""
+    return [
+        (run.started_at.date().isoformat(), run.rule, run.counts.deleted + run.counts.anonymised)
+        for run in reversed(runs)
+        if not run.dry_run and run.counts.deleted + run.counts.anonymised
+    ]
+
+
 # The `retention` block of the configuration file, and the retention part of the auditor's bundle.
 
 
@@ -253,3 +334,14 @@ async def retention_bundle_part(session: AsyncSession, archive: Archive, now: da
     runs = await list_runs(session, limit=100_000)
     archive.add_json("retention/runs.json", [run.model_dump(mode="json") for run in runs])
     archive.add_json("retention/backups.json", [b.model_dump() for b in await list_backups(session)])
+
+
+async def kept_until(session: AsyncSession, *, store: str, event_at: datetime) -> date | None:
+    """Until when rows of one of the toolkit's own stores whose event is at `event_at` are kept: the
+    shortest period of the enabled rules that sweep it, from that event. None when no rule does."""
+    ends = [
+        event_at + isodate.parse_duration(rule.period)
+        for rule in _rules_of(await list_rules(session))
+        if rule.enabled and rule.store.kind == "toolkit" and rule.store.name == store
+    ]
+    return min(ends).date() if ends else None

@@ -14,10 +14,10 @@ from privacy import csvfile
 from privacy.actors import Permission
 from privacy.db import utcnow
 from privacy.errors import FieldError, Invalid
-from privacy.ratelimit import RateLimit
 from privacy.register import service as register
 from privacy.web import DbSession, current_actor
 from subprocessors import feed, notices, service
+from subprocessors.limits import OBJECTIONS, SUBSCRIPTIONS
 from subprocessors.schemas import (
     AnnouncementIn,
     ChangeOut,
@@ -34,9 +34,6 @@ from subprocessors.schemas import (
 READ = {"permission": Permission.READ}
 EDIT = {"permission": Permission.EDIT_REGISTER}
 PUBLIC_CACHE = "public, max-age=300"
-# Per client and minute; the public page's forms count under the same limits as the API.
-SUBSCRIPTIONS = RateLimit("subscriptions", "subscription_posts_per_minute", what="subscription requests")
-OBJECTIONS = RateLimit("objections", "objections_per_minute", what="objections")
 Day = Annotated[date | None, QueryParameter(description="the list as it stood that day (YYYY-MM-DD)")]
 CSV_COLUMNS = [
     "key", "name", "service", "purpose", "role", "data_categories", "processing_locations",

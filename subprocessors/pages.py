@@ -6,20 +6,21 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, QueryParameter, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
+from litestar.types import ControllerRouterHandler
 from pydantic import ValidationError
 
-from privacy.actors import Actor, Permission
+from privacy.actors import Permission
+from privacy.console import Form, console_page, error_status, submit_form
 from privacy.db import utcnow
-from privacy.errors import NotFound, PrivacyError, form_errors
+from privacy.errors import FieldError, NotFound, PrivacyError, form_errors
 from privacy.register import service as register
 from privacy.web import DbSession, current_actor
 from subprocessors import notices, service
-from subprocessors.endpoints import OBJECTIONS, SUBSCRIPTIONS
+from subprocessors.limits import OBJECTIONS, SUBSCRIPTIONS
 from subprocessors.schemas import TRANSFER_LABELS, AnnouncementIn, ObjectionIn, SubscriptionIn, TokenIn
 
-Form = URLEncodedBody[dict[str, str]]
 Token = Annotated[str, QueryParameter(max_length=100)]
 
 
@@ -67,9 +68,8 @@ async def objection_form(
     try:
         await notices.object_to(db_session, key=key, objection=ObjectionIn.model_validate(fields), now=utcnow())
     except (ValidationError, PrivacyError) as error:
-        status = error.status_code if isinstance(error, PrivacyError) else 422
         page = await _public_page(request, db_session, errors=form_errors(error), objection_form=fields)
-        page.status_code = status
+        page.status_code = error_status(error)
         return page
     return await _public_page(request, db_session, message="Your objection is recorded. The privacy team will reply.")
 
@@ -107,27 +107,23 @@ def _subscription_page(
 
 
 @get("/subprocessors", opt={"permission": Permission.READ})
-async def console_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
-    return await _console_page(request, db_session)
+async def overview_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    return await _overview(request, db_session)
 
 
-async def _console_page(
-    request: Request[Any, Any, Any], db_session: DbSession, *, errors: list[Any] | None = None, status_code: int = 200
+async def _overview(
+    request: Request[Any, Any, Any], db_session: DbSession, *, errors: list[FieldError] | None = None, status: int = 200
 ) -> Template:
-    actor: Actor | None = request.scope.get("user")
-    return Template(
-        template_name="subprocessors/console.html",
-        status_code=status_code,
-        context={
-            "actor": actor,
-            "permissions": Permission,
-            "errors": errors or [],
-            "subprocessors": [service.row_out(row) for row in await service.list_subprocessors(db_session)],
-            "objections": await notices.list_objections(db_session),
-            "subscribers": await notices.subscriber_counts(db_session),
-            "transfer_labels": TRANSFER_LABELS,
-            "earliest": service.earliest_effective_date(request.app.state.settings, today=utcnow().date()),
-        },
+    return console_page(
+        request,
+        "subprocessors/console.html",
+        status_code=status,
+        errors=errors or [],
+        subprocessors=[service.row_out(row) for row in await service.list_subprocessors(db_session)],
+        objections=await notices.list_objections(db_session),
+        subscribers=await notices.subscriber_counts(db_session),
+        transfer_labels=TRANSFER_LABELS,
+        earliest=service.earliest_effective_date(request.app.state.settings, today=utcnow().date()),
     )
 
 
@@ -139,7 +135,8 @@ async def announce_from_console(
     announcing = {"announce": service.announce, "retire": service.retire}.get(change)
     if announcing is None:
         raise NotFound(f"no action '{change}'")
-    try:
+
+    async def announce() -> str:
         announcement = AnnouncementIn.model_validate(
             {"effective_on": data.get("effective_on") or None, "summary": data.get("summary") or None}
         )
@@ -151,11 +148,19 @@ async def announce_from_console(
             actor=current_actor(request),
             now=utcnow(),
         )
-    except (ValidationError, PrivacyError) as error:
-        status = error.status_code if isinstance(error, PrivacyError) else 422
-        return await _console_page(request, db_session, errors=form_errors(error), status_code=status)
-    return Redirect("/console/subprocessors", status_code=303)
+        return "/console/subprocessors"
+
+    async def again(errors: list[FieldError], status: int) -> Response[Any]:
+        return await _overview(request, db_session, errors=errors, status=status)
+
+    return await submit_form(announce, again=again)
 
 
-PUBLIC_PAGES = [public_list, subscribe_form, objection_form, subscription_page, subscription_action]
-CONSOLE_PAGES = [console_page, announce_from_console]
+PUBLIC_PAGES: list[ControllerRouterHandler] = [
+    public_list,
+    subscribe_form,
+    objection_form,
+    subscription_page,
+    subscription_action,
+]
+CONSOLE_PAGES: list[ControllerRouterHandler] = [overview_page, announce_from_console]

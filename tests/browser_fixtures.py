@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Page, expect
 
 from privacy.settings import Settings
 from tests.mail_fixtures import Mailbox, free_port
@@ -89,3 +90,27 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any], live_server: LiveServer) -> dict[str, Any]:
     return {**browser_context_args, "base_url": live_server.url, "accept_downloads": True}
+
+
+BROWSER_PASSWORD = "a long browser password"
+
+
+def sign_in_to_demo(page: Page, settings: Settings, *, email: str, role: str) -> Page:
+    """Load the demo organisation, add a user with `role`, and sign in as them."""
+    from tests.conftest import environment_for, privacy_command
+
+    for arguments in (["demo"], ["users", "create", email, "--role", role, "--password-stdin"]):
+        subprocess.run(
+            privacy_command(*arguments),
+            env=environment_for(settings),
+            input=BROWSER_PASSWORD + "\n",
+            text=True,
+            check=True,
+            capture_output=True,
+        )
+    page.goto("/console/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(BROWSER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Register of processing activities")).to_be_visible()
+    return page

@@ -25,14 +25,7 @@ class NoticeController(Controller):
         summary="What publishing now would state, and whether it changed",
     )
     async def preview(self, db_session: DbSession) -> dict[str, Any]:
-        content = await notice.current_content(db_session, today=utcnow().date())
-        latest = await notice.latest_version(db_session)
-        digest = notice.content_hash(content)
-        return {
-            "content_hash": digest,
-            "changed_since_latest": latest is None or latest.content_hash != digest,
-            "content": content,
-        }
+        return await notice.preview(db_session, today=utcnow().date())
 
     @post("/versions", opt={"permission": Permission.EDIT_REGISTER}, summary="Publish the notice as the records stand")
     async def publish(

@@ -213,3 +213,15 @@ async def versions_bundle_part(session: AsyncSession, archive: Archive, now: dat
             for v in reversed(versions)
         ],
     )
+
+
+async def preview(session: AsyncSession, *, today: date) -> dict[str, Any]:
+    """What publishing now would state, and whether it differs from the latest version."""
+    content = await current_content(session, today=today)
+    latest = await latest_version(session)
+    digest = content_hash(content)
+    return {
+        "content_hash": digest,
+        "changed_since_latest": latest is None or latest.content_hash != digest,
+        "content": content,
+    }

@@ -15,10 +15,17 @@ from privacy.bundle import Archive
 from privacy.config_file import Change, change_of
 from privacy.db import utcnow
 from privacy.errors import Conflict, NotFound
-from privacy.register.exports import build_record, record_csv, record_pdf
+from privacy.register.exports import build_record, lawful_basis_text, record_csv, record_pdf, transfer_text
 from privacy.register.gaps import find_gaps
 from privacy.register.models import ActivityVersion, Organisation, ProcessingActivity
-from privacy.register.schemas import ActivityIn, ActivityOut, ActivityVersionOut, DataCategory, OrganisationProfile
+from privacy.register.schemas import (
+    ActivityIn,
+    ActivityOut,
+    ActivityRole,
+    ActivityVersionOut,
+    DataCategory,
+    OrganisationProfile,
+)
 from privacy.register.taxonomy import DATA_CATEGORIES
 from privacy.settings import Settings
 
@@ -265,3 +272,27 @@ async def art30_bundle_part(session: AsyncSession, archive: Archive, now: dateti
     archive.add("register/ropa.csv", record_csv(record).encode())
     archive.add("register/ropa.pdf", await anyio.to_thread.run_sync(record_pdf, record))  # seconds of layout
     return {"organisation": organisation.legal_name}
+
+
+async def information_for_the_person(session: AsyncSession) -> dict[str, Any]:
+    """What Art. 15(1)-(2) says a person must be told besides their data: the controller's
+    activities with their purposes, bases, recipients, retention, sources and transfers."""
+    organisation = await require_organisation(session)
+    activities = [a for a in await list_activities(session) if a.role is ActivityRole.CONTROLLER]
+    return {
+        "organisation": organisation,
+        "activities": [
+            {
+                "name": activity.name,
+                "purpose": activity.purpose,
+                "lawful_basis": lawful_basis_text(activity),
+                "categories": activity.personal_data_categories,
+                "recipients": activity.recipients,
+                "retention": activity.retention,
+                "source": activity.source,
+                "transfers": [transfer_text(transfer) for transfer in activity.transfers],
+                "automated_decisions": activity.automated_decisions.used,
+            }
+            for activity in activities
+        ],
+    }

@@ -10,14 +10,11 @@ from typing import Any
 import pytest
 from joserfc import jwt
 from joserfc.jwk import OKPKey
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from privacy.settings import Settings
 from tests.conftest import app_with_demo, client_of
+from tests.consent.conftest import CHOICE, Client
 
-Client = AsyncTestClient[Litestar]
-CHOICE = {"site": "www", "policy_version": "2026-11", "action": "custom", "choices": {"analytics": True}}
 APP_KEY = OKPKey.generate_key("Ed25519")
 
 

@@ -1,14 +1,18 @@
-"""An organisation (the demo) with mail going to a real SMTP server on loopback."""
+"""An organisation (the demo) with mail going to a real SMTP server on loopback, and what the
+request tests share: a person's verified request, its download, the text of a PDF."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from pypdf import PdfReader
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -58,6 +62,52 @@ def code_in(mailbox: Mailbox, address: str, index: int = -1) -> str:
     found = re.search(r"Your code is (\d{6})", body_of(mailbox.to(address)[index]))
     assert found, "the message carries a six-digit code"
     return found.group(1)
+
+
+ADA = "ada@example.org"
+
+
+async def submit(person: Client, email: str = ADA, **fields: Any) -> Any:
+    return await person.post("/api/v1/requests", json={"type": "access", "email": email, **fields})
+
+
+async def verified(
+    person: Client, mailbox: Mailbox, background: Any, email: str = ADA, **fields: Any
+) -> dict[str, Any]:
+    reference = (await submit(person, email, **fields)).json()["reference"]
+    await background()
+    answer = await person.post(f"/api/v1/requests/{reference}/verify", json={"code": code_in(mailbox, email)})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def download(person: Client, granted: dict[str, Any]) -> Any:
+    return await person.get(
+        f"/api/v1/requests/{granted['reference']}/package", headers={"authorization": f"Bearer {granted['token']}"}
+    )
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def a_year_after(day: date) -> date:
+    """The same date a year later; 29 February becomes 28 February (that month's last day)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def letter(received_at: datetime, **fields: Any) -> dict[str, Any]:
+    return {
+        "type": "access",
+        "email": ADA,
+        "received_at": received_at.isoformat(),
+        "channel": "letter",
+        "verification": "copy of passport checked by post",
+        **fields,
+    }
 
 
 SECRET = "s" * 40

@@ -18,9 +18,7 @@ from litestar.testing import AsyncTestClient
 
 from privacy.signing import signature_is_valid, signed_headers
 from tests.conftest import register_system
-from tests.dsar.conftest import SECRET, crm_rows, sql_connector
-from tests.dsar.test_fulfilment import download, pdf_text
-from tests.dsar.test_intake import ADA, verified
+from tests.dsar.conftest import ADA, SECRET, crm_rows, download, pdf_text, sql_connector, verified
 from tests.mail_fixtures import Mailbox, body_of
 
 Client = AsyncTestClient[Litestar]

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import uuid
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
-from joserfc import jwt
-from joserfc.jwk import OKPKey
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,9 +21,8 @@ from privacy.db import utcnow
 from privacy.keys import keyring_of
 from privacy.models import AuditEntry
 from privacy.register import service as register
-from privacy.register.schemas import Application
 from tests.conftest import SYSTEM
-from tests.dsar.test_intake import ADA, verified
+from tests.dsar.conftest import ADA, a_year_after, download, pdf_text, verified
 from tests.mail_fixtures import Mailbox
 
 Client = AsyncTestClient[Litestar]
@@ -67,24 +62,6 @@ async def link_consent(sessions: async_sessionmaker[AsyncSession], email: str) -
             )
         )
     return consent_id
-
-
-def a_year_after(day: date) -> date:
-    """The same date a year later; 29 February becomes 28 February (that month's last day)."""
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:
-        return day.replace(year=day.year + 1, day=28)
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-
-
-async def download(person: Client, granted: dict[str, Any]) -> Any:
-    return await person.get(
-        f"/api/v1/requests/{granted['reference']}/package", headers={"authorization": f"Bearer {granted['token']}"}
-    )
 
 
 async def test_access_package_holds_the_data_and_the_article_15_information(
@@ -154,32 +131,6 @@ async def test_erasure_unlinks_once_and_certifies_what_was_kept(
     gone = a_year_after(utcnow().date())  # the demo's monthly backups are kept 12 months
     assert f"gone by {gone.isoformat()}" in text
     assert sum("your answer is ready" in m["Subject"] for m in mailbox.to(ADA)) == 1
-
-
-async def test_signed_in_customer_request_counts_as_verified_and_its_assertion_works_once(
-    person: Client, dsar_sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    key = OKPKey.generate_key("Ed25519")
-    async with dsar_sessions() as session, session.begin():
-        organisation = await register.require_organisation(session)
-        app = Application(key="portal", name="Customer portal", identity_keys=[key.as_dict(private=False)])
-        await register.save_organisation(
-            session, profile=organisation.model_copy(update={"applications": [app]}), actor=SYSTEM
-        )
-    now = int(time.time())
-    claims = {"sub": "c-1", "email": ADA, "aud": "portal", "iat": now, "exp": now + 120, "jti": str(uuid.uuid4())}
-    identity = jwt.encode({"alg": "Ed25519"}, claims, key, algorithms=["Ed25519"])
-    body = {"application": "portal", "type": "access", "identity": identity}
-    answer = await person.post("/api/v1/requests/application", json=body)
-    assert answer.status_code == 201, answer.text
-    status = await person.get(
-        f"/api/v1/requests/{answer.json()['reference']}", headers={"authorization": f"Bearer {answer.json()['token']}"}
-    )
-    assert status.json()["status"] == "in_progress"
-    replay = await person.post("/api/v1/requests/application", json=body)
-    assert replay.status_code == 401 and "used already" in replay.json()["detail"]
-    unknown = await person.post("/api/v1/requests/application", json={**body, "application": "other"})
-    assert unknown.status_code == 401
 
 
 async def test_erasure_certificate_names_the_day_backups_age_out(

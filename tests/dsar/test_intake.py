@@ -1,11 +1,15 @@
-"""Public intake: the same answer for anyone, a one-time code by email, a token to follow the request."""
+"""Intake: the same answer for anyone, a one-time code by email that unlocks the request, and a
+request from the organisation's application for its signed-in customer."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from datetime import timedelta
 from typing import Any
 
-import pytest
+from joserfc import jwt
+from joserfc.jwk import OKPKey
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
@@ -13,26 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dsar.models import DataRequest, VerificationCode
 from privacy.db import utcnow
-from privacy.models import OutboxMessage
-from tests.dsar.conftest import code_in
+from privacy.register import service as register
+from privacy.register.schemas import Application
+from tests.conftest import SYSTEM
+from tests.dsar.conftest import ADA, code_in, submit
 from tests.mail_fixtures import Mailbox
 
 Client = AsyncTestClient[Litestar]
-ADA = "ada@example.org"
-
-
-async def submit(person: Client, email: str = ADA, **fields: Any) -> Any:
-    return await person.post("/api/v1/requests", json={"type": "access", "email": email, **fields})
-
-
-async def verified(
-    person: Client, mailbox: Mailbox, background: Any, email: str = ADA, **fields: Any
-) -> dict[str, Any]:
-    reference = (await submit(person, email, **fields)).json()["reference"]
-    await background()
-    answer = await person.post(f"/api/v1/requests/{reference}/verify", json={"code": code_in(mailbox, email)})
-    assert answer.status_code == 200, answer.text
-    return answer.json()
 
 
 async def test_intake_answers_alike_and_mails_a_code_that_unlocks_the_request(
@@ -58,23 +49,6 @@ async def test_intake_answers_alike_and_mails_a_code_that_unlocks_the_request(
     assert body["status"] == "in_progress" and body["due_at"] is not None
     assert [message["kind"] for message in body["messages"]] == ["received", "verified"]
     assert status.headers["cache-control"] == "no-store"
-
-
-async def test_following_a_request_needs_its_own_valid_token(
-    person: Client, mailbox: Mailbox, background: Any, dsar_sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    mine = await verified(person, mailbox, background)
-    theirs = await verified(person, mailbox, background, email="grace@example.org")
-    url = f"/api/v1/requests/{mine['reference']}"
-    assert (await person.get(url)).status_code == 401
-    assert (await person.get(url, headers={"authorization": f"Bearer {theirs['token']}"})).status_code == 401
-    assert (await person.get(url, headers={"authorization": "Bearer forged"})).status_code == 401
-    async with dsar_sessions() as session, session.begin():
-        from dsar.models import RequestToken
-
-        await session.execute(update(RequestToken).values(expires_at=utcnow() - timedelta(seconds=1)))
-    expired = await person.get(url, headers={"authorization": f"Bearer {mine['token']}"})
-    assert expired.status_code == 401 and "expired" in expired.json()["detail"]
 
 
 async def test_wrong_codes_count_and_five_lock_the_code(person: Client, mailbox: Mailbox, background: Any) -> None:
@@ -109,44 +83,27 @@ async def test_expired_code_and_resend_throttle(
     assert fresh.status_code == 200
 
 
-@pytest.mark.parametrize(
-    ("body", "status"),
-    [
-        ({"type": "delete-everything", "email": ADA}, 400),
-        ({"type": "access", "email": "not-an-email"}, 400),
-        ({"type": "access", "email": ADA, "details": "x" * 2001}, 400),
-        ({"type": "access", "email": ADA, "name": "x" * 301}, 400),
-        ({"type": "access"}, 400),
-    ],
-)
-async def test_bad_intake_is_refused_and_stores_nothing(
-    person: Client, dsar_sessions: async_sessionmaker[AsyncSession], body: dict[str, Any], status: int
+async def test_signed_in_customer_request_counts_as_verified_and_its_assertion_works_once(
+    person: Client, dsar_sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    answer = await person.post("/api/v1/requests", json=body)
-    assert answer.status_code in (400, 422)
-    assert answer.headers["content-type"].startswith("application/problem+json")
-    async with dsar_sessions() as session:
-        assert (await session.scalars(select(DataRequest))).all() == []
-        assert (await session.scalars(select(OutboxMessage))).all() == []
-
-
-async def test_unknown_reference_and_oversized_body(person: Client) -> None:
-    unknown = await person.post("/api/v1/requests/R-AAAA-BBBB/verify", json={"code": "123456"})
-    assert unknown.status_code == 404
-    huge = await person.post(
-        "/api/v1/requests", content=b'{"type": "access", "email": "' + b"a" * 2_000_000 + b'@x.org"}'
+    key = OKPKey.generate_key("Ed25519")
+    async with dsar_sessions() as session, session.begin():
+        organisation = await register.require_organisation(session)
+        app = Application(key="portal", name="Customer portal", identity_keys=[key.as_dict(private=False)])
+        await register.save_organisation(
+            session, profile=organisation.model_copy(update={"applications": [app]}), actor=SYSTEM
+        )
+    now = int(time.time())
+    claims = {"sub": "c-1", "email": ADA, "aud": "portal", "iat": now, "exp": now + 120, "jti": str(uuid.uuid4())}
+    identity = jwt.encode({"alg": "Ed25519"}, claims, key, algorithms=["Ed25519"])
+    body = {"application": "portal", "type": "access", "identity": identity}
+    answer = await person.post("/api/v1/requests/application", json=body)
+    assert answer.status_code == 201, answer.text
+    status = await person.get(
+        f"/api/v1/requests/{answer.json()['reference']}", headers={"authorization": f"Bearer {answer.json()['token']}"}
     )
-    assert huge.status_code == 413
-
-
-async def test_public_request_posts_are_rate_limited_per_client(dsar_settings: Any, dsar_app: Litestar) -> None:
-    from privacy.app import create_app
-
-    app = create_app(dsar_settings.model_copy(update={"request_posts_per_minute": 3}))
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        answers = [(await submit(client, f"p{i}@example.org")).status_code for i in range(4)]
-        assert answers == [202, 202, 202, 429]
-        limited = await submit(client)
-        assert limited.headers["content-type"].startswith("application/problem+json")
-        assert (await client.get("/health/live")).status_code == 200, "only request posts are limited"
-    await app.state.db_config.get_engine().dispose()
+    assert status.json()["status"] == "in_progress"
+    replay = await person.post("/api/v1/requests/application", json=body)
+    assert replay.status_code == 401 and "used already" in replay.json()["detail"]
+    unknown = await person.post("/api/v1/requests/application", json={**body, "application": "other"})
+    assert unknown.status_code == 401

