@@ -92,7 +92,7 @@ async def _check_system(session: AsyncSession, connector: ConnectorIn) -> None:
     if connector.system is None:
         return
     try:
-        kind = await systems.system_kind(session, connector.system)
+        kind = await systems.system_kind(session, key=connector.system)
     except NotFound as error:
         raise Invalid(
             "the connector names a system that is not registered",
@@ -128,7 +128,7 @@ async def system(session: AsyncSession, *, key: str) -> System:
     if row is None:
         raise NotFound(f"no connector '{key}'")
     config = ConnectorIn.model_validate(row.content)
-    connection = await systems.connection(session, config.system) if config.system else None
+    connection = await systems.connection(session, key=config.system) if config.system else None
     return System(config, connection)
 
 

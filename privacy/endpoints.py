@@ -229,7 +229,7 @@ class SystemController(Controller):
 
     @get("/{key:str}", opt=MANAGE_SYSTEMS, summary="One system with its URL (password hidden); administrators only")
     async def show(self, db_session: DbSession, key: FromPath[str]) -> SystemOut:
-        return await systems.system_out(db_session, key)
+        return await systems.system_out(db_session, key=key)
 
     @put("/{key:str}", opt=MANAGE_SYSTEMS, summary="Register or change a system; a URL or secret left out stays")
     async def save(
@@ -240,7 +240,7 @@ class SystemController(Controller):
         await systems.save_system(
             db_session, system=data, actor=current_actor(request), settings=request.app.state.settings, now=utcnow()
         )
-        return await systems.system_out(db_session, key)
+        return await systems.system_out(db_session, key=key)
 
     @delete("/{key:str}", opt=MANAGE_SYSTEMS, summary="Remove a system no connector or retention rule uses")
     async def remove(self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> None:

@@ -169,11 +169,11 @@ async def list_systems(session: AsyncSession) -> list[SystemSummary]:
     return [SystemSummary(key=row.key, name=row.name, kind=SystemKind(row.kind)) for row in rows]
 
 
-async def system_kind(session: AsyncSession, key: str) -> SystemKind:
+async def system_kind(session: AsyncSession, *, key: str) -> SystemKind:
     return SystemKind((await _row(session, key)).kind)
 
 
-async def system_out(session: AsyncSession, key: str) -> SystemOut:
+async def system_out(session: AsyncSession, *, key: str) -> SystemOut:
     row = await _row(session, key)
     opened = _open(session, row)
     return SystemOut(
@@ -186,7 +186,7 @@ async def system_out(session: AsyncSession, key: str) -> SystemOut:
     )
 
 
-async def connection(session: AsyncSession, key: str) -> Connection:
+async def connection(session: AsyncSession, *, key: str) -> Connection:
     return _open(session, await _row(session, key))
 
 
@@ -214,7 +214,7 @@ def _reason(error: Exception) -> str:
 
 async def check_system(session: AsyncSession, *, key: str, settings: Settings) -> SystemCheckOut:
     """For administrators: can the toolkit reach the system now, and if not, why."""
-    found = await connection(session, key)
+    found = await connection(session, key=key)
     try:
         async with reaching(key):
             await _try(found, settings)

@@ -75,7 +75,7 @@ async def _check_links(session: AsyncSession, rule: RuleIn) -> None:
 
 async def _system_errors(session: AsyncSession, key: str, kind: str) -> list[FieldError]:
     try:
-        registered = await systems.system_kind(session, key)
+        registered = await systems.system_kind(session, key=key)
     except NotFound:
         return [FieldError("store.system", f"no system '{key}' is registered (an administrator adds it)")]
     if registered.value != kind:
@@ -100,7 +100,7 @@ async def load_rule(session: AsyncSession, *, key: str) -> LoadedRule:
     if row is None:
         raise NotFound(f"no retention rule '{key}'")
     rule = RuleIn.model_validate(row.content)
-    connection = await systems.connection(session, rule.store.system) if rule.store.system else None
+    connection = await systems.connection(session, key=rule.store.system) if rule.store.system else None
     return LoadedRule(rule, connection)
 
 

@@ -16,7 +16,7 @@ from subprocessors.schemas import SubProcessorIn
 
 
 async def put_announced_changes_into_effect(session: AsyncSession, now: datetime, _settings: Settings) -> None:
-    await service.put_announced_changes_into_effect(session, now)
+    await service.put_announced_changes_into_effect(session, now=now)
 
 
 DOMAIN = Domain(

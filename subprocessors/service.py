@@ -32,7 +32,7 @@ async def list_subprocessors(session: AsyncSession) -> list[SubProcessor]:
     return list(await session.scalars(select(SubProcessor).order_by(SubProcessor.key)))
 
 
-async def get_subprocessor(session: AsyncSession, key: str) -> SubProcessor:
+async def get_subprocessor(session: AsyncSession, *, key: str) -> SubProcessor:
     row = await session.scalar(select(SubProcessor).where(SubProcessor.key == key))
     if row is None:
         raise NotFound(f"no sub-processor '{key}'")
@@ -117,7 +117,7 @@ async def announce(
 ) -> SubProcessorChange:
     """Announce a proposed sub-processor: it becomes active on the effective date, at least the
     notice period ahead; customers may object until then; every confirmed subscriber is told."""
-    row = await get_subprocessor(session, key)
+    row = await get_subprocessor(session, key=key)
     if row.status != Status.PROPOSED.value:
         raise Conflict(f"only a proposed sub-processor can be announced; '{key}' is {row.status}")
     return await _announce_change(session, row, announcement, settings, pending=ACTIVATE, actor=actor, now=now)
@@ -127,7 +127,7 @@ async def retire(
     session: AsyncSession, *, key: str, announcement: AnnouncementIn, settings: Settings, actor: Actor, now: datetime
 ) -> SubProcessorChange:
     """Announce that an active sub-processor stops: the same notice, the same emails."""
-    row = await get_subprocessor(session, key)
+    row = await get_subprocessor(session, key=key)
     if row.status != Status.ACTIVE.value or row.pending is not None:
         raise Conflict(f"only an active sub-processor with no change announced can be retired; '{key}' is {row.status}")
     return await _announce_change(session, row, announcement, settings, pending=RETIRE, actor=actor, now=now)
@@ -176,7 +176,7 @@ async def _announce_change(
     return change
 
 
-async def put_announced_changes_into_effect(session: AsyncSession, now: datetime) -> int:
+async def put_announced_changes_into_effect(session: AsyncSession, *, now: datetime) -> int:
     """Background work: announced changes whose effective date has come take effect."""
     due = list(
         await session.scalars(

@@ -26,7 +26,7 @@ VersionNumber = Annotated[int | None, QueryParameter(ge=1, description="an earli
 async def _context(
     request: Request[Any, Any, Any], db_session: DbSession, lang: str | None, version: int | None
 ) -> dict[str, Any]:
-    shown = await notice.get_version(db_session, version)
+    shown = await notice.get_version(db_session, version=version)
     history = await notice.list_versions(db_session)
     language = notice_language(lang)
     return {

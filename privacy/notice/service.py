@@ -127,7 +127,7 @@ async def latest_version(session: AsyncSession) -> NoticeVersion | None:
     return latest
 
 
-async def get_version(session: AsyncSession, version: int | None) -> NoticeVersion:
+async def get_version(session: AsyncSession, *, version: int | None) -> NoticeVersion:
     if version is None:
         found = await latest_version(session)
     else:

@@ -182,6 +182,6 @@ async def test_after_a_rotation_no_text_column_anywhere_holds_a_field_under_the_
         async with sessions() as session:
             request = await session.scalar(select(DataRequest))
             assert request is not None and dsar_service.email_of(session, request=request) == "ada@example.org"
-            assert (await systems.connection(session, "crm")).secret == "c" * 40
+            assert (await systems.connection(session, key="crm")).secret == "c" * 40
             assert (await audit.verify_chain(session)).intact
     await app.state.db_config.get_engine().dispose()

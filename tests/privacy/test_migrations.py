@@ -140,8 +140,8 @@ def test_inline_connections_move_into_registered_systems(empty_database: str, tm
     async def moved() -> None:
         config = database_config(settings, session_info={"keyring": keyring})
         async with config.create_session_maker()() as session:
-            crm = await systems.connection(session, "crm")
-            helpdesk = await systems.connection(session, "helpdesk")
+            crm = await systems.connection(session, key="crm")
+            helpdesk = await systems.connection(session, key="helpdesk")
             assert (crm.kind.value, crm.url) == ("sql", "postgresql://crm:pw@crm.example.org/crm")
             assert (helpdesk.url, helpdesk.secret) == ("https://help.example.org/p", "h" * 40)
             mapped = {row.key: (row.system_key, row.content) for row in await session.scalars(select(Connector))}

@@ -39,8 +39,8 @@ async def test_a_change_shows_in_the_list_of_each_day_as_it_stood(
         )  # type: ignore[arg-type]
     assert change.effective_on == date(2026, 2, 9), "the default notice period is 30 days"
     async with org_sessions() as session:
-        assert await service.put_announced_changes_into_effect(session, ANNOUNCED_AT + timedelta(days=29)) == 0
-        assert await service.put_announced_changes_into_effect(session, datetime(2026, 2, 9, 0, 5, tzinfo=UTC)) == 1
+        assert await service.put_announced_changes_into_effect(session, now=ANNOUNCED_AT + timedelta(days=29)) == 0
+        assert await service.put_announced_changes_into_effect(session, now=datetime(2026, 2, 9, 0, 5, tzinfo=UTC)) == 1
     async with org_sessions() as session, session.begin():
         await service.retire(
             session,
@@ -51,7 +51,7 @@ async def test_a_change_shows_in_the_list_of_each_day_as_it_stood(
             now=datetime(2026, 3, 1, tzinfo=UTC),
         )
     async with org_sessions() as session:
-        await service.put_announced_changes_into_effect(session, datetime(2026, 4, 1, 6, 0, tzinfo=UTC))
+        await service.put_announced_changes_into_effect(session, now=datetime(2026, 4, 1, 6, 0, tzinfo=UTC))
 
     demo = ["hetzner", "mailgun", "stripe", "zendesk"]
     assert await keys_on(web, "2023-12-31") == []
