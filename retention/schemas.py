@@ -94,8 +94,12 @@ class RuleIn(Schema):
     category: Key | None = Field(default=None, description="the data category it serves")
     activity: Key | None = Field(default=None, description="the register activity it serves")
     period: Duration
-    event: Literal["collected", "last_contact", "contract_end", "replied"] | Identifier = Field(
-        default="collected", description="what the period runs from; the store's timestamp column holds it"
+    # One string type: the usual events are examples, and any other name the store keeps is allowed
+    # (a union of both would publish a `oneOf` that the usual events match twice).
+    event: Identifier = Field(
+        default="collected",
+        description="what the period runs from (the store's timestamp column holds it)",
+        examples=["collected", "last_contact", "contract_end", "replied"],
     )
     action: Action = Action.DELETE
     transforms: list[ColumnTransform] = Field(default_factory=list, max_length=100)
