@@ -5,24 +5,23 @@ crash at any point repeats no erasure and no email."""
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import logging
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import messages, systems
+from dsar import messages, rectification, systems
 from dsar.connectors import TOOLKIT, Erasure, Kept, Table, toolkit_erase, toolkit_export
 from dsar.http_connector import call_system, callback_answer, erasure_from, tables_from
 from dsar.models import CLOSED_REQUESTS, DataRequest, RequestStep
-from dsar.packages import certificate_pdf, spooled, store_package, write_zip
+from dsar.packages import certify_erasure, spooled, store_package, write_zip
 from dsar.schemas import ConnectorKind, ManualResultIn, RequestStatus
-from dsar.service import add_event, email_of, tell_person
+from dsar.service import AWAITING_DECISION, add_event, email_of, tell_person
 from dsar.sql_connector import erase_sql, export_sql
 from privacy.actors import Actor
 from privacy.errors import Conflict, Invalid, NotFound, SystemUnavailable, Unauthorized
@@ -99,6 +98,18 @@ async def _system_step(
     now: datetime,
 ) -> Payload | None:
     kind = found.config.kind
+    if step.action == rectification.RECTIFY:
+        await session.commit()  # as below: no transaction of ours open while the system works
+        fields = _result_of(session, step)["fields"]
+        return await rectification.write_corrections(
+            found,
+            fields=fields,
+            email=email,
+            step_reference=str(step.id),
+            callback_url=_callback_url(settings, found),
+            settings=settings,
+            now=now,
+        )
     if request.type == "portability" and not await _processed_by_consent_or_contract(session, found):
         return _tables_payload([])  # Art. 20(1)(a): only data processed on consent or a contract is portable
     if kind in (ConnectorKind.SQL, ConnectorKind.HTTP):
@@ -110,19 +121,22 @@ async def _system_step(
             return _tables_payload(await export_sql(found, email=email, settings=settings))
         return _erasure_payload(await erase_sql(found, email=email, settings=settings))
     if kind is ConnectorKind.HTTP:
-        callback = f"{settings.public_url.rstrip('/')}/api/v1/connectors/{found.key}/callback"
         answer = await call_system(
             found,
             action=step.action,
             email=email,
             step_reference=str(step.id),
-            callback_url=callback,
+            callback_url=_callback_url(settings, found),
             settings=settings,
             now=now,
         )
-        return None if answer is None else _payload_from_answer(found, step, answer)
+        return None if answer is None else _payload_from_answer(session, found, step, answer)
     await _ask_owner(session, step, request, found, now=now)
     return None
+
+
+def _callback_url(settings: Settings, found: systems.System) -> str:
+    return f"{settings.public_url.rstrip('/')}/api/v1/connectors/{found.key}/callback"
 
 
 async def _processed_by_consent_or_contract(session: AsyncSession, found: systems.System) -> bool:
@@ -135,7 +149,11 @@ async def _processed_by_consent_or_contract(session: AsyncSession, found: system
     return bool(bases & {LawfulBasis.CONSENT, LawfulBasis.CONTRACT})
 
 
-def _payload_from_answer(found: systems.System, step: RequestStep, answer: dict[str, Any]) -> Payload:
+def _payload_from_answer(
+    session: AsyncSession, found: systems.System, step: RequestStep, answer: dict[str, Any]
+) -> Payload:
+    if step.action == rectification.RECTIFY:
+        return rectification.outcome_from_answer(found, answer, _result_of(session, step)["fields"])
     if step.action == "export":
         return _tables_payload(tables_from(found, answer))
     return _erasure_payload(erasure_from(found, answer))
@@ -211,7 +229,7 @@ async def accept_callback(
     if request is None:
         raise NotFound("no such request")
     try:
-        payload = _payload_from_answer(found, step, answer)
+        payload = _payload_from_answer(session, found, step, answer)
     except BadAnswer as error:
         raise Invalid(str(error)) from error
     await _complete_step(session, step, request, payload, settings=settings, now=now)
@@ -227,12 +245,16 @@ async def complete_manual_step(
     settings: Settings,
     now: datetime,
 ) -> None:
-    """The owner of a system with no API did their part and says what they found or erased."""
+    """Staff's part of a step: a rectification decided for one system, or the owner of a system
+    with no API saying what they found or erased."""
     step = await session.get(RequestStep, step_id)
     request = await session.get(DataRequest, request_id)
     if step is None or request is None or step.request_id != request.id:
         raise NotFound("no such step for this request")
     found = await systems.system(session, key=step.system)
+    if step.action == rectification.RECTIFY:
+        await _decide_rectification(session, step, request, found, result, actor=actor, settings=settings, now=now)
+        return
     if found.config.kind is not ConnectorKind.MANUAL:
         raise Conflict("this system answers by itself; its step cannot be completed by hand")
     if step.status != "waiting":
@@ -246,6 +268,31 @@ async def complete_manual_step(
         session, request=request, kind="manual_step_completed", actor=actor.reference, at=now, note=found.config.name
     )
     await _complete_step(session, step, request, payload, settings=settings, now=now)
+
+
+async def _decide_rectification(
+    session: AsyncSession,
+    step: RequestStep,
+    request: DataRequest,
+    found: systems.System,
+    result: ManualResultIn,
+    *,
+    actor: Actor,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """A decision finishes the step, or hands the corrections to the worker, sealed in the step."""
+    if step.status != AWAITING_DECISION:
+        raise Conflict(f"this step is {step.status}: its rectification is decided already")
+    payload = rectification.decided(found, result)
+    await add_event(
+        session, request=request, kind="rectification_decided", actor=actor.reference, at=now, note=found.config.name
+    )
+    if payload is not None:
+        await _complete_step(session, step, request, payload, settings=settings, now=now)
+        return
+    sealed = await encrypt_field(session, json.dumps({"fields": result.fields}), context=_context(step))
+    step.result, step.status, step.lease_until = {"sealed": sealed}, "pending", None
 
 
 def _context(step: RequestStep) -> str:
@@ -272,9 +319,13 @@ async def _answer_when_all_done(
     if any(step.status != "done" for step in steps):
         return
     request.replied_at = now
+    if request.type == "rectification":
+        results = [_result_of(session, step) for step in steps if step.result]
+        await rectification.answer_person(session, request, results, now=now)
+        return
     if request.type == "erasure":
         results = [_result_of(session, step) for step in steps if step.result]
-        await _certify_erasure(session, request, results, settings=settings, now=now)
+        await certify_erasure(session, request=request, results=results, settings=settings, now=now)
     else:
         await _package_data(session, request, steps, settings=settings, now=now)
     request.status = RequestStatus.COMPLETED.value
@@ -313,39 +364,3 @@ async def _package_data(
         )
     request.outcome = "answered" if any(summary.count for summary in summaries) else "answered: no data held"
     await add_event(session, request=request, kind="package_ready", actor="system", at=now)
-
-
-async def _certify_erasure(
-    session: AsyncSession, request: DataRequest, results: list[dict[str, Any]], *, settings: Settings, now: datetime
-) -> None:
-    erasures = [
-        Erasure(
-            system=result["erasure"]["system"],
-            erased=result["erasure"]["erased"],
-            kept=[Kept(k["what"], k["why"], _date(k["until"])) for k in result["erasure"]["kept"]],
-        )
-        for result in results
-        if "erasure" in result
-    ]
-    organisation = await register.require_organisation(session)
-    pdf = certificate_pdf(
-        request=request,
-        erasures=erasures,
-        organisation_name=organisation.legal_name,
-        backups_gone_by=await retention_service.backups_gone_by(session, erased_at=now),
-    )
-    await store_package(
-        session,
-        request=request,
-        source=io.BytesIO(pdf),
-        filename=f"{request.reference}-erasure-certificate.pdf",
-        media_type="application/pdf",
-        now=now,
-        days=settings.package_days,
-    )
-    request.outcome = "erased"
-    await add_event(session, request=request, kind="package_ready", actor="system", at=now)
-
-
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None

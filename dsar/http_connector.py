@@ -1,5 +1,5 @@
-"""Other systems' HTTP endpoints as connectors: a signed request (`privacy.signing`) to export or
-erase one person, answered at once or later through a signed callback."""
+"""Other systems' HTTP endpoints as connectors: a signed request (`privacy.signing`) to export,
+erase or rectify one person, answered at once or later through a signed callback."""
 
 from __future__ import annotations
 
@@ -30,12 +30,20 @@ async def call_system(
     callback_url: str,
     settings: Settings,
     now: datetime,
+    fields: dict[str, str | None] | None = None,
 ) -> dict[str, Any] | None:
-    """The system's answer, or None when it will answer through the callback (202)."""
+    """The system's answer, or None when it will answer through the callback (202). A `rectify`
+    request carries the corrected `fields`."""
     connection = system.reached
-    body = json.dumps(
-        {"action": action, "email": email, "request": step_reference, "callback_url": callback_url}
-    ).encode()
+    message: dict[str, Any] = {
+        "action": action,
+        "email": email,
+        "request": step_reference,
+        "callback_url": callback_url,
+    }
+    if fields is not None:
+        message["fields"] = fields
+    body = json.dumps(message).encode()
     async with reaching(connection.key):
         response = await post_to_system(
             connection.url,
@@ -79,6 +87,14 @@ def erasure_from(system: System, answer: dict[str, Any]) -> Erasure:
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise BadAnswer("the erasure answer is not in the expected shape") from error
+
+
+def corrected_from(answer: dict[str, Any], fields: dict[str, str | None]) -> list[str]:
+    """What the system says it corrected (`corrected`: field names); without it, the fields sent."""
+    corrected = answer.get("corrected", sorted(fields))
+    if not isinstance(corrected, list):
+        raise BadAnswer("the rectification answer's `corrected` is not a list of fields")
+    return [str(name) for name in corrected]
 
 
 def callback_answer(

@@ -80,6 +80,20 @@ def package_ready(reference: str, until: datetime, link: str) -> Letter:
     )
 
 
+def rectification_answered(reference: str, lines: list[str], *, refused: bool, authority: str | None) -> Letter:
+    """What was corrected where (Art. 16), and where a system's data was not corrected, the right
+    to complain (Art. 12(4))."""
+    body = f"We have dealt with your request {reference} to correct your personal data:\n\n"
+    body += "\n".join(f"- {line}" for line in lines) or "- we hold no personal data about you to correct"
+    if refused:
+        complain_to = authority or "the data protection supervisory authority of your country"
+        body += (
+            "\n\nWhere we did not correct your data, you have the right to lodge a complaint with a supervisory "
+            f"authority ({complain_to}) and to seek a judicial remedy (Art. 12(4) GDPR)."
+        )
+    return Letter(f"Request {reference}: our answer", body)
+
+
 def staff_reminder(reference: str, type: str, due: date, *, overdue: bool) -> Letter:
     state = "is overdue" if overdue else f"is due on {due.isoformat()}"
     return Letter(

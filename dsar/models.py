@@ -32,6 +32,8 @@ class DataRequest(Base):
     email_encrypted: Mapped[str] = mapped_column(Text, info=encrypted("request:{id}:email"))
     name_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("request:{id}:name"))
     details_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("request:{id}:details"))
+    # A rectification's corrections as the person gave them (JSON of `Correction`s).
+    corrections_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("request:{id}:corrections"))
     received_at: Mapped[datetime]
     verified_at: Mapped[datetime | None]
     verification_method: Mapped[str | None] = mapped_column(String(200))

@@ -18,13 +18,17 @@ from typing import IO, Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar.connectors import Erasure, Table
+from dsar.connectors import Erasure, Kept, Table
 from dsar.models import DataRequest, PackageChunk, RequestPackage
+from dsar.service import add_event
 from privacy.csvfile import write_rows
 from privacy.db import SessionFactory
 from privacy.keys import active_key_id, keyring_of
 from privacy.pdf import render_pdf
+from privacy.register import service as register
+from privacy.settings import Settings
 from privacy.templating import jinja_environment
+from retention import service as retention_service
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -192,3 +196,41 @@ async def delete_expired_packages(session: AsyncSession, *, now: datetime) -> in
         await session.execute(delete(PackageChunk).where(PackageChunk.package_id.in_(expired)))
         await session.execute(delete(RequestPackage).where(RequestPackage.id.in_(expired)))
     return len(expired)
+
+
+async def certify_erasure(
+    session: AsyncSession, *, request: DataRequest, results: list[dict[str, Any]], settings: Settings, now: datetime
+) -> None:
+    """Every system has erased what it may: the certificate, with what each kept and why, and when
+    the backups holding the data are gone too."""
+    erasures = [
+        Erasure(
+            system=result["erasure"]["system"],
+            erased=result["erasure"]["erased"],
+            kept=[Kept(k["what"], k["why"], _date(k["until"])) for k in result["erasure"]["kept"]],
+        )
+        for result in results
+        if "erasure" in result
+    ]
+    organisation = await register.require_organisation(session)
+    pdf = certificate_pdf(
+        request=request,
+        erasures=erasures,
+        organisation_name=organisation.legal_name,
+        backups_gone_by=await retention_service.backups_gone_by(session, erased_at=now),
+    )
+    await store_package(
+        session,
+        request=request,
+        source=io.BytesIO(pdf),
+        filename=f"{request.reference}-erasure-certificate.pdf",
+        media_type="application/pdf",
+        now=now,
+        days=settings.package_days,
+    )
+    request.outcome = "erased"
+    await add_event(session, request=request, kind="package_ready", actor="system", at=now)
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

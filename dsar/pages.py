@@ -206,19 +206,27 @@ async def complete_step(
 
 
 def _manual_result(data: dict[str, str]) -> ManualResultIn:
-    """The owner's answer from the form: the rows as CSV, what was erased and what kept (one a line,
-    `what | why | until`)."""
+    """Staff's answer from the form: the rows as CSV, what was erased and what kept (one a line,
+    `what | why | until`), or a rectification's corrected values (one a line, `field = value`) or
+    why not."""
     return ManualResultIn.model_validate(
         {
             "rows": list(csv.DictReader(io.StringIO(data.get("rows", "").strip()))) if data.get("rows") else [],
             "erased": _lines(data.get("erased", "")),
             "kept": [_kept(line) for line in _lines(data.get("kept", ""))],
+            "fields": dict(_field(line) for line in _lines(data.get("fields", ""))),
+            "refused": data.get("refused", "").strip() or None,
         }
     )
 
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _field(line: str) -> tuple[str, str]:
+    name, _, value = line.partition("=")
+    return name.strip(), value.strip()
 
 
 def _kept(line: str) -> dict[str, str | None]:
@@ -262,10 +270,11 @@ async def request_form(request: Request[Any, Any, Any], db_session: DbSession) -
 async def submit_request_form(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Response[Any]:
     language = _language(request)
     fields = {k: v for k, v in data.items() if v and k in {"type", "email", "name", "details"}}
+    corrections = [{"field": what, "value": value} for what, value in map(_field, _lines(data.get("corrections", "")))]
     try:
         created = await intake.submit_request(
             db_session,
-            data=RequestIn.model_validate({**fields, "language": language}),
+            data=RequestIn.model_validate({**fields, "corrections": corrections, "language": language}),
             settings=request.app.state.settings,
             now=utcnow(),
         )

@@ -46,12 +46,37 @@ class RefusalReason(StrEnum):
     EXEMPTION_APPLIES = "exemption_applies"
 
 
+FieldName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+FieldValue = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class Correction(Schema):
+    """For rectification (Art. 16): what the person says is wrong, and what it should be."""
+
+    field: FieldName = Field(description="what is wrong, in the person's words or a field's name")
+    value: FieldValue = Field(description="what it should be")
+
+
+Corrections = Annotated[list[Correction], Field(default_factory=list, max_length=50)]
+
+
+def corrections_only_to_rectify(type: RequestType, corrections: list[Correction]) -> None:
+    if corrections and type is not RequestType.RECTIFICATION:
+        raise ValueError("corrections go with a rectification request")
+
+
 class RequestIn(Schema):
     type: RequestType
     email: Email
     name: ShortText | None = None
     details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    corrections: Corrections
     language: Language | None = None
+
+    @model_validator(mode="after")
+    def _corrections_to_rectify(self) -> RequestIn:
+        corrections_only_to_rectify(self.type, self.corrections)
+        return self
 
 
 class RequestAccepted(Schema):
@@ -74,7 +99,13 @@ class ApplicationRequestIn(Schema):
     type: RequestType
     identity: Annotated[str, StringConstraints(max_length=4096)]
     details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    corrections: Corrections
     language: Language | None = None
+
+    @model_validator(mode="after")
+    def _corrections_to_rectify(self) -> ApplicationRequestIn:
+        corrections_only_to_rectify(self.type, self.corrections)
+        return self
 
 
 class Message(Schema):
@@ -101,8 +132,14 @@ class StaffRequestIn(Schema):
     received_at: AwareTime
     channel: Channel
     notes: Text | None = None
+    corrections: Corrections
     verification: ShortText = Field(description="how staff verified the person's identity")
     language: Language | None = None
+
+    @model_validator(mode="after")
+    def _corrections_to_rectify(self) -> StaffRequestIn:
+        corrections_only_to_rectify(self.type, self.corrections)
+        return self
 
 
 class TimelineEntry(Schema):
@@ -132,13 +169,21 @@ Cell = str | int | float | bool | None
 
 
 class ManualResultIn(Schema):
-    """A system owner's part of a request: the rows found (export) or what was erased and kept."""
+    """Staff's part of a step. A manual system's export: the rows found; its erasure: what was
+    erased and kept. A rectification, in any system: the corrected values (`fields`), or why the
+    data is not corrected (`refused`)."""
 
     rows: list[dict[Annotated[str, StringConstraints(max_length=100)], Cell]] = Field(
         default_factory=list, max_length=100_000
     )
     erased: list[ShortText] = Field(default_factory=list, max_length=100)
     kept: list[KeptIn] = Field(default_factory=list, max_length=100)
+    fields: dict[FieldName, FieldValue | None] = Field(
+        default_factory=dict, max_length=100, description="for rectification: field -> corrected value"
+    )
+    refused: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)] | None = Field(
+        default=None, description="for rectification: why this system's data is not corrected"
+    )
 
 
 class RequestOut(Schema):
@@ -156,6 +201,7 @@ class RequestOut(Schema):
     extended_due_at: date | None
     replied_at: datetime | None
     outcome: str | None
+    corrections: list[Correction]
     timeline: list[TimelineEntry]
     steps: list[StepOut]
 
@@ -210,12 +256,18 @@ class TableMapping(Schema):
     columns: list[Identifier] = Field(min_length=1, max_length=200, description="the columns a person receives")
     category: Key = "identification"
     provided_by_person: Flag = Field(default=False, description="data the person gave us (portable, Art. 20)")
+    rectifiable: list[Identifier] = Field(
+        default_factory=list, max_length=200, description="the columns a rectification may correct (Art. 16)"
+    )
     erasure: ErasureRule = Field(default_factory=ErasureRule)
 
     @model_validator(mode="after")
     def _anonymises_the_identity(self) -> TableMapping:
         if self.erasure.action == "anonymise" and self.identity_column not in self.erasure.anonymise:
             raise ValueError(f"anonymising must replace the identity column '{self.identity_column}' too")
+        if self.identity_column in self.rectifiable:
+            # The column finds the person in every step: a changed email is handled in the system itself.
+            raise ValueError(f"the identity column '{self.identity_column}' cannot be rectifiable")
         return self
 
 

@@ -5,6 +5,7 @@ team's actions `staff`, the auditors' log `log`, and the work on the systems `fu
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from datetime import date, datetime, timedelta
@@ -17,7 +18,16 @@ from dsar import messages, systems
 from dsar.connectors import TOOLKIT
 from dsar.deadlines import legal_deadline
 from dsar.models import DataRequest, RequestEvent, RequestStep
-from dsar.schemas import Channel, RequestOut, RequestStatus, RequestSummary, RequestType, StepOut, TimelineEntry
+from dsar.schemas import (
+    Channel,
+    Correction,
+    RequestOut,
+    RequestStatus,
+    RequestSummary,
+    RequestType,
+    StepOut,
+    TimelineEntry,
+)
 from privacy.db import field_context
 from privacy.errors import NotFound
 from privacy.keys import decrypt_field, encrypt_field, keyring_of
@@ -27,8 +37,10 @@ from privacy.settings import Settings
 
 OPEN = (RequestStatus.AWAITING_VERIFICATION.value, RequestStatus.IN_PROGRESS.value)
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
-# What the toolkit does in each system for a request type; the other types are worked by staff.
-STEP_ACTIONS = {"access": "export", "portability": "export", "erasure": "erase"}
+# A step's status until staff decide what it does (rectification).
+AWAITING_DECISION = "awaiting_decision"
+# What each system does for a request type; the other types are worked by staff.
+STEP_ACTIONS = {"access": "export", "portability": "export", "erasure": "erase", "rectification": "rectify"}
 
 
 def new_reference() -> str:
@@ -44,6 +56,7 @@ async def new_request(
     email: str,
     name: str | None,
     details: str | None,
+    corrections: list[Correction],
     language: str,
     channel: Channel,
     received_at: datetime,
@@ -63,6 +76,11 @@ async def new_request(
         details_encrypted=await _encrypt(session, DataRequest.details_encrypted, request_id, details)
         if details
         else None,
+        corrections_encrypted=await _encrypt(
+            session, DataRequest.corrections_encrypted, request_id, _corrections_json(corrections)
+        )
+        if corrections
+        else None,
         received_at=received_at,
     )
     session.add(request)
@@ -79,6 +97,19 @@ def _decrypt(session: AsyncSession, column: Any, request: DataRequest, value: st
 
 def email_of(session: AsyncSession, *, request: DataRequest) -> str:
     return _decrypt(session, DataRequest.email_encrypted, request, request.email_encrypted)
+
+
+def _corrections_json(corrections: list[Correction]) -> str:
+    return json.dumps([correction.model_dump() for correction in corrections])
+
+
+def corrections_of(session: AsyncSession, *, request: DataRequest) -> list[Correction]:
+    """What the person asked to correct (rectification), as they gave it."""
+    sealed = request.corrections_encrypted
+    if sealed is None:
+        return []
+    opened = _decrypt(session, DataRequest.corrections_encrypted, request, sealed)
+    return [Correction.model_validate(item) for item in json.loads(opened)]
 
 
 async def find_request(session: AsyncSession, *, reference: str) -> DataRequest:
@@ -131,9 +162,15 @@ async def mark_verified(
 
 
 async def _queue_steps(session: AsyncSession, request: DataRequest) -> None:
-    """A step per system holding personal data (the toolkit's own and every enabled connector)."""
+    """A step per system holding personal data (the toolkit's own and every enabled connector). A
+    rectification's steps wait for staff to decide what each system corrects; the toolkit's own
+    records (the request itself, consent records) hold nothing a person would correct."""
     action = STEP_ACTIONS.get(request.type)
     if action is None:
+        return
+    if action == "rectify":
+        for system in await systems.enabled_systems(session):
+            session.add(RequestStep(request_id=request.id, system=system, action=action, status=AWAITING_DECISION))
         return
     for system in [TOOLKIT, *await systems.enabled_systems(session)]:
         session.add(RequestStep(request_id=request.id, system=system, action=action, status="pending"))
@@ -196,6 +233,7 @@ async def request_out(session: AsyncSession, *, request: DataRequest) -> Request
         extended_due_at=request.extended_due_at,
         replied_at=request.replied_at,
         outcome=request.outcome,
+        corrections=corrections_of(session, request=request),
         timeline=[
             TimelineEntry(
                 at=event.at, kind=event.kind, actor=event.actor, note=note_of(session, request=request, event=event)

@@ -1,5 +1,6 @@
-"""SQL databases as connectors: a person's rows found by a table mapping, exported, or erased by
-deleting, anonymising or keeping them under a named legal obligation."""
+"""SQL databases as connectors: a person's rows found by a table mapping, exported, erased by
+deleting, anonymising or keeping them under a named legal obligation, or rectified in the columns
+the mapping allows."""
 
 from __future__ import annotations
 
@@ -77,3 +78,26 @@ async def _erase_table(connection: AsyncConnection, mapping: TableMapping, email
     deleted = (await connection.execute(delete(t).where(where))).rowcount
     if deleted:
         erasure.erased.append(f"{deleted} row(s) of {mapping.table}")
+
+
+async def rectify_sql(system: System, *, fields: dict[str, str | None], email: str, settings: Settings) -> list[str]:
+    """Each table's rectifiable columns among `fields`, in the person's rows, all tables in one
+    transaction of that database. Written again after a crash, the values are the same ones: a
+    retry changes nothing twice (the identity column is never rectifiable, so the rows stay found)."""
+    corrected: list[str] = []
+    async with reaching(system.reached.key):
+        engine = await _engine(system, read_only=False, settings=settings)
+        try:
+            async with engine.begin() as connection:
+                for mapping in system.config.tables:
+                    values = {name: value for name, value in fields.items() if name in mapping.rectifiable}
+                    if values:
+                        t = table(mapping.table, *[column(name) for name in [mapping.identity_column, *values]])
+                        changed = (
+                            await connection.execute(update(t).where(_of_person(t, mapping, email)).values(values))
+                        ).rowcount
+                        if changed:
+                            corrected.append(f"{', '.join(sorted(values))} in {changed} row(s) of {mapping.table}")
+        finally:
+            await engine.dispose()
+    return corrected

@@ -49,6 +49,7 @@ async def record_staff_request(
         email=data.email,
         name=data.name,
         details=data.notes,
+        corrections=data.corrections,
         language=data.language or "en",
         channel=data.channel,
         received_at=data.received_at,

@@ -25,6 +25,10 @@ TEXTS: dict[str, dict[str, Any]] = {
         "email_hint": "We send a code to this address to check that it is yours.",
         "name": "Your name (optional)",
         "details": "Anything we should know (optional)",
+        "corrections": (
+            "To correct your data: what is wrong and what it should "
+            "be, one per line as: what = what it should be (optional)"
+        ),
         "submit": "Send request",
         "code_title": "Enter your code",
         "code_intro": "We sent a six-digit code to the email address you gave. It is valid for 15 minutes.",
@@ -64,6 +68,10 @@ TEXTS: dict[str, dict[str, Any]] = {
         "email_hint": "Wir senden einen Code an diese Adresse, um zu prüfen, dass sie Ihnen gehört.",
         "name": "Ihr Name (optional)",
         "details": "Was wir wissen sollten (optional)",
+        "corrections": (
+            "Zur Berichtigung: was falsch ist und was richtig wäre, "
+            "eine Angabe pro Zeile: was = wie es richtig lautet (optional)"
+        ),
         "submit": "Anfrage senden",
         "code_title": "Code eingeben",
         "code_intro": "Wir haben einen sechsstelligen Code an Ihre E-Mail-Adresse gesendet. Er ist 15 Minuten gültig.",
@@ -103,6 +111,10 @@ TEXTS: dict[str, dict[str, Any]] = {
         "email_hint": "Nous envoyons un code à cette adresse pour vérifier qu'elle est la vôtre.",
         "name": "Votre nom (facultatif)",
         "details": "Ce que nous devrions savoir (facultatif)",
+        "corrections": (
+            "Pour une rectification : ce qui est inexact et ce qu'il "
+            "faudrait, une ligne par donnée : quoi = valeur exacte (facultatif)"
+        ),
         "submit": "Envoyer la demande",
         "code_title": "Saisissez votre code",
         "code_intro": "Nous avons envoyé un code à six chiffres à votre adresse e-mail. Il est valable 15 minutes.",
@@ -142,6 +154,10 @@ TEXTS: dict[str, dict[str, Any]] = {
         "email_hint": "We sturen een code naar dit adres om te controleren dat het van u is.",
         "name": "Uw naam (optioneel)",
         "details": "Wat we moeten weten (optioneel)",
+        "corrections": (
+            "Voor een correctie: wat er niet klopt en wat het moet "
+            "zijn, één per regel: wat = wat het moet zijn (optioneel)"
+        ),
         "submit": "Verzoek versturen",
         "code_title": "Voer uw code in",
         "code_intro": "We hebben een zescijferige code naar uw e-mailadres gestuurd. Hij is 15 minuten geldig.",

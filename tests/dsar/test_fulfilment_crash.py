@@ -1,5 +1,6 @@
-"""A worker killed in the middle of an erasure: started again, it finishes the request without
-erasing anything twice or sending any email twice (run on PostgreSQL in CI, on SQLite here)."""
+"""A worker killed in the middle of an erasure or a rectification: started again, it finishes the
+request without erasing or correcting anything twice or sending any email twice (run on PostgreSQL
+in CI, on SQLite here)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dsar import staff, systems
+from dsar import fulfilment, staff, systems
 from dsar.models import DataRequest, RequestStep
-from dsar.schemas import ConnectorIn, StaffRequestIn
+from dsar.schemas import ConnectorIn, ManualResultIn, StaffRequestIn
 from privacy.db import utcnow
 from privacy.schemas import SystemIn
 from privacy.settings import Settings
@@ -142,3 +143,60 @@ async def test_killed_worker_resumes_the_erasure_without_repeating_anything(
             await session.scalar(select(func.count()).select_from(DataRequest).where(DataRequest.status == "completed"))
             == 1
         )
+
+
+async def test_killed_worker_resumes_a_rectification_writing_each_correction_once(
+    dsar_settings: Settings,
+    dsar_sessions: async_sessionmaker[AsyncSession],
+    mailbox: Mailbox,
+    crm: str,
+    slow_system: str,
+) -> None:
+    crm_connector = sql_connector()
+    crm_connector["tables"][0]["rectifiable"] = ["name"]
+    async with dsar_sessions() as session, session.begin():
+        helpdesk = SystemIn(key="helpdesk", name="Helpdesk", kind="http", url=slow_system, secret=SECRET)
+        await save_system(session, system=helpdesk, actor=SYSTEM, settings=dsar_settings, now=utcnow())
+        for connector in (crm_connector, {"key": "helpdesk", "name": "Helpdesk", "kind": "http", "system": "helpdesk"}):
+            await systems.save_connector(
+                session, connector=ConnectorIn.model_validate(connector), actor=SYSTEM, now=utcnow()
+            )
+        letter = StaffRequestIn(
+            type="rectification", email=ADA, received_at=datetime.now(UTC), channel="letter", verification="letter"
+        )
+        request = await staff.record_staff_request(
+            session, data=letter, actor=SYSTEM, settings=dsar_settings, now=utcnow()
+        )
+        await session.flush()
+        for step in await session.scalars(select(RequestStep).order_by(RequestStep.id)):
+            await fulfilment.complete_manual_step(
+                session,
+                request_id=request.id,
+                step_id=step.id,
+                result=ManualResultIn(fields={"name": "Ada King"}),
+                actor=SYSTEM,
+                settings=dsar_settings,
+                now=utcnow(),
+            )
+
+    first = start_worker(dsar_settings, mailbox)
+    try:
+        wait_until(lambda: SlowSystem.calls == ["rectify"])  # crm corrected; stuck in the helpdesk call
+        first.kill()
+        first.wait(timeout=10)
+    finally:
+        first.kill()
+    assert await steps_of(dsar_sessions) == {"crm": ("done", 1), "helpdesk": ("pending", 1)}
+    assert await crm_rows(crm, "SELECT name FROM crm_customers ORDER BY id") == [("Ada King",), ("Bob",)]
+
+    SlowSystem.release.set()
+    second = start_worker(dsar_settings, mailbox)
+    try:
+        wait_until(lambda: any("our answer" in m["Subject"] for m in mailbox.to(ADA)))
+        time.sleep(1)  # noqa: ASYNC251 (the worker is another process: further passes must not repeat anything)
+    finally:
+        second.kill()
+        second.wait(timeout=10)
+    assert await steps_of(dsar_sessions) == {"crm": ("done", 1), "helpdesk": ("done", 2)}
+    assert SlowSystem.calls == ["rectify", "rectify"], "only the step cut off in the middle is repeated"
+    assert sum("our answer" in m["Subject"] for m in mailbox.to(ADA)) == 1

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from privacy.actors import Role
 from tests.conftest import add_user, login
-from tests.dsar.conftest import verified
+from tests.dsar.conftest import ADA, code_in, verified
 
 Client = AsyncTestClient[Litestar]
 
@@ -92,3 +92,48 @@ async def test_outbox_shows_what_waits_to_be_sent_to_those_who_work_requests(
     outbox = await person.get("/console/outbox")
     assert outbox.status_code == 200
     assert "Your code is" in outbox.text and "ada@example.org" in outbox.text
+
+
+async def test_a_correction_asked_on_the_privacy_centre_is_decided_from_the_console(
+    person: Client,
+    admin: dict[str, str],
+    dsar_sessions: async_sessionmaker[AsyncSession],
+    mailbox: Any,
+    background: Any,
+) -> None:
+    manual = {"key": "archive", "name": "Paper archive", "kind": "manual", "owner_email": "archivist@example.org"}
+    await person.put("/api/v1/admin/connectors/archive", json=manual, headers=admin)
+    form = await person.get("/privacy/requests")
+    assert "what is wrong and what it should be" in form.text
+    sent = await person.post(
+        "/privacy/requests",
+        data={
+            "_csrf_token": csrf_of(form.text),
+            "type": "rectification",
+            "email": ADA,
+            "corrections": "surname = King\nfirst name = Augusta Ada\n",
+        },
+        follow_redirects=False,
+    )
+    assert sent.status_code in (200, 303), sent.text
+    await background()
+    [summary] = (await person.get("/api/v1/admin/requests", headers=admin)).json()
+    verify = await person.post(f"/api/v1/requests/{summary['reference']}/verify", json={"code": code_in(mailbox, ADA)})
+    assert verify.status_code == 200, verify.text
+
+    await add_user(dsar_sessions, "officer@example.org", Role.PRIVACY_OFFICER)
+    assert await login(person, "officer@example.org") == 303
+    detail = await person.get(f"/console/requests/{summary['id']}")
+    assert "What the person asks to correct" in detail.text
+    assert "<td>first name</td><td>Augusta Ada</td>" in detail.text
+    action = re.search(r'action="(/console/requests/[^"]+/steps/\d+)"', detail.text).group(1)  # type: ignore[union-attr]
+    decided = await person.post(
+        action,
+        data={"_csrf_token": csrf_of(detail.text), "fields": "surname = King\nfirst name = Augusta Ada"},
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303, decided.text
+    await background()
+    answered = await person.get(f"/console/requests/{summary['id']}")
+    assert "completed (rectified)" in answered.text.replace("\n", " ")
+    assert "Paper archive: corrected first name; surname" in answered.text

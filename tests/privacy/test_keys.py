@@ -100,6 +100,7 @@ ENCRYPTED = {
     ("data_requests", "email_encrypted"),
     ("data_requests", "name_encrypted"),
     ("data_requests", "details_encrypted"),
+    ("data_requests", "corrections_encrypted"),
     ("data_request_events", "note_encrypted"),
     ("external_systems", "connection_encrypted"),
     ("legal_holds", "subject_encrypted"),
@@ -141,12 +142,13 @@ async def fill_every_encrypted_column(sessions: async_sessionmaker[AsyncSession]
         )
         letter = StaffRequestIn.model_validate(
             {
-                "type": "access",
+                "type": "rectification",
                 "email": "ada@example.org",
                 "name": "Ada",
                 "received_at": now.isoformat(),
                 "channel": "letter",
                 "notes": "Letter with a copy of her passport",
+                "corrections": [{"field": "surname", "value": "King"}],
                 "verification": "letter with ID",
             }
         )

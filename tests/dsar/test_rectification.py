@@ -1,0 +1,187 @@
+"""Rectification (Art. 16): staff decide per system, the toolkit corrects a real SQL database's
+mapped columns and asks a real HTTP system on loopback, and the person is told what changed where."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from privacy.signing import signature_is_valid
+from tests.conftest import register_system
+from tests.dsar.conftest import ADA, SECRET, crm_rows, sql_connector, verified
+from tests.mail_fixtures import Mailbox, body_of
+
+Client = AsyncTestClient[Litestar]
+
+
+class Shop(BaseHTTPRequestHandler):
+    """Another system that corrects a person's data when asked with a valid signature."""
+
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["content-length"]))
+        headers = self.headers
+        now = datetime.now(UTC)
+        valid = signature_is_valid(
+            SECRET, timestamp=headers["x-privacy-timestamp"], given=headers["x-privacy-signature"], body=body, now=now
+        )
+        if not valid:
+            self._answer(401, {"error": "bad signature"})
+            return
+        call = json.loads(body)
+        Shop.received.append(call)
+        self._answer(200, {"corrected": sorted(call.get("fields", {}))})
+
+    def _answer(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def shop() -> Iterator[str]:
+    Shop.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/privacy"
+    server.shutdown()
+
+
+def rectifiable_crm() -> dict[str, Any]:
+    connector = sql_connector()
+    connector["tables"][0]["rectifiable"] = ["name", "phone"]
+    return connector
+
+
+async def open_request(person: Client, officer: dict[str, str]) -> dict[str, Any]:
+    [summary] = (await person.get("/api/v1/admin/requests", headers=officer)).json()
+    detail: dict[str, Any] = (await person.get(f"/api/v1/admin/requests/{summary['id']}", headers=officer)).json()
+    return detail
+
+
+def step_of(detail: dict[str, Any], system: str) -> dict[str, Any]:
+    [step] = [step for step in detail["steps"] if step["system"] == system]
+    return step
+
+
+async def decide(person: Client, who: dict[str, str], detail: dict[str, Any], system: str, body: Any) -> Any:
+    step = step_of(detail, system)
+    return await person.post(f"/api/v1/admin/requests/{detail['id']}/steps/{step['id']}", json=body, headers=who)
+
+
+async def test_staff_decide_per_system_and_the_toolkit_corrects_exactly_the_mapped_columns(
+    person: Client,
+    admin: dict[str, str],
+    officer: dict[str, str],
+    auditor: dict[str, str],
+    crm: str,
+    shop: str,
+    mailbox: Mailbox,
+    background: Any,
+) -> None:
+    await person.put("/api/v1/admin/connectors/crm", json=rectifiable_crm(), headers=admin)
+    await register_system(person, admin, "shop", "http", shop, SECRET)
+    shop_connector = {"key": "shop", "name": "Web shop", "kind": "http", "system": "shop"}
+    await person.put("/api/v1/admin/connectors/shop", json=shop_connector, headers=admin)
+    asked = [{"field": "name", "value": "Ada King"}, {"field": "delivery address", "value": "12 St James's Square"}]
+    granted = await verified(person, mailbox, background, type="rectification", corrections=asked)
+    await background()
+
+    detail = await open_request(person, officer)
+    assert detail["corrections"] == asked
+    assert {step["system"]: step["status"] for step in detail["steps"]} == {
+        "crm": "awaiting_decision",
+        "shop": "awaiting_decision",
+    }
+    assert Shop.received == [], "nothing is written before staff decide"
+
+    refused = await decide(person, officer, detail, "crm", {"fields": {"amount": "0"}})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == "fields.amount"
+    assert (await decide(person, officer, detail, "crm", {})).status_code == 422
+    assert (await decide(person, auditor, detail, "crm", {"fields": {"name": "x"}})).status_code == 403
+    decided = await decide(person, officer, detail, "crm", {"fields": {"name": "Ada King"}})
+    assert decided.status_code == 200, decided.text
+    assert (await decide(person, officer, detail, "crm", {"fields": {"name": "Ada"}})).status_code == 409
+    await decide(person, officer, detail, "shop", {"fields": {"delivery_address": "12 St James's Square"}})
+    await background()
+    await background()  # a second pass repeats nothing
+
+    assert await crm_rows(crm, "SELECT email, name, phone FROM crm_customers ORDER BY id") == [
+        ("Ada@Example.org", "Ada King", "+44 20 1234"),
+        ("bob@example.org", "Bob", None),
+    ]
+    [call] = Shop.received
+    assert (call["action"], call["email"], call["fields"]) == (
+        "rectify",
+        ADA,
+        {"delivery_address": "12 St James's Square"},
+    )
+    detail = await open_request(person, officer)
+    assert (detail["status"], detail["outcome"]) == ("completed", "rectified")
+    [answer] = [message for message in mailbox.to(ADA) if "our answer" in message["Subject"]]
+    text = body_of(answer)
+    assert "CRM: corrected name in 1 row(s) of crm_customers" in text
+    assert "Web shop: corrected delivery_address" in text
+    assert "complaint" not in text, "nothing was refused"
+    status = await person.get(
+        f"/api/v1/requests/{granted['reference']}", headers={"authorization": f"Bearer {granted['token']}"}
+    )
+    [completed] = [message for message in status.json()["messages"] if message["kind"] == "completed"]
+    assert "CRM: corrected name" in completed["text"]
+
+
+async def test_a_system_whose_data_stays_is_explained_with_the_right_to_complain(
+    person: Client, admin: dict[str, str], officer: dict[str, str], mailbox: Mailbox, background: Any
+) -> None:
+    archive = {"key": "archive", "name": "Paper archive", "kind": "manual", "owner_email": "archivist@example.org"}
+    billing = {"key": "billing", "name": "Billing", "kind": "manual", "owner_email": "billing@example.org"}
+    for connector in (archive, billing):
+        await person.put(f"/api/v1/admin/connectors/{connector['key']}", json=connector, headers=admin)
+    await verified(person, mailbox, background, type="rectification", details="My surname is King since 1835")
+    await background()
+    detail = await open_request(person, officer)
+    reason = "The invoice shows the name as it was on the day it was issued."
+    assert (await decide(person, officer, detail, "billing", {"refused": reason})).status_code == 200
+    assert (await decide(person, officer, detail, "archive", {"fields": {"surname": "King"}})).status_code == 200
+    await background()
+
+    detail = await open_request(person, officer)
+    assert (detail["status"], detail["outcome"]) == ("completed", "rectified")
+    [answer] = [message for message in mailbox.to(ADA) if "our answer" in message["Subject"]]
+    text = body_of(answer)
+    assert f"Billing: not corrected. {reason}" in text
+    assert "Paper archive: corrected surname" in text
+    assert "right to lodge a complaint" in text
+
+
+async def test_corrections_go_only_with_a_rectification(person: Client) -> None:
+    answer = await person.post(
+        "/api/v1/requests",
+        json={"type": "access", "email": ADA, "corrections": [{"field": "name", "value": "Ada King"}]},
+    )
+    assert answer.status_code in (400, 422) and "corrections go with a rectification request" in answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_identity_column_cannot_be_made_rectifiable(
+    person: Client, officer: dict[str, str], crm: str
+) -> None:
+    connector = sql_connector()
+    connector["tables"][0]["rectifiable"] = ["email"]
+    refused = await person.put("/api/v1/admin/connectors/crm", json=connector, headers=officer)
+    assert refused.status_code in (400, 422) and "identity column" in refused.text
