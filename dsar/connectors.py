@@ -39,6 +39,8 @@ class Erasure:
 
 
 TOOLKIT = "privacy-toolkit"
+# A step's result as stored (sealed) with it: what a system gave, erased, corrected or stopped.
+Payload = dict[str, Any]
 
 
 async def toolkit_export(session: AsyncSession, *, email: str, request: DataRequest) -> list[Table]:

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from litestar.types import ControllerRouterHandler
 
-from dsar import follow_up, fulfilment, intake, service, staff, systems
+from dsar import decisions, follow_up, fulfilment, intake, objection, service, staff, systems
 from dsar.packages import package_chunks
 from dsar.schemas import (
     ApplicationRequestIn,
@@ -20,6 +20,7 @@ from dsar.schemas import (
     ConnectorOut,
     ExtensionIn,
     ManualResultIn,
+    ObjectableOut,
     RefusalIn,
     RequestAccepted,
     RequestIn,
@@ -72,6 +73,13 @@ class PublicRequestsController(Controller):
         return await intake.submit_from_application(
             db_session, data=data, settings=request.app.state.settings, now=utcnow()
         )
+
+    @get(
+        "/objectable",
+        summary="What one may object to (Art. 21): activities on legitimate interests or public task, marketing",
+    )
+    async def objectable(self, db_session: DbSession) -> list[ObjectableOut]:
+        return await objection.objectable(db_session)
 
     @post(
         "/{reference:str}/verify",
@@ -195,7 +203,7 @@ class AdminRequestsController(Controller):
         "/{request_id:uuid}/steps/{step_id:int}",
         opt=WORK,
         status_code=200,
-        summary="Complete a manual system's step: the rows found, or what was erased and kept",
+        summary="Decide a step (rectification, objection) or complete a manual system's step",
     )
     async def complete_step(
         self,
@@ -205,7 +213,7 @@ class AdminRequestsController(Controller):
         step_id: FromPath[int],
         data: JSONBody[ManualResultIn],
     ) -> RequestOut:
-        await fulfilment.complete_manual_step(
+        await decisions.complete_step_by_hand(
             db_session,
             request_id=request_id,
             step_id=step_id,

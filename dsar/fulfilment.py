@@ -1,13 +1,13 @@
 """Working a verified request: each system's step runs under a lease, and once every step is done
-the answer (package or certificate) is stored and the person told, in one transaction, so that a
-crash at any point repeats no erasure and no email."""
+the answer (a package, a certificate, or the decisions on a rectification or an objection) is
+stored and the person told, in one transaction, so that a crash at any point repeats no erasure,
+no correction and no email."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import logging
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,15 +15,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import messages, rectification, systems
-from dsar.connectors import TOOLKIT, Erasure, Kept, Table, toolkit_erase, toolkit_export
+from dsar import messages, objection, rectification, systems
+from dsar.connectors import TOOLKIT, Erasure, Payload, Table, toolkit_erase, toolkit_export
 from dsar.http_connector import call_system, callback_answer, erasure_from, tables_from
 from dsar.models import CLOSED_REQUESTS, DataRequest, RequestStep
 from dsar.packages import certify_erasure, spooled, store_package, write_zip
-from dsar.schemas import ConnectorKind, ManualResultIn, RequestStatus
-from dsar.service import AWAITING_DECISION, add_event, email_of, tell_person
+from dsar.schemas import ConnectorKind, RequestStatus
+from dsar.service import add_event, email_of, tell_person
 from dsar.sql_connector import erase_sql, export_sql
-from privacy.actors import Actor
 from privacy.errors import Conflict, Invalid, NotFound, SystemUnavailable, Unauthorized
 from privacy.keys import decrypt_field, encrypt_field
 from privacy.leases import claim
@@ -35,7 +34,6 @@ from privacy.systems import BadAnswer
 from retention import service as retention_service
 
 logger = logging.getLogger("dsar.fulfilment")
-Payload = dict[str, Any]
 MAX_ATTEMPTS = 5
 
 
@@ -74,17 +72,19 @@ async def _run_step(session: AsyncSession, step: RequestStep, *, settings: Setti
     if payload is None:
         step.status = "waiting"  # the other system or the system's owner answers later
         return
-    await _complete_step(session, step, request, payload, settings=settings, now=now)
+    await complete_step(session, step, request, payload, settings=settings, now=now)
 
 
 async def _toolkit_step(
     session: AsyncSession, step: RequestStep, request: DataRequest, *, email: str, now: datetime
 ) -> Payload:
     if step.action == "export":
-        return _tables_payload(await toolkit_export(session, email=email, request=request))
+        return tables_payload(await toolkit_export(session, email=email, request=request))
+    if step.action == objection.SUPPRESS:
+        return await objection.suppress_in_toolkit(session, step=step, request=request, now=now)
     # How long the request record is kept is the retention rule's to say (None: no rule sweeps it).
     kept_until = await retention_service.kept_until(session, store=CLOSED_REQUESTS, event_at=now)
-    return _erasure_payload(await toolkit_erase(session, email=email, request=request, records_kept_until=kept_until))
+    return erasure_payload(await toolkit_erase(session, email=email, request=request, records_kept_until=kept_until))
 
 
 async def _system_step(
@@ -98,41 +98,44 @@ async def _system_step(
     now: datetime,
 ) -> Payload | None:
     kind = found.config.kind
+    if request.type == "portability" and not await _processed_by_consent_or_contract(session, found):
+        return tables_payload([])  # Art. 20(1)(a): only data processed on consent or a contract is portable
+    if kind is ConnectorKind.MANUAL:
+        await _ask_owner(session, step, request, found, now=now)
+        return None
+    # Nothing of ours is written yet: end the read transaction rather than hold it (and its locks)
+    # open while another system answers.
+    fields = result_of(session, step)["fields"] if step.action == rectification.RECTIFY else {}
+    await session.commit()
+    callback_url = _callback_url(settings, found)
     if step.action == rectification.RECTIFY:
-        await session.commit()  # as below: no transaction of ours open while the system works
-        fields = _result_of(session, step)["fields"]
         return await rectification.write_corrections(
             found,
             fields=fields,
             email=email,
             step_reference=str(step.id),
-            callback_url=_callback_url(settings, found),
+            callback_url=callback_url,
             settings=settings,
             now=now,
         )
-    if request.type == "portability" and not await _processed_by_consent_or_contract(session, found):
-        return _tables_payload([])  # Art. 20(1)(a): only data processed on consent or a contract is portable
-    if kind in (ConnectorKind.SQL, ConnectorKind.HTTP):
-        # Nothing of ours is written yet: end the read transaction rather than hold it (and its
-        # locks) open while another system answers.
-        await session.commit()
+    if step.action == objection.SUPPRESS:
+        return await objection.suppress_in_system(
+            found, step=step, email=email, callback_url=callback_url, settings=settings, now=now
+        )
     if kind is ConnectorKind.SQL:
         if step.action == "export":
-            return _tables_payload(await export_sql(found, email=email, settings=settings))
-        return _erasure_payload(await erase_sql(found, email=email, settings=settings))
-    if kind is ConnectorKind.HTTP:
-        answer = await call_system(
-            found,
-            action=step.action,
-            email=email,
-            step_reference=str(step.id),
-            callback_url=_callback_url(settings, found),
-            settings=settings,
-            now=now,
-        )
-        return None if answer is None else _payload_from_answer(session, found, step, answer)
-    await _ask_owner(session, step, request, found, now=now)
-    return None
+            return tables_payload(await export_sql(found, email=email, settings=settings))
+        return erasure_payload(await erase_sql(found, email=email, settings=settings))
+    answer = await call_system(
+        found,
+        action=step.action,
+        email=email,
+        step_reference=str(step.id),
+        callback_url=callback_url,
+        settings=settings,
+        now=now,
+    )
+    return None if answer is None else _payload_from_answer(session, found, step, answer)
 
 
 def _callback_url(settings: Settings, found: systems.System) -> str:
@@ -153,10 +156,12 @@ def _payload_from_answer(
     session: AsyncSession, found: systems.System, step: RequestStep, answer: dict[str, Any]
 ) -> Payload:
     if step.action == rectification.RECTIFY:
-        return rectification.outcome_from_answer(found, answer, _result_of(session, step)["fields"])
+        return rectification.outcome_from_answer(found, answer=answer, fields=result_of(session, step)["fields"])
+    if step.action == objection.SUPPRESS:
+        return objection.suppressed(found, step)
     if step.action == "export":
-        return _tables_payload(tables_from(found, answer))
-    return _erasure_payload(erasure_from(found, answer))
+        return tables_payload(tables_from(found, answer))
+    return erasure_payload(erasure_from(found, answer))
 
 
 async def _ask_owner(
@@ -175,15 +180,15 @@ async def _ask_owner(
     )
 
 
-def _tables_payload(tables: list[Table]) -> Payload:
+def tables_payload(tables: list[Table]) -> Payload:
     return {"tables": [dataclasses.asdict(table) for table in tables]}
 
 
-def _erasure_payload(erasure: Erasure) -> Payload:
+def erasure_payload(erasure: Erasure) -> Payload:
     return {"erasure": dataclasses.asdict(erasure)}
 
 
-async def _complete_step(
+async def complete_step(
     session: AsyncSession,
     step: RequestStep,
     request: DataRequest,
@@ -193,7 +198,7 @@ async def _complete_step(
     now: datetime,
 ) -> None:
     """Store a system's part, encrypted, and answer the person once every part is in."""
-    step.result = {"sealed": await encrypt_field(session, json.dumps(payload, default=str), context=_context(step))}
+    step.result = {"sealed": await encrypt_field(session, json.dumps(payload, default=str), context=context_of(step))}
     step.status = "done"
     step.finished_at = now
     await add_event(session, request=request, kind=f"step_{step.action}_done", actor="system", at=now, note=step.system)
@@ -232,70 +237,10 @@ async def accept_callback(
         payload = _payload_from_answer(session, found, step, answer)
     except BadAnswer as error:
         raise Invalid(str(error)) from error
-    await _complete_step(session, step, request, payload, settings=settings, now=now)
+    await complete_step(session, step, request, payload, settings=settings, now=now)
 
 
-async def complete_manual_step(
-    session: AsyncSession,
-    *,
-    request_id: uuid.UUID,
-    step_id: int,
-    result: ManualResultIn,
-    actor: Actor,
-    settings: Settings,
-    now: datetime,
-) -> None:
-    """Staff's part of a step: a rectification decided for one system, or the owner of a system
-    with no API saying what they found or erased."""
-    step = await session.get(RequestStep, step_id)
-    request = await session.get(DataRequest, request_id)
-    if step is None or request is None or step.request_id != request.id:
-        raise NotFound("no such step for this request")
-    found = await systems.system(session, key=step.system)
-    if step.action == rectification.RECTIFY:
-        await _decide_rectification(session, step, request, found, result, actor=actor, settings=settings, now=now)
-        return
-    if found.config.kind is not ConnectorKind.MANUAL:
-        raise Conflict("this system answers by itself; its step cannot be completed by hand")
-    if step.status != "waiting":
-        raise Conflict(f"this step is {step.status}, not waiting for its owner")
-    if step.action == "export":
-        payload = _tables_payload([Table(found.key, "records", "identification", list(result.rows))])
-    else:
-        kept = [Kept(k.what, k.why, k.until) for k in result.kept]
-        payload = _erasure_payload(Erasure(found.key, erased=list(result.erased), kept=kept))
-    await add_event(
-        session, request=request, kind="manual_step_completed", actor=actor.reference, at=now, note=found.config.name
-    )
-    await _complete_step(session, step, request, payload, settings=settings, now=now)
-
-
-async def _decide_rectification(
-    session: AsyncSession,
-    step: RequestStep,
-    request: DataRequest,
-    found: systems.System,
-    result: ManualResultIn,
-    *,
-    actor: Actor,
-    settings: Settings,
-    now: datetime,
-) -> None:
-    """A decision finishes the step, or hands the corrections to the worker, sealed in the step."""
-    if step.status != AWAITING_DECISION:
-        raise Conflict(f"this step is {step.status}: its rectification is decided already")
-    payload = rectification.decided(found, result)
-    await add_event(
-        session, request=request, kind="rectification_decided", actor=actor.reference, at=now, note=found.config.name
-    )
-    if payload is not None:
-        await _complete_step(session, step, request, payload, settings=settings, now=now)
-        return
-    sealed = await encrypt_field(session, json.dumps({"fields": result.fields}), context=_context(step))
-    step.result, step.status, step.lease_until = {"sealed": sealed}, "pending", None
-
-
-def _context(step: RequestStep) -> str:
+def context_of(step: RequestStep) -> str:
     return f"request-step:{step.id}"
 
 
@@ -315,16 +260,18 @@ async def _count_failure(session: AsyncSession, step_id: int, *, error: Exceptio
 async def _answer_when_all_done(
     session: AsyncSession, request: DataRequest, *, settings: Settings, now: datetime
 ) -> None:
+    # Steps finishing at once on two workers: the second waits for the first to commit, then sees
+    # its step done (without the lock, each would see the other's as unfinished and none answer).
+    await session.execute(select(DataRequest.id).where(DataRequest.id == request.id).with_for_update())
     steps = list(await session.scalars(select(RequestStep).where(RequestStep.request_id == request.id)))
     if any(step.status != "done" for step in steps):
         return
     request.replied_at = now
-    if request.type == "rectification":
-        results = [_result_of(session, step) for step in steps if step.result]
-        await rectification.answer_person(session, request, results, now=now)
+    if request.type in ("rectification", "objection"):
+        await _answer_decisions(session, request, [result_of(session, step) for step in steps], now=now)
         return
     if request.type == "erasure":
-        results = [_result_of(session, step) for step in steps if step.result]
+        results = [result_of(session, step) for step in steps if step.result]
         await certify_erasure(session, request=request, results=results, settings=settings, now=now)
     else:
         await _package_data(session, request, steps, settings=settings, now=now)
@@ -332,12 +279,32 @@ async def _answer_when_all_done(
     await add_event(session, request=request, kind="completed", actor="system", at=now)
     package_link = f"{settings.public_url.rstrip('/')}/privacy/requests/{request.reference}"
     letter = messages.package_ready(request.reference, now + timedelta(days=settings.package_days), package_link)
-    await tell_person(session, request=request, letter=letter, purpose="request.answered", now=now)
+    await tell_person(
+        session, request=request, letter=letter, purpose="request.answered", now=now, once_as=f"answer:{request.id}"
+    )
 
 
-def _result_of(session: AsyncSession, step: RequestStep) -> Payload:
+async def _answer_decisions(
+    session: AsyncSession, request: DataRequest, results: list[Payload], *, now: datetime
+) -> None:
+    """A rectification's or an objection's outcome: on the request, on its page, and in one letter,
+    with the right to complain where a decision went against the person (Art. 12(4))."""
+    answered = rectification if request.type == "rectification" else objection
+    request.outcome, lines, contested = answered.answer_lines(results)
+    request.status = RequestStatus.COMPLETED.value
+    await add_event(session, request=request, kind="completed", actor="system", at=now, note="\n".join(lines))
+    authority = (await register.require_organisation(session)).lead_supervisory_authority
+    letter = messages.decisions_answered(
+        request.reference, request.type, lines, contested=contested, authority=authority
+    )
+    await tell_person(
+        session, request=request, letter=letter, purpose="request.answered", now=now, once_as=f"answer:{request.id}"
+    )
+
+
+def result_of(session: AsyncSession, step: RequestStep) -> Payload:
     assert step.result is not None
-    result: Payload = json.loads(decrypt_field(session, step.result["sealed"], context=_context(step)))
+    result: Payload = json.loads(decrypt_field(session, step.result["sealed"], context=context_of(step)))
     return result
 
 
@@ -348,7 +315,7 @@ async def _package_data(
         # One system's rows in memory at a time, opened again for each pass over the package.
         for step in steps:
             if step.result:
-                yield [Table(**table) for table in _result_of(session, step).get("tables", [])]
+                yield [Table(**table) for table in result_of(session, step).get("tables", [])]
 
     information = await register.information_for_the_person(session)
     with spooled() as archive:

@@ -1,5 +1,5 @@
 """Other systems' HTTP endpoints as connectors: a signed request (`privacy.signing`) to export,
-erase or rectify one person, answered at once or later through a signed callback."""
+erase, rectify or suppress one person, answered at once or later through a signed callback."""
 
 from __future__ import annotations
 
@@ -30,20 +30,13 @@ async def call_system(
     callback_url: str,
     settings: Settings,
     now: datetime,
-    fields: dict[str, str | None] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """The system's answer, or None when it will answer through the callback (202). A `rectify`
-    request carries the corrected `fields`."""
+    """The system's answer, or None when it will answer through the callback (202). `details` go
+    with the action: a rectification's `fields`, an objection's `activities`."""
     connection = system.reached
-    message: dict[str, Any] = {
-        "action": action,
-        "email": email,
-        "request": step_reference,
-        "callback_url": callback_url,
-    }
-    if fields is not None:
-        message["fields"] = fields
-    body = json.dumps(message).encode()
+    message = {"action": action, "email": email, "request": step_reference, "callback_url": callback_url}
+    body = json.dumps({**message, **(details or {})}).encode()
     async with reaching(connection.key):
         response = await post_to_system(
             connection.url,
@@ -90,11 +83,12 @@ def erasure_from(system: System, answer: dict[str, Any]) -> Erasure:
 
 
 def corrected_from(answer: dict[str, Any], fields: dict[str, str | None]) -> list[str]:
-    """What the system says it corrected (`corrected`: field names); without it, the fields sent."""
-    corrected = answer.get("corrected", sorted(fields))
+    """The fields the system says it corrected (`corrected`), among those it was sent: nothing else
+    it says reaches the person's letter."""
+    corrected = answer.get("corrected")
     if not isinstance(corrected, list):
-        raise BadAnswer("the rectification answer's `corrected` is not a list of fields")
-    return [str(name) for name in corrected]
+        raise BadAnswer("the rectification answer lacks `corrected`, the list of fields corrected")
+    return sorted(set(fields) & {str(name) for name in corrected})
 
 
 def callback_answer(

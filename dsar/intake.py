@@ -17,10 +17,11 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import follow_up, messages
+from dsar import follow_up, messages, objection
 from dsar.models import DataRequest, VerificationCode
 from dsar.schemas import ApplicationRequestIn, Channel, RequestIn, TokenGranted
-from dsar.service import add_event, deadline, find_request, mark_verified, new_request, tell_person
+from dsar.service import add_event, deadline, find_request, new_request, tell_person
+from dsar.steps import mark_verified
 from privacy.assertions import Assertion, read_assertion, use_once
 from privacy.errors import Conflict, FieldError, Gone, Invalid, TooManyRequests, Unauthorized
 from privacy.keys import keyring_of
@@ -36,6 +37,7 @@ MAX_SENDS = 5
 async def submit_request(session: AsyncSession, *, data: RequestIn, settings: Settings, now: datetime) -> DataRequest:
     """A request from the public form. The answer is the same whether or not the email is known:
     nothing is looked up until the person proves they hold it."""
+    await objection.check_scope(session, scope=data.objection)
     request = await new_request(
         session,
         type=data.type,
@@ -43,6 +45,7 @@ async def submit_request(session: AsyncSession, *, data: RequestIn, settings: Se
         name=data.name,
         details=data.details,
         corrections=data.corrections,
+        objection=data.objection,
         language=data.language or "en",
         channel=Channel.WEB,
         received_at=now,
@@ -62,6 +65,7 @@ async def submit_from_application(
     person = await _vouched_for(session, data=data, now=now)
     if person.email is None:
         raise Invalid("the identity assertion carries no email", errors=[FieldError("identity", "email claim missing")])
+    await objection.check_scope(session, scope=data.objection)
     request = await new_request(
         session,
         type=data.type,
@@ -69,6 +73,7 @@ async def submit_from_application(
         name=None,
         details=data.details,
         corrections=data.corrections,
+        objection=data.objection,
         language=data.language or "en",
         channel=Channel.APPLICATION,
         received_at=now,

@@ -80,16 +80,25 @@ def package_ready(reference: str, until: datetime, link: str) -> Letter:
     )
 
 
-def rectification_answered(reference: str, lines: list[str], *, refused: bool, authority: str | None) -> Letter:
-    """What was corrected where (Art. 16), and where a system's data was not corrected, the right
-    to complain (Art. 12(4))."""
-    body = f"We have dealt with your request {reference} to correct your personal data:\n\n"
-    body += "\n".join(f"- {line}" for line in lines) or "- we hold no personal data about you to correct"
-    if refused:
+DECISIONS = {
+    "rectification": ("to correct your personal data", "Where we did not correct your data"),
+    "objection": ("objecting to the use of your personal data", "Where the processing continues"),
+}
+
+
+def decisions_answered(
+    reference: str, type: str, lines: list[str], *, contested: bool, authority: str | None
+) -> Letter:
+    """The decisions on a rectification (what was corrected where) or an objection (what stops,
+    what continues and why), and the right to complain where one went against the person."""
+    asked, where = DECISIONS[type]
+    body = f"We have dealt with your request {reference} {asked}:\n\n"
+    body += "\n".join(f"- {line}" for line in lines) or "- we hold no personal data about you that it concerns"
+    if contested:
         complain_to = authority or "the data protection supervisory authority of your country"
         body += (
-            "\n\nWhere we did not correct your data, you have the right to lodge a complaint with a supervisory "
-            f"authority ({complain_to}) and to seek a judicial remedy (Art. 12(4) GDPR)."
+            f"\n\n{where}, you have the right to lodge a complaint with a supervisory authority "
+            f"({complain_to}) and to seek a judicial remedy (Art. 12(4) GDPR)."
         )
     return Letter(f"Request {reference}: our answer", body)
 
@@ -102,11 +111,18 @@ def staff_reminder(reference: str, type: str, due: date, *, overdue: bool) -> Le
     )
 
 
+MANUAL_TASKS = {
+    "export": "export the data of",
+    "erase": "erase the data of",
+    "suppress": "stop processing (objection) the data of",
+}
+
+
 def manual_task(reference: str, action: str, system: str) -> Letter:
-    what = "export the data of" if action == "export" else "erase the data of"
+    what = MANUAL_TASKS[action]
     return Letter(
         f"Task: {what} the person behind request {reference} in {system}",
         f"Request {reference} needs you to {what} one person in {system}, which the privacy toolkit cannot "
-        "reach by itself. Open the request in the console to see who it is, then upload the data or confirm "
-        "the erasure there. The legal deadline runs: please do it within a few days.",
+        "reach by itself. Open the request in the console to see who it is, then complete the step there "
+        "(the data found, or what was done). The legal deadline runs: please do it within a few days.",
     )

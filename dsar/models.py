@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from advanced_alchemy.types import GUID
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privacy.db import Base, encrypted, sweepable
@@ -34,6 +34,8 @@ class DataRequest(Base):
     details_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("request:{id}:details"))
     # A rectification's corrections as the person gave them (JSON of `Correction`s).
     corrections_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("request:{id}:corrections"))
+    # An objection's scope (`ObjectionScope`): activity keys of the register, no personal data.
+    objection: Mapped[dict[str, Any] | None]
     received_at: Mapped[datetime]
     verified_at: Mapped[datetime | None]
     verification_method: Mapped[str | None] = mapped_column(String(200))
@@ -116,6 +118,7 @@ class RequestStep(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("data_requests.id", ondelete="CASCADE"), index=True)
     system: Mapped[str] = mapped_column(String(100))
+    activity: Mapped[str | None] = mapped_column(String(100))  # what an objection's decision is about
     action: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), index=True)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -123,6 +126,21 @@ class RequestStep(Base):
     result: Mapped[dict[str, Any] | None]
     finished_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(300))  # the same words whatever failed
+
+
+class Suppression(Base):
+    """A person who objected, and to what: an activity's key, or `direct-marketing` for all of it.
+    Kept apart from the request, which retention sweeps, so the objection is honoured for good; the
+    email only as its keyed hash."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (UniqueConstraint("email_hash", "activity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    activity: Mapped[str] = mapped_column(String(100))
+    request_reference: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
 
 
 class Connector(Base):

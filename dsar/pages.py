@@ -15,7 +15,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
-from dsar import follow_up, fulfilment, intake, service, staff, systems
+from dsar import decisions, follow_up, intake, objection, service, staff, systems
 from dsar.schemas import (
     Channel,
     CodeIn,
@@ -191,7 +191,7 @@ async def complete_step(
     data: Form,
 ) -> Response[Any]:
     async def complete() -> str:
-        await fulfilment.complete_manual_step(
+        await decisions.complete_step_by_hand(
             db_session,
             request_id=request_id,
             step_id=step_id,
@@ -214,14 +214,30 @@ def _manual_result(data: dict[str, str]) -> ManualResultIn:
             "rows": list(csv.DictReader(io.StringIO(data.get("rows", "").strip()))) if data.get("rows") else [],
             "erased": _lines(data.get("erased", "")),
             "kept": [_kept(line) for line in _lines(data.get("kept", ""))],
-            "fields": dict(_field(line) for line in _lines(data.get("fields", ""))),
+            "fields": _corrected_values(data.get("fields", "")),
             "refused": data.get("refused", "").strip() or None,
+            "outcome": data.get("outcome") or None,
+            "reason": data.get("reason", "").strip() or None,
         }
     )
 
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _corrected_values(text: str) -> dict[str, str | None]:
+    """Staff's corrected values, one a line: `field = value`; `field =` clears the field."""
+    values: dict[str, str | None] = {}
+    for line in _lines(text):
+        if "=" not in line:
+            raise Invalid(
+                "write each corrected value as: field = value",
+                errors=[FieldError("fields", "a line is not: field = value")],
+            )
+        name, value = _field(line)
+        values[name] = value or None
+    return values
 
 
 def _field(line: str) -> tuple[str, str]:
@@ -263,7 +279,10 @@ def _language(request: Request[Any, Any, Any]) -> str:
 @get("/privacy/requests", include_in_schema=False)
 async def request_form(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
     organisation = await register.get_organisation(db_session)
-    return public_page(request, "public_form.html", _language(request), organisation=organisation)
+    objectable = await objection.objectable(db_session)
+    return public_page(
+        request, "public_form.html", _language(request), organisation=organisation, objectable=objectable
+    )
 
 
 @post("/privacy/requests", guards=[REQUEST_INTAKE], include_in_schema=False)
@@ -274,7 +293,9 @@ async def submit_request_form(request: Request[Any, Any, Any], db_session: DbSes
     try:
         created = await intake.submit_request(
             db_session,
-            data=RequestIn.model_validate({**fields, "corrections": corrections, "language": language}),
+            data=RequestIn.model_validate(
+                {**fields, "corrections": corrections, "objection": _objection_scope(data), "language": language}
+            ),
             settings=request.app.state.settings,
             now=utcnow(),
         )
@@ -285,11 +306,24 @@ async def submit_request_form(request: Request[Any, Any, Any], db_session: DbSes
             "public_form.html",
             language,
             organisation=organisation,
+            objectable=await objection.objectable(db_session),
             form=data,
             errors=form_errors(error),
             status_code=422,
         )
     return Redirect(f"/privacy/requests/{created.reference}/verify?lang={language}", status_code=303)
+
+
+def _objection_scope(data: dict[str, str]) -> dict[str, Any] | None:
+    """The boxes ticked on the form (`object-<activity>`, `object-direct-marketing`); none ticked
+    objects to everything one may."""
+    if data.get("type") != "objection":
+        return None
+    ticked = [name.removeprefix("object-") for name, value in data.items() if name.startswith("object-") and value]
+    if not ticked:
+        return None
+    activities = [key for key in ticked if key != "direct-marketing"]
+    return {"activities": activities, "direct_marketing": "direct-marketing" in ticked}
 
 
 @get("/privacy/requests/{reference:str}/verify", include_in_schema=False)

@@ -9,25 +9,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from dsar import messages, systems
+from dsar import systems
+from dsar.connectors import Payload
 from dsar.http_connector import call_system, corrected_from
-from dsar.models import DataRequest
-from dsar.schemas import ConnectorKind, ManualResultIn, RequestStatus
-from dsar.service import add_event, tell_person
+from dsar.schemas import ConnectorKind, ManualResultIn
 from dsar.sql_connector import rectify_sql
 from privacy.errors import FieldError, Invalid
-from privacy.register import service as register
 from privacy.settings import Settings
 
 RECTIFY = "rectify"
-Payload = dict[str, Any]
 
 
-def decided(found: systems.System, result: ManualResultIn) -> Payload | None:
+def decided(found: systems.System, *, result: ManualResultIn) -> Payload | None:
     """Staff's decision for one system: the step's result when the decision finishes it (a refusal,
     or a manual system corrected by hand), None when the toolkit is to write the corrections."""
+    if result.refused and result.fields:
+        raise Invalid(
+            "either the corrected values or why not, not both",
+            errors=[FieldError("refused", "leave empty when giving corrected values")],
+        )
     if result.refused:
         return outcome(found, corrected=[], refused=result.refused)
     if not result.fields:
@@ -70,12 +70,12 @@ async def write_corrections(
         callback_url=callback_url,
         settings=settings,
         now=now,
-        fields=fields,
+        details={"fields": fields},
     )
-    return None if answer is None else outcome_from_answer(found, answer, fields)
+    return None if answer is None else outcome_from_answer(found, answer=answer, fields=fields)
 
 
-def outcome_from_answer(found: systems.System, answer: dict[str, Any], fields: dict[str, str | None]) -> Payload:
+def outcome_from_answer(found: systems.System, *, answer: dict[str, Any], fields: dict[str, str | None]) -> Payload:
     return outcome(found, corrected=corrected_from(answer, fields), refused=None)
 
 
@@ -83,17 +83,13 @@ def outcome(found: systems.System, *, corrected: list[str], refused: str | None)
     return {"rectification": {"system": found.config.name, "corrected": corrected, "refused": refused}}
 
 
-async def answer_person(session: AsyncSession, request: DataRequest, results: list[Payload], *, now: datetime) -> None:
-    """Every system is done: the outcome on the request, its page and in a letter to the person."""
+def answer_lines(results: list[Payload]) -> tuple[str, list[str], bool]:
+    """The outcome, a line per system for the person, and whether any system refused."""
     outcomes = [result["rectification"] for result in results if "rectification" in result]
-    lines = [_line(item) for item in outcomes]
-    refused_somewhere = any(item["refused"] for item in outcomes)
-    request.outcome = "rectified" if any(item["corrected"] for item in outcomes) else "not rectified"
-    request.status = RequestStatus.COMPLETED.value
-    await add_event(session, request=request, kind="completed", actor="system", at=now, note="\n".join(lines))
-    authority = (await register.require_organisation(session)).lead_supervisory_authority
-    letter = messages.rectification_answered(request.reference, lines, refused=refused_somewhere, authority=authority)
-    await tell_person(session, request=request, letter=letter, purpose="request.answered", now=now)
+    outcome = "rectified" if any(item["corrected"] for item in outcomes) else "not rectified"
+    # Art. 12(4): where nothing was corrected, or a system refused, the person may complain.
+    contested = outcome == "not rectified" or any(item["refused"] for item in outcomes)
+    return outcome, [_line(item) for item in outcomes], contested
 
 
 def _line(item: dict[str, Any]) -> str:

@@ -58,11 +58,31 @@ class Correction(Schema):
 
 
 Corrections = Annotated[list[Correction], Field(default_factory=list, max_length=50)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)]
 
 
-def corrections_only_to_rectify(type: RequestType, corrections: list[Correction]) -> None:
+class ObjectionScope(Schema):
+    """What the person objects to (Art. 21): activities of the register, by key, and direct
+    marketing. A request of type objection without it objects to everything it may."""
+
+    activities: list[Key] = Field(default_factory=list, max_length=100)
+    direct_marketing: Flag = False
+
+
+class ObjectableOut(Schema):
+    """An activity of the register one may object to (Art. 21)."""
+
+    key: str
+    name: str
+    purpose: str
+    direct_marketing: bool
+
+
+def fits_its_type(type: RequestType, corrections: list[Correction], objection: ObjectionScope | None) -> None:
     if corrections and type is not RequestType.RECTIFICATION:
         raise ValueError("corrections go with a rectification request")
+    if objection is not None and type is not RequestType.OBJECTION:
+        raise ValueError("what the person objects to goes with an objection request")
 
 
 class RequestIn(Schema):
@@ -71,11 +91,12 @@ class RequestIn(Schema):
     name: ShortText | None = None
     details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
     corrections: Corrections
+    objection: ObjectionScope | None = None
     language: Language | None = None
 
     @model_validator(mode="after")
-    def _corrections_to_rectify(self) -> RequestIn:
-        corrections_only_to_rectify(self.type, self.corrections)
+    def _fits_its_type(self) -> RequestIn:
+        fits_its_type(self.type, self.corrections, self.objection)
         return self
 
 
@@ -100,11 +121,12 @@ class ApplicationRequestIn(Schema):
     identity: Annotated[str, StringConstraints(max_length=4096)]
     details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
     corrections: Corrections
+    objection: ObjectionScope | None = None
     language: Language | None = None
 
     @model_validator(mode="after")
-    def _corrections_to_rectify(self) -> ApplicationRequestIn:
-        corrections_only_to_rectify(self.type, self.corrections)
+    def _fits_its_type(self) -> ApplicationRequestIn:
+        fits_its_type(self.type, self.corrections, self.objection)
         return self
 
 
@@ -133,12 +155,13 @@ class StaffRequestIn(Schema):
     channel: Channel
     notes: Text | None = None
     corrections: Corrections
+    objection: ObjectionScope | None = None
     verification: ShortText = Field(description="how staff verified the person's identity")
     language: Language | None = None
 
     @model_validator(mode="after")
-    def _corrections_to_rectify(self) -> StaffRequestIn:
-        corrections_only_to_rectify(self.type, self.corrections)
+    def _fits_its_type(self) -> StaffRequestIn:
+        fits_its_type(self.type, self.corrections, self.objection)
         return self
 
 
@@ -152,6 +175,7 @@ class TimelineEntry(Schema):
 class StepOut(Schema):
     id: int
     system: str
+    activity: str | None = Field(description="for an objection's decision: the activity it decides")
     action: str
     status: str
     attempts: int
@@ -181,9 +205,13 @@ class ManualResultIn(Schema):
     fields: dict[FieldName, FieldValue | None] = Field(
         default_factory=dict, max_length=100, description="for rectification: field -> corrected value"
     )
-    refused: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)] | None = Field(
+    refused: Reason | None = Field(
         default=None, description="for rectification: why this system's data is not corrected"
     )
+    outcome: Literal["stopped", "compelling_grounds"] | None = Field(
+        default=None, description="for an objection: the processing stops for the person, or continues"
+    )
+    reason: Reason | None = Field(default=None, description="for an objection: the compelling legitimate grounds")
 
 
 class RequestOut(Schema):
@@ -259,13 +287,16 @@ class TableMapping(Schema):
     rectifiable: list[Identifier] = Field(
         default_factory=list, max_length=200, description="the columns a rectification may correct (Art. 16)"
     )
+    suppressed_column: Identifier | None = Field(
+        default=None, description="a flag set for a person who objected: the system stops processing their rows"
+    )
     erasure: ErasureRule = Field(default_factory=ErasureRule)
 
     @model_validator(mode="after")
     def _anonymises_the_identity(self) -> TableMapping:
         if self.erasure.action == "anonymise" and self.identity_column not in self.erasure.anonymise:
             raise ValueError(f"anonymising must replace the identity column '{self.identity_column}' too")
-        if self.identity_column in self.rectifiable:
+        if self.identity_column.casefold() in {name.casefold() for name in self.rectifiable}:
             # The column finds the person in every step: a changed email is handled in the system itself.
             raise ValueError(f"the identity column '{self.identity_column}' cannot be rectifiable")
         return self

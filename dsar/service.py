@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import messages, systems
-from dsar.connectors import TOOLKIT
+from dsar import messages
 from dsar.deadlines import legal_deadline
 from dsar.models import DataRequest, RequestEvent, RequestStep
 from dsar.schemas import (
     Channel,
     Correction,
+    ObjectionScope,
     RequestOut,
     RequestStatus,
     RequestSummary,
@@ -37,10 +37,8 @@ from privacy.settings import Settings
 
 OPEN = (RequestStatus.AWAITING_VERIFICATION.value, RequestStatus.IN_PROGRESS.value)
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
-# A step's status until staff decide what it does (rectification).
+# A step's status until staff decide what it does (a rectification's system, an objection's activity).
 AWAITING_DECISION = "awaiting_decision"
-# What each system does for a request type; the other types are worked by staff.
-STEP_ACTIONS = {"access": "export", "portability": "export", "erasure": "erase", "rectification": "rectify"}
 
 
 def new_reference() -> str:
@@ -57,6 +55,7 @@ async def new_request(
     name: str | None,
     details: str | None,
     corrections: list[Correction],
+    objection: ObjectionScope | None,
     language: str,
     channel: Channel,
     received_at: datetime,
@@ -81,6 +80,7 @@ async def new_request(
         )
         if corrections
         else None,
+        objection=objection.model_dump() if objection else None,
         received_at=received_at,
     )
     session.add(request)
@@ -148,34 +148,6 @@ def effective_due(request: DataRequest) -> date | None:
     return request.extended_due_at or request.due_at
 
 
-async def mark_verified(
-    session: AsyncSession, *, request: DataRequest, method: str, settings: Settings, now: datetime
-) -> None:
-    """The person is who they say: the clock runs (if it waited for this) and the work begins."""
-    request.verified_at = now
-    request.verification_method = method
-    request.status = RequestStatus.IN_PROGRESS.value
-    if request.due_at is None:
-        request.due_at = await deadline(session, start=clock_start(request, settings), months=1)
-    await add_event(session, request=request, kind="verified", actor="person", at=now)
-    await _queue_steps(session, request)
-
-
-async def _queue_steps(session: AsyncSession, request: DataRequest) -> None:
-    """A step per system holding personal data (the toolkit's own and every enabled connector). A
-    rectification's steps wait for staff to decide what each system corrects; the toolkit's own
-    records (the request itself, consent records) hold nothing a person would correct."""
-    action = STEP_ACTIONS.get(request.type)
-    if action is None:
-        return
-    if action == "rectify":
-        for system in await systems.enabled_systems(session):
-            session.add(RequestStep(request_id=request.id, system=system, action=action, status=AWAITING_DECISION))
-        return
-    for system in [TOOLKIT, *await systems.enabled_systems(session)]:
-        session.add(RequestStep(request_id=request.id, system=system, action=action, status="pending"))
-
-
 # The timeline, and telling the person
 
 
@@ -206,11 +178,20 @@ def _note_context(request: DataRequest) -> str:
 
 
 async def tell_person(
-    session: AsyncSession, *, request: DataRequest, letter: messages.Letter, purpose: str, now: datetime
+    session: AsyncSession,
+    *,
+    request: DataRequest,
+    letter: messages.Letter,
+    purpose: str,
+    now: datetime,
+    once_as: str | None = None,
 ) -> None:
-    """A message to the person behind the request, through the outbox, in the caller's transaction."""
+    """A message to the person behind the request, through the outbox, in the caller's transaction;
+    with `once_as`, a second message under the same key is not sent."""
     to = email_of(session, request=request)
-    await queue_message(session, to=to, subject=letter.subject, body=letter.body, purpose=purpose, now=now)
+    await queue_message(
+        session, to=to, subject=letter.subject, body=letter.body, purpose=purpose, now=now, dedupe_key=once_as
+    )
 
 
 # How staff see a request
@@ -256,6 +237,7 @@ async def _steps_out(session: AsyncSession, request: DataRequest) -> list[StepOu
         StepOut(
             id=step.id,
             system=step.system,
+            activity=step.activity,
             action=step.action,
             status=step.status,
             attempts=step.attempts,

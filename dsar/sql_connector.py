@@ -1,6 +1,6 @@
 """SQL databases as connectors: a person's rows found by a table mapping, exported, erased by
 deleting, anonymising or keeping them under a named legal obligation, or rectified in the columns
-the mapping allows."""
+the mapping allows, or marked as suppressed after an objection."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from dsar.connectors import Erasure, Kept, Table
 from dsar.schemas import TableMapping
 from dsar.systems import System
+from privacy.errors import SystemUnavailable
 from privacy.outbound import open_sql_system
 from privacy.settings import Settings
 from privacy.systems import reaching
@@ -101,3 +102,28 @@ async def rectify_sql(system: System, *, fields: dict[str, str | None], email: s
         finally:
             await engine.dispose()
     return corrected
+
+
+async def suppress_sql(system: System, *, email: str, settings: Settings) -> list[str]:
+    """Set each mapped table's `suppressed_column` in the person's rows, in one transaction. A system
+    linked to the activity that maps no such column cannot stop by itself: the step fails, saying so."""
+    mappings = [mapping for mapping in system.config.tables if mapping.suppressed_column]
+    if not mappings:
+        # Not a failure to reach the system, and it names no host: said as it is, for staff to fix.
+        raise SystemUnavailable(f"the connector '{system.key}' maps no suppressed_column to mark the person in")
+    marked: list[str] = []
+    async with reaching(system.reached.key):
+        engine = await _engine(system, read_only=False, settings=settings)
+        try:
+            async with engine.begin() as connection:
+                for mapping in mappings:
+                    flag = str(mapping.suppressed_column)
+                    t = table(mapping.table, column(mapping.identity_column), column(flag))
+                    changed = (
+                        await connection.execute(update(t).where(_of_person(t, mapping, email)).values({flag: True}))
+                    ).rowcount
+                    if changed:
+                        marked.append(f"{changed} row(s) of {mapping.table}")
+        finally:
+            await engine.dispose()
+    return marked

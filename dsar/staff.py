@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import messages
+from dsar import messages, objection
 from dsar.models import DataRequest, RequestStep
 from dsar.schemas import RefusalIn, RequestStatus, RequestSummary, RequestType, StaffRequestIn
 from dsar.service import (
@@ -20,11 +20,11 @@ from dsar.service import (
     deadline,
     effective_due,
     get_request,
-    mark_verified,
     new_request,
     summary,
     tell_person,
 )
+from dsar.steps import mark_verified
 from privacy import auth
 from privacy.actors import Actor, Role
 from privacy.audit import record_change
@@ -43,6 +43,7 @@ async def record_staff_request(
     """A request that came by letter, email or phone, with its real time of receipt."""
     if data.received_at > now:
         raise Invalid("the time of receipt is in the future", errors=[FieldError("received_at", "in the future")])
+    await objection.check_scope(session, scope=data.objection)
     request = await new_request(
         session,
         type=data.type,
@@ -50,6 +51,7 @@ async def record_staff_request(
         name=data.name,
         details=data.notes,
         corrections=data.corrections,
+        objection=data.objection,
         language=data.language or "en",
         channel=data.channel,
         received_at=data.received_at,

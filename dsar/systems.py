@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar.models import Connector
-from dsar.schemas import ConnectorIn, ConnectorKind, ConnectorOut
+from dsar.schemas import ConnectorIn, ConnectorKind, ConnectorOut, TableMapping
 from privacy import systems
-from privacy.actors import Actor
+from privacy.actors import Actor, Permission
 from privacy.audit import record_change
 from privacy.config_file import Change, change_of
-from privacy.errors import FieldError, Invalid, NotFound
+from privacy.errors import FieldError, Forbidden, Invalid, NotFound
 from privacy.register import service as register
 from privacy.settings import Settings
 
@@ -50,6 +50,7 @@ async def save_connector(
     await _check_system(session, connector)
     row = await session.scalar(select(Connector).where(Connector.key == connector.key))
     before = row.content if row is not None else None
+    _check_writes(connector, before, actor)
     if row is not None and row.content == connector.public():
         return row, False
     if row is None:
@@ -73,6 +74,19 @@ async def save_connector(
         now=now,
     )
     return row, True
+
+
+def _writable_columns(content: dict[str, Any] | None) -> set[tuple[str, str]]:
+    tables = [TableMapping.model_validate(table) for table in (content or {}).get("tables", [])]
+    return {(t.table, name) for t in tables for name in [*t.rectifiable, *filter(None, [t.suppressed_column])]}
+
+
+def _check_writes(connector: ConnectorIn, before: dict[str, Any] | None, actor: Actor) -> None:
+    """Which columns the toolkit may write in another system (rectifiable, suppressed_column) is an
+    administrator's decision, as the system itself is: an officer may keep or narrow them."""
+    wider = not _writable_columns(connector.public()) <= _writable_columns(before)
+    if wider and not actor.may(Permission.MANAGE_SYSTEMS):
+        raise Forbidden("only an administrator lets the toolkit write more columns of another system")
 
 
 async def _check_activities(session: AsyncSession, connector: ConnectorIn) -> None:
@@ -139,6 +153,15 @@ async def manual_systems(session: AsyncSession) -> list[str]:
 
 async def enabled_systems(session: AsyncSession) -> list[str]:
     return [row.key for row in await list_connectors(session) if row.content.get("enabled", True)]
+
+
+async def systems_linked_to(session: AsyncSession, *, activities: set[str]) -> list[str]:
+    """The enabled systems that hold data for any of these activities of the register."""
+    return [
+        row.key
+        for row in await list_connectors(session)
+        if row.content.get("enabled", True) and activities & set(row.content.get("activities", []))
+    ]
 
 
 async def delete_connector(session: AsyncSession, *, key: str, actor: Actor, now: datetime) -> None:

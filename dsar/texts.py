@@ -29,6 +29,8 @@ TEXTS: dict[str, dict[str, Any]] = {
             "To correct your data: what is wrong and what it should "
             "be, one per line as: what = what it should be (optional)"
         ),
+        "objection_scope": "For an objection: what do you object to? (None ticked: all of it.)",
+        "direct_marketing": "Direct marketing (always stopped)",
         "submit": "Send request",
         "code_title": "Enter your code",
         "code_intro": "We sent a six-digit code to the email address you gave. It is valid for 15 minutes.",
@@ -72,6 +74,8 @@ TEXTS: dict[str, dict[str, Any]] = {
             "Zur Berichtigung: was falsch ist und was richtig wäre, "
             "eine Angabe pro Zeile: was = wie es richtig lautet (optional)"
         ),
+        "objection_scope": "Bei einem Widerspruch: wogegen widersprechen Sie? (Nichts angekreuzt: gegen alles.)",
+        "direct_marketing": "Direktwerbung (wird immer beendet)",
         "submit": "Anfrage senden",
         "code_title": "Code eingeben",
         "code_intro": "Wir haben einen sechsstelligen Code an Ihre E-Mail-Adresse gesendet. Er ist 15 Minuten gültig.",
@@ -115,6 +119,8 @@ TEXTS: dict[str, dict[str, Any]] = {
             "Pour une rectification : ce qui est inexact et ce qu'il "
             "faudrait, une ligne par donnée : quoi = valeur exacte (facultatif)"
         ),
+        "objection_scope": "Pour une opposition : à quoi vous opposez-vous ? (Rien de coché : à tout.)",
+        "direct_marketing": "Prospection commerciale (toujours arrêtée)",
         "submit": "Envoyer la demande",
         "code_title": "Saisissez votre code",
         "code_intro": "Nous avons envoyé un code à six chiffres à votre adresse e-mail. Il est valable 15 minutes.",
@@ -158,6 +164,8 @@ TEXTS: dict[str, dict[str, Any]] = {
             "Voor een correctie: wat er niet klopt en wat het moet "
             "zijn, één per regel: wat = wat het moet zijn (optioneel)"
         ),
+        "objection_scope": "Bij bezwaar: waartegen maakt u bezwaar? (Niets aangevinkt: tegen alles.)",
+        "direct_marketing": "Direct marketing (wordt altijd gestopt)",
         "submit": "Verzoek versturen",
         "code_title": "Voer uw code in",
         "code_intro": "We hebben een zescijferige code naar uw e-mailadres gestuurd. Hij is 15 minuten geldig.",

@@ -50,6 +50,7 @@ def activity_from_form(form: dict[str, Any]) -> ActivityIn:
             "personal_data_categories": _lines(form, "personal_data_categories"),
             "special_categories": [{"category": c, "condition": condition} for c, condition in special],
             "lawful_basis": _optional(form, "lawful_basis"),
+            "direct_marketing": _text(form, "direct_marketing") == "yes",
             "consent_purpose": _optional(form, "consent_purpose"),
             "legitimate_interest": _optional(form, "legitimate_interest"),
             "balancing_test": _optional(form, "balancing_test"),
@@ -93,6 +94,7 @@ def activity_to_form(activity: ActivityIn) -> dict[str, str]:
             for u in activity.special_categories
         ),
         "lawful_basis": activity.lawful_basis.value if activity.lawful_basis else "",
+        "direct_marketing": "yes" if activity.direct_marketing else "",
         "consent_purpose": activity.consent_purpose or "",
         "legitimate_interest": activity.legitimate_interest or "",
         "balancing_test": activity.balancing_test or "",

@@ -143,6 +143,9 @@ class ActivityIn(Schema):
     personal_data_categories: Annotated[list[Key], Field(default_factory=list, max_length=100)]
     special_categories: list[SpecialCategoryUse] = Field(default_factory=list, max_length=8)
     lawful_basis: LawfulBasis | None = None
+    direct_marketing: Flag = Field(
+        default=False, description="direct marketing: an objection stops it for the person, always (Art. 21(2)-(3))"
+    )
     consent_purpose: ShortText | None = None
     legitimate_interest: Text | None = None
     balancing_test: ShortText | None = None

@@ -24,6 +24,7 @@ from privacy.register.schemas import (
     ActivityRole,
     ActivityVersionOut,
     DataCategory,
+    LawfulBasis,
     OrganisationProfile,
 )
 from privacy.register.taxonomy import DATA_CATEGORIES
@@ -83,6 +84,17 @@ async def list_activities(session: AsyncSession) -> list[ActivityOut]:
     profile = await get_organisation(session)
     rows = (await session.scalars(select(ProcessingActivity).order_by(ProcessingActivity.name))).all()
     return [_activity_out(row, profile) for row in rows]
+
+
+async def objectable_activities(session: AsyncSession) -> list[ActivityOut]:
+    """What a person may object to (Art. 21): the organisation's own activities resting on
+    legitimate interests or a public task, and its direct marketing."""
+    grounds = {LawfulBasis.LEGITIMATE_INTERESTS, LawfulBasis.PUBLIC_TASK}
+    return [
+        activity
+        for activity in await list_activities(session)
+        if activity.role is ActivityRole.CONTROLLER and (activity.lawful_basis in grounds or activity.direct_marketing)
+    ]
 
 
 async def get_activity(session: AsyncSession, *, key: str) -> ActivityOut:

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dsar import fulfilment, staff, systems
+from dsar import decisions, staff, systems
 from dsar.models import DataRequest, RequestStep
 from dsar.schemas import ConnectorIn, ManualResultIn, StaffRequestIn
 from privacy.db import utcnow
@@ -39,7 +39,7 @@ class SlowSystem(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
         SlowSystem.calls.append(body["action"])
         SlowSystem.release.wait(timeout=60)
-        answer = json.dumps({"erased": ["1 helpdesk account"], "kept": []}).encode()
+        answer = json.dumps({"erased": ["1 helpdesk account"], "kept": [], "corrected": ["name"]}).encode()
         try:
             self.send_response(200)
             self.send_header("content-type", "application/json")
@@ -169,7 +169,7 @@ async def test_killed_worker_resumes_a_rectification_writing_each_correction_onc
         )
         await session.flush()
         for step in await session.scalars(select(RequestStep).order_by(RequestStep.id)):
-            await fulfilment.complete_manual_step(
+            await decisions.complete_step_by_hand(
                 session,
                 request_id=request.id,
                 step_id=step.id,

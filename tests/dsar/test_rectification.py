@@ -3,6 +3,7 @@ mapped columns and asks a real HTTP system on loopback, and the person is told w
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Iterator
@@ -178,10 +179,41 @@ async def test_corrections_go_only_with_a_rectification(person: Client) -> None:
     assert answer.headers["content-type"].startswith("application/problem+json")
 
 
+@pytest.mark.parametrize("spelling", ["email", "EMAIL"])
 async def test_the_identity_column_cannot_be_made_rectifiable(
-    person: Client, officer: dict[str, str], crm: str
+    person: Client, admin: dict[str, str], crm: str, spelling: str
 ) -> None:
     connector = sql_connector()
-    connector["tables"][0]["rectifiable"] = ["email"]
-    refused = await person.put("/api/v1/admin/connectors/crm", json=connector, headers=officer)
+    connector["tables"][0]["rectifiable"] = [spelling]
+    refused = await person.put("/api/v1/admin/connectors/crm", json=connector, headers=admin)
     assert refused.status_code in (400, 422) and "identity column" in refused.text
+
+
+async def test_only_an_administrator_lets_the_toolkit_write_more_columns(
+    person: Client, admin: dict[str, str], officer: dict[str, str], crm: str
+) -> None:
+    assert (await person.put("/api/v1/admin/connectors/crm", json=sql_connector(), headers=officer)).status_code == 200
+    widened = await person.put("/api/v1/admin/connectors/crm", json=rectifiable_crm(), headers=officer)
+    assert widened.status_code == 403
+    assert (await person.put("/api/v1/admin/connectors/crm", json=rectifiable_crm(), headers=admin)).status_code == 200
+    narrowed = rectifiable_crm()
+    narrowed["tables"][0]["rectifiable"] = ["name"]
+    assert (await person.put("/api/v1/admin/connectors/crm", json=narrowed, headers=officer)).status_code == 200
+
+
+async def test_a_decision_is_taken_once_even_when_sent_twice_at_once(
+    person: Client, admin: dict[str, str], officer: dict[str, str], crm: str, mailbox: Mailbox, background: Any
+) -> None:
+    await person.put("/api/v1/admin/connectors/crm", json=rectifiable_crm(), headers=admin)
+    await verified(person, mailbox, background, type="rectification", details="My name is Ada King")
+    await background()
+    detail = await open_request(person, officer)
+    both = await decide(
+        person, officer, detail, "crm", {"fields": {"name": "Ada King"}, "refused": "Not so, as we know."}
+    )
+    assert both.status_code == 422 and both.json()["errors"][0]["path"] == "refused"
+    refusal = {"refused": "The name matches the contract the person signed."}
+    answers = await asyncio.gather(*[decide(person, officer, detail, "crm", refusal) for _ in range(4)])
+    assert sorted(answer.status_code for answer in answers) == [200, 409, 409, 409]
+    await background()
+    assert len([m for m in mailbox.to(ADA) if "our answer" in m["Subject"]]) == 1
