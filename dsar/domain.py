@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import endpoints, fulfilment, log, packages, pages, staff, systems
+from dsar import commands, endpoints, fulfilment, log, packages, pages, staff, systems
 from dsar.schemas import ConnectorIn
 from privacy.domain import ConfigSection, Domain
 from privacy.settings import Settings
@@ -43,4 +43,5 @@ DOMAIN = Domain(
         )
     ],
     bundle=[log.request_log_bundle_part],
+    commands=[commands.requests_group],
 )

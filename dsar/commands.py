@@ -1,0 +1,115 @@
+"""`privacy requests`: the request inbox, a request's steps, and staff's decisions on them, from the
+command line (as the console and the admin API do)."""
+
+from __future__ import annotations
+
+import click
+from pydantic import ValidationError
+
+from dsar import decisions, service, staff
+from dsar.schemas import ManualResultIn, RequestOut, RequestStatus, RequestSummary, RequestType
+from privacy import commands
+from privacy.actors import Actor
+from privacy.db import SessionFactory, utcnow
+from privacy.errors import Invalid, validation_errors
+
+CLI = Actor.system("command line")
+
+
+@click.group("requests")
+def requests_group() -> None:
+    """Data-subject requests."""
+
+
+@requests_group.command("list")
+@click.option("--status", type=click.Choice([s.value for s in RequestStatus]), default=None)
+@click.option("--type", "type_", type=click.Choice([t.value for t in RequestType]), default=None)
+def list_requests(status: str | None, type_: str | None) -> None:
+    """The inbox, earliest deadline first."""
+
+    async def work(sessions: SessionFactory) -> list[RequestSummary]:
+        async with sessions() as session:
+            return await staff.inbox(
+                session,
+                status=RequestStatus(status) if status else None,
+                type=RequestType(type_) if type_ else None,
+                due_before=None,
+                due_after=None,
+                today=utcnow().date(),
+            )
+
+    for item in commands.run(commands.settings(), work):
+        due = item.extended_due_at or item.due_at
+        flag = " OVERDUE" if item.overdue else (" due soon" if item.due_soon else "")
+        click.echo(f"{item.reference}  {item.type.value:<13} {item.status.value:<21} due {due or '-'}{flag}")
+
+
+@requests_group.command("show")
+@click.argument("reference")
+def show_request(reference: str) -> None:
+    """A request's status and its steps (the ids `decide` takes)."""
+    item = commands.run(commands.settings(), lambda sessions: _detail(sessions, reference))
+    click.echo(
+        f"{item.reference}: {item.type.value}, {item.status.value}{f' ({item.outcome})' if item.outcome else ''}"
+    )
+    for correction in item.corrections:
+        click.echo(f"  asks to correct: {correction.field} = {correction.value}")
+    for step in item.steps:
+        about = f" ({step.activity})" if step.activity else ""
+        click.echo(f"  step {step.id}: {step.system}{about} {step.action} {step.status}")
+
+
+async def _detail(sessions: SessionFactory, reference: str) -> RequestOut:
+    async with sessions() as session:
+        request = await service.find_request(session, reference=reference)
+        return await service.request_out(session, request=request)
+
+
+@requests_group.command("decide")
+@click.argument("reference")
+@click.argument("step_id", type=int)
+@click.option("--field", "fields", multiple=True, metavar="NAME=VALUE", help="Rectification: a corrected value.")
+@click.option("--refused", default=None, help="Rectification: why this system's data is not corrected.")
+@click.option("--outcome", type=click.Choice(["stopped", "compelling_grounds"]), default=None, help="Objection.")
+@click.option("--reason", default=None, help="Objection: the compelling legitimate grounds.")
+def decide(
+    reference: str, step_id: int, fields: tuple[str, ...], refused: str | None, outcome: str | None, reason: str | None
+) -> None:
+    """Decide a rectification's system or an objection's activity."""
+    result = commands.run_or_fail(lambda: _result(fields, refused=refused, outcome=outcome, reason=reason))
+    settings = commands.settings()
+
+    async def work(sessions: SessionFactory) -> RequestOut:
+        async with sessions() as session:
+            request = await service.find_request(session, reference=reference)
+            await decisions.complete_step_by_hand(
+                session,
+                request_id=request.id,
+                step_id=step_id,
+                result=result,
+                actor=CLI,
+                settings=settings,
+                now=utcnow(),
+            )
+            await session.commit()
+            return await service.request_out(session, request=request)
+
+    item = commands.run(settings, work)
+    [step] = [step for step in item.steps if step.id == step_id]
+    click.echo(f"{item.reference}: step {step.id} is {step.status}")
+
+
+def _result(fields: tuple[str, ...], *, refused: str | None, outcome: str | None, reason: str | None) -> ManualResultIn:
+    pairs = [field.partition("=") for field in fields]
+    if any(not equals for _, equals, _ in pairs):
+        raise Invalid("give each corrected value as --field NAME=VALUE")
+    document = {
+        "fields": {name.strip(): value.strip() or None for name, _, value in pairs},
+        "refused": refused,
+        "outcome": outcome,
+        "reason": reason,
+    }
+    try:
+        return ManualResultIn.model_validate(document)
+    except ValidationError as error:
+        raise Invalid("the decision is not valid", errors=validation_errors(error)) from error
