@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import objection, rectification, systems
+from dsar import objection, rectification, restriction, systems
 from dsar.connectors import Erasure, Kept, Payload, Table
 from dsar.fulfilment import complete_step, context_of, erasure_payload, tables_payload
 from dsar.models import DataRequest, RequestStep
@@ -56,6 +56,8 @@ def _done_by_hand(found: systems.System, step: RequestStep, result: ManualResult
         return tables_payload([Table(found.key, "records", "identification", list(result.rows))])
     if step.action == objection.SUPPRESS:
         return objection.suppressed(found, step)
+    if step.action == restriction.RESTRICT:
+        return restriction.restricted(found)
     kept = [Kept(k.what, k.why, k.until) for k in result.kept]
     return erasure_payload(Erasure(found.key, erased=list(result.erased), kept=kept))
 

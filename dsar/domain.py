@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import commands, endpoints, fulfilment, log, packages, pages, staff, systems
+from dsar import commands, endpoints, fulfilment, log, packages, pages, restriction, staff, systems
 from dsar.schemas import ConnectorIn
 from privacy.domain import ConfigSection, Domain
 from privacy.settings import Settings
@@ -23,6 +23,10 @@ async def remind_staff(session: AsyncSession, now: datetime, settings: Settings)
     await staff.send_reminders(session, settings=settings, now=now)
 
 
+async def lift_due_restrictions(session: AsyncSession, now: datetime, settings: Settings) -> None:
+    await restriction.lift_due_restrictions(session, settings=settings, now=now)
+
+
 async def delete_expired_packages(session: AsyncSession, now: datetime, _settings: Settings) -> None:
     await packages.delete_expired_packages(session, now=now)
 
@@ -33,7 +37,7 @@ DOMAIN = Domain(
     admin_routes=endpoints.ADMIN_CONTROLLERS,
     console_routes=pages.CONSOLE_PAGES,
     public_routes=[*endpoints.PUBLIC_HANDLERS, *pages.PUBLIC_PAGES],
-    jobs=[work_requests, remind_staff, delete_expired_packages],
+    jobs=[work_requests, remind_staff, lift_due_restrictions, delete_expired_packages],
     config=[
         ConfigSection(
             "connectors",

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from litestar.types import ControllerRouterHandler
 
-from dsar import decisions, follow_up, fulfilment, intake, objection, service, staff, systems
+from dsar import decisions, follow_up, fulfilment, intake, objection, restriction, service, staff, systems
 from dsar.packages import package_chunks
 from dsar.schemas import (
     ApplicationRequestIn,
@@ -19,6 +19,7 @@ from dsar.schemas import (
     ConnectorIn,
     ConnectorOut,
     ExtensionIn,
+    LiftIn,
     ManualResultIn,
     ObjectableOut,
     RefusalIn,
@@ -29,6 +30,7 @@ from dsar.schemas import (
     RequestStatusOut,
     RequestSummary,
     RequestType,
+    RestrictionOut,
     StaffRequestIn,
     TokenGranted,
 )
@@ -247,6 +249,38 @@ class ConnectorsController(Controller):
         await systems.delete_connector(db_session, key=key, actor=current_actor(request), now=utcnow())
 
 
+class RestrictionsController(Controller):
+    path = "/restrictions"
+    tags = ["requests"]
+
+    @get("/", opt=READ, summary="Restrictions (Art. 18) in force, announced to be lifted, or lifted")
+    async def list_all(self, db_session: DbSession) -> list[RestrictionOut]:
+        return await restriction.list_restrictions(db_session)
+
+    @post(
+        "/{restriction_id:uuid}/lift",
+        opt=WORK,
+        status_code=200,
+        summary="Tell the person why and when the restriction ends (Art. 18(3)); the systems follow then",
+    )
+    async def lift(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        restriction_id: FromPath[uuid.UUID],
+        data: JSONBody[LiftIn],
+    ) -> RestrictionOut:
+        row = await restriction.announce_lift(
+            db_session,
+            restriction_id=restriction_id,
+            reason=data.reason,
+            actor=current_actor(request),
+            settings=request.app.state.settings,
+            now=utcnow(),
+        )
+        return restriction.restriction_out(row)
+
+
 @post(
     "/api/v1/connectors/{key:str}/callback",
     tags=["connectors"],
@@ -270,4 +304,8 @@ async def connector_callback(
 
 
 PUBLIC_HANDLERS: list[ControllerRouterHandler] = [PublicRequestsController, connector_callback]
-ADMIN_CONTROLLERS: list[ControllerRouterHandler] = [AdminRequestsController, ConnectorsController]
+ADMIN_CONTROLLERS: list[ControllerRouterHandler] = [
+    AdminRequestsController,
+    ConnectorsController,
+    RestrictionsController,
+]

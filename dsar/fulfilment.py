@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import messages, objection, rectification, systems
+from dsar import messages, objection, rectification, restriction, systems
 from dsar.connectors import TOOLKIT, Erasure, Payload, Table, toolkit_erase, toolkit_export
 from dsar.http_connector import call_system, callback_answer, erasure_from, tables_from
 from dsar.models import CLOSED_REQUESTS, DataRequest, RequestStep
@@ -35,6 +35,12 @@ from retention import service as retention_service
 
 logger = logging.getLogger("dsar.fulfilment")
 MAX_ATTEMPTS = 5
+# The request types whose answer is a letter of what was decided and done, and how each is said.
+DECIDED = {
+    "rectification": rectification.answer_lines,
+    "objection": objection.answer_lines,
+    "restriction": restriction.answer_lines,
+}
 
 
 async def run_due_steps(session: AsyncSession, *, settings: Settings, now: datetime) -> int:
@@ -82,6 +88,8 @@ async def _toolkit_step(
         return tables_payload(await toolkit_export(session, email=email, request=request))
     if step.action == objection.SUPPRESS:
         return await objection.suppress_in_toolkit(session, step=step, request=request, now=now)
+    if step.action == restriction.RESTRICT:
+        return await restriction.record(session, request=request, email=email, now=now)
     # How long the request record is kept is the retention rule's to say (None: no rule sweeps it).
     kept_until = await retention_service.kept_until(session, store=CLOSED_REQUESTS, event_at=now)
     return erasure_payload(await toolkit_erase(session, email=email, request=request, records_kept_until=kept_until))
@@ -122,6 +130,10 @@ async def _system_step(
         return await objection.suppress_in_system(
             found, step=step, email=email, callback_url=callback_url, settings=settings, now=now
         )
+    if step.action == restriction.RESTRICT:
+        return await restriction.restrict_in_system(
+            found, step=step, email=email, callback_url=callback_url, settings=settings, now=now
+        )
     if kind is ConnectorKind.SQL:
         if step.action == "export":
             return tables_payload(await export_sql(found, email=email, settings=settings))
@@ -159,6 +171,8 @@ def _payload_from_answer(
         return rectification.outcome_from_answer(found, answer=answer, fields=result_of(session, step)["fields"])
     if step.action == objection.SUPPRESS:
         return objection.suppressed(found, step)
+    if step.action == restriction.RESTRICT:
+        return restriction.restricted(found)
     if step.action == "export":
         return tables_payload(tables_from(found, answer))
     return erasure_payload(erasure_from(found, answer))
@@ -267,7 +281,7 @@ async def _answer_when_all_done(
     if any(step.status != "done" for step in steps):
         return
     request.replied_at = now
-    if request.type in ("rectification", "objection"):
+    if request.type in DECIDED:
         await _answer_decisions(session, request, [result_of(session, step) for step in steps], now=now)
         return
     if request.type == "erasure":
@@ -289,8 +303,7 @@ async def _answer_decisions(
 ) -> None:
     """A rectification's or an objection's outcome: on the request, on its page, and in one letter,
     with the right to complain where a decision went against the person (Art. 12(4))."""
-    answered = rectification if request.type == "rectification" else objection
-    request.outcome, lines, contested = answered.answer_lines(results)
+    request.outcome, lines, contested = DECIDED[request.type](results)
     request.status = RequestStatus.COMPLETED.value
     await add_event(session, request=request, kind="completed", actor="system", at=now, note="\n".join(lines))
     authority = (await register.require_organisation(session)).lead_supervisory_authority

@@ -83,6 +83,7 @@ def package_ready(reference: str, until: datetime, link: str) -> Letter:
 DECISIONS = {
     "rectification": ("to correct your personal data", "Where we did not correct your data"),
     "objection": ("objecting to the use of your personal data", "Where the processing continues"),
+    "restriction": ("to restrict the use of your personal data", ""),
 }
 
 
@@ -103,6 +104,17 @@ def decisions_answered(
     return Letter(f"Request {reference}: our answer", body)
 
 
+def restriction_lifting(reference: str, *, lift_at: datetime, reason: str) -> Letter:
+    """Art. 18(3): told before the restriction is lifted, with the reason and time to react."""
+    return Letter(
+        f"Request {reference}: we will lift the restriction on your data",
+        f"The use of your personal data has been restricted since your request {reference}. We will lift "
+        f"this restriction on {lift_at.date().isoformat()}.\n\nWhy: {reason}\n\n"
+        "If you disagree, answer this message before then. You also have the right to lodge a complaint "
+        "with a supervisory authority (Art. 77 GDPR).",
+    )
+
+
 def staff_reminder(reference: str, type: str, due: date, *, overdue: bool) -> Letter:
     state = "is overdue" if overdue else f"is due on {due.isoformat()}"
     return Letter(
@@ -115,6 +127,8 @@ MANUAL_TASKS = {
     "export": "export the data of",
     "erase": "erase the data of",
     "suppress": "stop processing (objection) the data of",
+    "restrict": "restrict (Art. 18: keep, but do not otherwise use) the data of",
+    "unrestrict": "lift the restriction on the data of",
 }
 
 

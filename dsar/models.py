@@ -36,6 +36,7 @@ class DataRequest(Base):
     corrections_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("request:{id}:corrections"))
     # An objection's scope (`ObjectionScope`): activity keys of the register, no personal data.
     objection: Mapped[dict[str, Any] | None]
+    restriction_ground: Mapped[str | None] = mapped_column(String(30))
     received_at: Mapped[datetime]
     verified_at: Mapped[datetime | None]
     verification_method: Mapped[str | None] = mapped_column(String(200))
@@ -141,6 +142,27 @@ class Suppression(Base):
     activity: Mapped[str] = mapped_column(String(100))
     request_reference: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
+
+
+class Restriction(Base):
+    """A person's data restricted (Art. 18) in the systems listed, until lifted: announced to the
+    person first with its reason (Art. 18(3)), lifted in each system once `lift_at` has come. Kept
+    apart from the request, which retention sweeps: a restriction outlives it."""
+
+    __tablename__ = "restrictions"
+
+    id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
+    request_reference: Mapped[str] = mapped_column(String(20), unique=True)
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    email_encrypted: Mapped[str] = mapped_column(Text, info=encrypted("restriction:{id}:email"))
+    ground: Mapped[str] = mapped_column(String(30))
+    systems: Mapped[list[Any]]
+    placed_at: Mapped[datetime]
+    lift_reason_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("restriction:{id}:lift-reason"))
+    lift_at: Mapped[datetime | None] = mapped_column(index=True)
+    lifted_in: Mapped[list[Any]]
+    lifted_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
 
 
 class Connector(Base):

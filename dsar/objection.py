@@ -17,7 +17,7 @@ from dsar.http_connector import call_system
 from dsar.models import DataRequest, RequestStep, Suppression
 from dsar.schemas import ConnectorKind, ManualResultIn, ObjectableOut, ObjectionScope
 from dsar.service import AWAITING_DECISION
-from dsar.sql_connector import suppress_sql
+from dsar.sql_connector import flag_person
 from privacy.errors import FieldError, Invalid
 from privacy.register import service as register
 from privacy.settings import Settings
@@ -131,7 +131,7 @@ async def suppress_in_system(
 ) -> Payload | None:
     """The system stops processing the person's data for the activity; None when it answers later."""
     if found.config.kind is ConnectorKind.SQL:
-        await suppress_sql(found, email=email, settings=settings)
+        await flag_person(found, flag="suppressed_column", value=True, email=email, settings=settings)
         return _suppressed(found.config.name, step)
     answer = await call_system(
         found,

@@ -294,7 +294,15 @@ async def submit_request_form(request: Request[Any, Any, Any], db_session: DbSes
         created = await intake.submit_request(
             db_session,
             data=RequestIn.model_validate(
-                {**fields, "corrections": corrections, "objection": _objection_scope(data), "language": language}
+                {
+                    **fields,
+                    "corrections": corrections,
+                    "objection": _objection_scope(data),
+                    "restriction_ground": (data.get("restriction_ground") or None)
+                    if data.get("type") == "restriction"
+                    else None,
+                    "language": language,
+                }
             ),
             settings=request.app.state.settings,
             now=utcnow(),

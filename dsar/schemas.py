@@ -61,6 +61,15 @@ Corrections = Annotated[list[Correction], Field(default_factory=list, max_length
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)]
 
 
+class RestrictionGround(StrEnum):
+    """Art. 18(1)(a)-(d)."""
+
+    ACCURACY_CONTESTED = "accuracy_contested"
+    UNLAWFUL_PROCESSING = "unlawful_processing"
+    LEGAL_CLAIMS = "legal_claims"
+    OBJECTION_PENDING = "objection_pending"
+
+
 class ObjectionScope(Schema):
     """What the person objects to (Art. 21): activities of the register, by key, and direct
     marketing. A request of type objection without it objects to everything it may."""
@@ -78,11 +87,18 @@ class ObjectableOut(Schema):
     direct_marketing: bool
 
 
-def fits_its_type(type: RequestType, corrections: list[Correction], objection: ObjectionScope | None) -> None:
+def fits_its_type(
+    type: RequestType,
+    corrections: list[Correction],
+    objection: ObjectionScope | None,
+    restriction_ground: RestrictionGround | None,
+) -> None:
     if corrections and type is not RequestType.RECTIFICATION:
         raise ValueError("corrections go with a rectification request")
     if objection is not None and type is not RequestType.OBJECTION:
         raise ValueError("what the person objects to goes with an objection request")
+    if (restriction_ground is not None) != (type is RequestType.RESTRICTION):
+        raise ValueError("a restriction request, and only one, gives its ground (restriction_ground)")
 
 
 class RequestIn(Schema):
@@ -92,11 +108,12 @@ class RequestIn(Schema):
     details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
     corrections: Corrections
     objection: ObjectionScope | None = None
+    restriction_ground: RestrictionGround | None = None
     language: Language | None = None
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> RequestIn:
-        fits_its_type(self.type, self.corrections, self.objection)
+        fits_its_type(self.type, self.corrections, self.objection, self.restriction_ground)
         return self
 
 
@@ -122,11 +139,12 @@ class ApplicationRequestIn(Schema):
     details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
     corrections: Corrections
     objection: ObjectionScope | None = None
+    restriction_ground: RestrictionGround | None = None
     language: Language | None = None
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> ApplicationRequestIn:
-        fits_its_type(self.type, self.corrections, self.objection)
+        fits_its_type(self.type, self.corrections, self.objection, self.restriction_ground)
         return self
 
 
@@ -156,12 +174,13 @@ class StaffRequestIn(Schema):
     notes: Text | None = None
     corrections: Corrections
     objection: ObjectionScope | None = None
+    restriction_ground: RestrictionGround | None = None
     verification: ShortText = Field(description="how staff verified the person's identity")
     language: Language | None = None
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> StaffRequestIn:
-        fits_its_type(self.type, self.corrections, self.objection)
+        fits_its_type(self.type, self.corrections, self.objection, self.restriction_ground)
         return self
 
 
@@ -287,6 +306,9 @@ class TableMapping(Schema):
     rectifiable: list[Identifier] = Field(
         default_factory=list, max_length=200, description="the columns a rectification may correct (Art. 16)"
     )
+    restricted_column: Identifier | None = Field(
+        default=None, description="a flag set while the person's data is restricted (Art. 18), as retention's"
+    )
     suppressed_column: Identifier | None = Field(
         default=None, description="a flag set for a person who objected: the system stops processing their rows"
     )
@@ -345,3 +367,17 @@ class ConnectorOut(Schema):
     system: str | None
     tables: list[TableMapping]
     owner_email: str | None
+
+
+class RestrictionOut(Schema):
+    id: str
+    request_reference: str
+    ground: RestrictionGround
+    systems: list[str]
+    placed_at: datetime
+    lift_at: datetime | None = Field(description="when the restriction is lifted, once announced to the person")
+    lifted_at: datetime | None
+
+
+class LiftIn(Schema):
+    reason: Reason = Field(description="why the restriction ends (sent to the person before it does)")

@@ -25,6 +25,7 @@ from dsar.schemas import (
     RequestStatus,
     RequestSummary,
     RequestType,
+    RestrictionGround,
     StepOut,
     TimelineEntry,
 )
@@ -56,6 +57,7 @@ async def new_request(
     details: str | None,
     corrections: list[Correction],
     objection: ObjectionScope | None,
+    restriction_ground: RestrictionGround | None,
     language: str,
     channel: Channel,
     received_at: datetime,
@@ -81,6 +83,7 @@ async def new_request(
         if corrections
         else None,
         objection=objection.model_dump() if objection else None,
+        restriction_ground=restriction_ground.value if restriction_ground else None,
         received_at=received_at,
     )
     session.add(request)

@@ -1,8 +1,10 @@
 """SQL databases as connectors: a person's rows found by a table mapping, exported, erased by
 deleting, anonymising or keeping them under a named legal obligation, or rectified in the columns
-the mapping allows, or marked as suppressed after an objection."""
+the mapping allows, or flagged (suppressed after an objection, restricted)."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from sqlalchemy import ColumnElement, TableClause, column, delete, func, select, table, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -104,24 +106,31 @@ async def rectify_sql(system: System, *, fields: dict[str, str | None], email: s
     return corrected
 
 
-async def suppress_sql(system: System, *, email: str, settings: Settings) -> list[str]:
-    """Set each mapped table's `suppressed_column` in the person's rows, in one transaction. A system
-    linked to the activity that maps no such column cannot stop by itself: the step fails, saying so."""
-    mappings = [mapping for mapping in system.config.tables if mapping.suppressed_column]
+async def flag_person(
+    system: System,
+    *,
+    flag: Literal["suppressed_column", "restricted_column"],
+    value: bool,
+    email: str,
+    settings: Settings,
+) -> list[str]:
+    """Set the flag column each table maps (an objection's `suppressed_column`, a restriction's
+    `restricted_column`) in the person's rows, in one transaction. A system that maps none cannot
+    do it by itself: the step fails, saying so, for staff to map one."""
+    mappings = [mapping for mapping in system.config.tables if getattr(mapping, flag)]
     if not mappings:
         # Not a failure to reach the system, and it names no host: said as it is, for staff to fix.
-        raise SystemUnavailable(f"the connector '{system.key}' maps no suppressed_column to mark the person in")
+        raise SystemUnavailable(f"the connector '{system.key}' maps no {flag} to mark the person in")
     marked: list[str] = []
     async with reaching(system.reached.key):
         engine = await _engine(system, read_only=False, settings=settings)
         try:
             async with engine.begin() as connection:
                 for mapping in mappings:
-                    flag = str(mapping.suppressed_column)
-                    t = table(mapping.table, column(mapping.identity_column), column(flag))
-                    changed = (
-                        await connection.execute(update(t).where(_of_person(t, mapping, email)).values({flag: True}))
-                    ).rowcount
+                    name = str(getattr(mapping, flag))
+                    t = table(mapping.table, column(mapping.identity_column), column(name))
+                    where = _of_person(t, mapping, email)
+                    changed = (await connection.execute(update(t).where(where).values({name: value}))).rowcount
                     if changed:
                         marked.append(f"{changed} row(s) of {mapping.table}")
         finally:

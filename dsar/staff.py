@@ -52,6 +52,7 @@ async def record_staff_request(
         details=data.notes,
         corrections=data.corrections,
         objection=data.objection,
+        restriction_ground=data.restriction_ground,
         language=data.language or "en",
         channel=data.channel,
         received_at=data.received_at,

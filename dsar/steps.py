@@ -5,7 +5,8 @@ them). What each type asks of each system:
 - erasure: every system erases it;
 - rectification: every connector's step awaits staff's decision (the toolkit's own records, the
   request itself and consent choices, hold nothing a person would correct);
-- objection: a decision per activity objected to, and the suppressions that follow (`objection`).
+- objection: a decision per activity objected to, and the suppressions that follow (`objection`);
+- restriction: the toolkit records it, and every system restricts the data (`restriction`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dsar.schemas import RequestStatus
 from dsar.service import AWAITING_DECISION, add_event, clock_start, deadline
 from privacy.settings import Settings
 
-SYSTEM_ACTIONS = {"access": "export", "portability": "export", "erasure": "erase"}
+SYSTEM_ACTIONS = {"access": "export", "portability": "export", "erasure": "erase", "restriction": "restrict"}
 
 
 async def mark_verified(

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     )
     request_token_days: int = Field(default=30, ge=1, le=365)
     package_days: int = Field(default=7, ge=1, le=90)
+    # Art. 18(3): the person is told before a restriction is lifted; it is lifted this many days later.
+    restriction_lift_notice_days: int = Field(default=14, ge=1, le=90)
     request_reminder_days: str = Field(default="7,2", description="days before the deadline when staff are reminded")
     subprocessor_notice_days: int = Field(
         default=30, ge=1, description="how far ahead a sub-processor change is announced; objections run until then"

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import String, Text, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from dsar import restriction
 from dsar import service as dsar_service
 from dsar import staff as dsar_staff
-from dsar.models import DataRequest
+from dsar.models import DataRequest, Restriction
 from dsar.schemas import StaffRequestIn
 from privacy import audit, auth, rotation, systems
 from privacy.actors import Role
@@ -101,6 +102,8 @@ ENCRYPTED = {
     ("data_requests", "name_encrypted"),
     ("data_requests", "details_encrypted"),
     ("data_requests", "corrections_encrypted"),
+    ("restrictions", "email_encrypted"),
+    ("restrictions", "lift_reason_encrypted"),
     ("data_request_events", "note_encrypted"),
     ("external_systems", "connection_encrypted"),
     ("legal_holds", "subject_encrypted"),
@@ -153,6 +156,19 @@ async def fill_every_encrypted_column(sessions: async_sessionmaker[AsyncSession]
             }
         )
         await dsar_staff.record_staff_request(session, data=letter, actor=SYSTEM, settings=settings, now=now)
+        restriction_letter = StaffRequestIn.model_validate(
+            {**letter.model_dump(), "type": "restriction", "corrections": [], "restriction_ground": "legal_claims"}
+        )
+        restricted = await dsar_staff.record_staff_request(
+            session, data=restriction_letter, actor=SYSTEM, settings=settings, now=now
+        )
+        await restriction.record(session, request=restricted, email="ada@example.org", now=now)
+        await session.flush()
+        placed = await session.scalar(select(Restriction))
+        assert placed is not None
+        await restriction.announce_lift(
+            session, restriction_id=placed.id, reason="The claim was settled.", actor=SYSTEM, settings=settings, now=now
+        )
         crm = SystemIn(key="crm", name="CRM", kind="http", url="https://crm.example.org/privacy", secret="c" * 40)
         await save_system(session, system=crm, actor=SYSTEM, settings=settings, now=now)
         hold = HoldIn(subject="bob@example.org", reason="litigation")

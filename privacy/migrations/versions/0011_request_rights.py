@@ -24,8 +24,29 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column('objection', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True)
         )
+        batch_op.add_column(sa.Column('restriction_ground', sa.String(length=30), nullable=True))
     with op.batch_alter_table('data_request_steps', schema=None) as batch_op:
         batch_op.add_column(sa.Column('activity', sa.String(length=100), nullable=True))
+    json_type = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
+    op.create_table('restrictions',
+    sa.Column('id', advanced_alchemy.types.GUID(length=16), nullable=False),
+    sa.Column('request_reference', sa.String(length=20), nullable=False),
+    sa.Column('email_hash', sa.String(length=64), nullable=False),
+    sa.Column('email_encrypted', sa.Text(), nullable=False),
+    sa.Column('ground', sa.String(length=30), nullable=False),
+    sa.Column('systems', json_type, nullable=False),
+    sa.Column('placed_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('lift_reason_encrypted', sa.Text(), nullable=True),
+    sa.Column('lift_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('lifted_in', json_type, nullable=False),
+    sa.Column('lifted_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('lease_until', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_restrictions')),
+    sa.UniqueConstraint('request_reference', name=op.f('uq_restrictions_request_reference')),
+    )
+    with op.batch_alter_table('restrictions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_restrictions_email_hash'), ['email_hash'], unique=False)
+        batch_op.create_index(batch_op.f('ix_restrictions_lift_at'), ['lift_at'], unique=False)
     op.create_table('suppressions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email_hash', sa.String(length=64), nullable=False),
@@ -40,11 +61,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('restrictions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_restrictions_lift_at'))
+        batch_op.drop_index(batch_op.f('ix_restrictions_email_hash'))
+    op.drop_table('restrictions')
     with op.batch_alter_table('suppressions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_suppressions_email_hash'))
     op.drop_table('suppressions')
     with op.batch_alter_table('data_request_steps', schema=None) as batch_op:
         batch_op.drop_column('activity')
     with op.batch_alter_table('data_requests', schema=None) as batch_op:
+        batch_op.drop_column('restriction_ground')
         batch_op.drop_column('objection')
         batch_op.drop_column('corrections_encrypted')

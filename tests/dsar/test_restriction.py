@@ -1,0 +1,131 @@
+"""Restriction (Art. 18): a real SQL database and a real HTTP system on loopback mark the person's
+data restricted; lifting is announced to the person first and follows after the notice period."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from dsar.models import Restriction
+from privacy.signing import signature_is_valid
+from tests.conftest import register_system
+from tests.dsar.conftest import ADA, SECRET, crm_rows, sql_connector, verified
+from tests.mail_fixtures import Mailbox, body_of
+
+Client = AsyncTestClient[Litestar]
+
+
+class Shop(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["content-length"]))
+        headers, now = self.headers, datetime.now(UTC)
+        if not signature_is_valid(
+            SECRET, timestamp=headers["x-privacy-timestamp"], given=headers["x-privacy-signature"], body=body, now=now
+        ):
+            self.send_response(401)
+            self.end_headers()
+            return
+        Shop.received.append(json.loads(body))
+        data = b"{}"
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def shop() -> Iterator[str]:
+    Shop.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/privacy"
+    server.shutdown()
+
+
+async def restricting_systems(person: Client, admin: dict[str, str], crm: str, shop: str) -> None:
+    engine = create_async_engine(crm, poolclass=NullPool)
+    async with engine.begin() as connection:
+        await connection.execute(text("ALTER TABLE crm_customers ADD COLUMN restricted BOOLEAN"))
+    await engine.dispose()
+    connector = sql_connector()
+    connector["tables"][0]["restricted_column"] = "restricted"
+    assert (await person.put("/api/v1/admin/connectors/crm", json=connector, headers=admin)).status_code == 200
+    await register_system(person, admin, "shop", "http", shop, SECRET)
+    web_shop = {"key": "shop", "name": "Web shop", "kind": "http", "system": "shop"}
+    assert (await person.put("/api/v1/admin/connectors/shop", json=web_shop, headers=admin)).status_code == 200
+
+
+async def test_a_restriction_is_marked_in_every_system_and_lifted_only_after_telling_the_person(
+    person: Client,
+    admin: dict[str, str],
+    officer: dict[str, str],
+    auditor: dict[str, str],
+    crm: str,
+    shop: str,
+    mailbox: Mailbox,
+    background: Any,
+    dsar_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await restricting_systems(person, admin, crm, shop)
+    ground = {"restriction_ground": "accuracy_contested"}
+    await verified(person, mailbox, background, type="restriction", **ground)
+    await background()
+    await background()
+
+    assert await crm_rows(crm, "SELECT restricted FROM crm_customers ORDER BY id") == [(True,), (None,)]
+    assert [(call["action"], call["email"]) for call in Shop.received] == [("restrict", ADA)]
+    [summary] = (await person.get("/api/v1/admin/requests", headers=officer)).json()
+    assert summary["status"] == "completed"
+    [answer] = [message for message in mailbox.to(ADA) if "our answer" in message["Subject"]]
+    assert "CRM: restricted" in body_of(answer) and "Web shop: restricted" in body_of(answer)
+    assert "before we lift the restriction" in body_of(answer)
+    [placed] = (await person.get("/api/v1/admin/restrictions", headers=auditor)).json()
+    assert (placed["ground"], placed["systems"], placed["lift_at"]) == ("accuracy_contested", ["crm", "shop"], None)
+
+    url = f"/api/v1/admin/restrictions/{placed['id']}/lift"
+    reason = "We checked the address with the person's bank: it is accurate."
+    assert (await person.post(url, json={"reason": reason}, headers=auditor)).status_code == 403
+    announced = await person.post(url, json={"reason": reason}, headers=officer)
+    assert announced.status_code == 200, announced.text
+    lift_at = datetime.fromisoformat(announced.json()["lift_at"])
+    assert timedelta(days=13) < lift_at - datetime.now(UTC) <= timedelta(days=14)
+    assert (await person.post(url, json={"reason": reason}, headers=officer)).status_code == 409
+    await background()
+    [notice] = [message for message in mailbox.to(ADA) if "lift the restriction" in message["Subject"]]
+    assert reason in body_of(notice) and lift_at.date().isoformat() in body_of(notice)
+    assert await crm_rows(crm, "SELECT restricted FROM crm_customers ORDER BY id") == [(True,), (None,)]
+
+    async with dsar_sessions() as session, session.begin():  # the notice period has run
+        await session.execute(update(Restriction).values(lift_at=datetime.now(UTC) - timedelta(minutes=1)))
+    await background()
+    await background()
+    assert await crm_rows(crm, "SELECT restricted FROM crm_customers ORDER BY id") == [(False,), (None,)]
+    assert [call["action"] for call in Shop.received] == ["restrict", "unrestrict"]
+    [lifted] = (await person.get("/api/v1/admin/restrictions", headers=auditor)).json()
+    assert lifted["lifted_at"] is not None
+
+
+async def test_a_restriction_gives_its_ground_and_only_a_restriction_does(person: Client) -> None:
+    without = await person.post("/api/v1/requests", json={"type": "restriction", "email": ADA})
+    stray = await person.post(
+        "/api/v1/requests", json={"type": "access", "email": ADA, "restriction_ground": "legal_claims"}
+    )
+    for answer in (without, stray):
+        assert answer.status_code in (400, 422) and "restriction_ground" in answer.text
