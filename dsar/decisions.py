@@ -75,7 +75,15 @@ async def _decide(
     """A decision is taken once: claimed in one statement, so two at once (a double click) cannot
     both pass. It finishes the step, or hands a rectification's corrections to the worker, sealed in
     the step. A rectification whose writing failed (the other database refused the values) may be
-    decided again."""
+    decided again. The decision is checked before it is claimed: a form sent with a mistake leaves
+    the step as it was."""
+    payload: Payload | None = None
+    if step.action == objection.OBJECT:
+        objection.check_decision(result)
+        note = str(step.activity)
+    else:
+        found = await systems.system(session, key=step.system)
+        payload, note = rectification.decided(found, result=result), found.config.name
     decidable = [AWAITING_DECISION, "failed"] if step.action == rectification.RECTIFY else [AWAITING_DECISION]
     claimed = await session.execute(
         update(RequestStep)
@@ -84,13 +92,8 @@ async def _decide(
     )
     if not claimed.rowcount:  # type: ignore[attr-defined]
         raise Conflict(f"this step is {step.status}: it is decided already")
-    payload: Payload | None
     if step.action == objection.OBJECT:
         payload = await objection.decide(session, step=step, request=request, result=result)
-        note = str(step.activity)
-    else:
-        found = await systems.system(session, key=step.system)
-        payload, note = rectification.decided(found, result=result), found.config.name
     await add_event(session, request=request, kind=f"{step.action}_decided", actor=actor.reference, at=now, note=note)
     await _audit(session, step, result, actor=actor, now=now)
     if payload is not None:

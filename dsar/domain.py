@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import commands, endpoints, fulfilment, log, packages, pages, restriction, staff, systems
+from dsar import centre, commands, endpoints, fulfilment, log, packages, pages, restriction, staff, systems
 from dsar.schemas import ConnectorIn
 from privacy.domain import ConfigSection, Domain
 from privacy.settings import Settings
@@ -36,7 +36,7 @@ DOMAIN = Domain(
     templates=Path(__file__).parent / "templates",
     admin_routes=endpoints.ADMIN_CONTROLLERS,
     console_routes=pages.CONSOLE_PAGES,
-    public_routes=[*endpoints.PUBLIC_HANDLERS, *pages.PUBLIC_PAGES],
+    public_routes=[*endpoints.PUBLIC_HANDLERS, *centre.PUBLIC_PAGES],
     jobs=[work_requests, remind_staff, lift_due_restrictions, delete_expired_packages],
     config=[
         ConfigSection(

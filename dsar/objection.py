@@ -74,8 +74,7 @@ async def _queue_suppression(session: AsyncSession, *, request: DataRequest, act
         )
 
 
-async def decide(session: AsyncSession, *, step: RequestStep, request: DataRequest, result: ManualResultIn) -> Payload:
-    """Staff's decision on one activity; a stop suppresses the person for it in every linked system."""
+def check_decision(result: ManualResultIn) -> None:
     if result.outcome is None:
         raise Invalid(
             "say whether the processing stops or continues on compelling legitimate grounds",
@@ -85,6 +84,11 @@ async def decide(session: AsyncSession, *, step: RequestStep, request: DataReque
         raise Invalid(
             "state the compelling legitimate grounds", errors=[FieldError("reason", "the grounds, for the person")]
         )
+
+
+async def decide(session: AsyncSession, *, step: RequestStep, request: DataRequest, result: ManualResultIn) -> Payload:
+    """Staff's decision on one activity (checked first); a stop suppresses the person for it in
+    every linked system."""
     activity = await register.get_activity(session, key=str(step.activity))
     if result.outcome == "stopped":
         await _queue_suppression(session, request=request, activity=activity.key, linked={activity.key})

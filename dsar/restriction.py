@@ -99,6 +99,12 @@ async def list_restrictions(session: AsyncSession) -> list[RestrictionOut]:
     return [restriction_out(row) for row in rows]
 
 
+async def restriction_of(session: AsyncSession, *, reference: str) -> RestrictionOut | None:
+    """The restriction a request placed, if it placed one."""
+    row = await session.scalar(select(Restriction).where(Restriction.request_reference == reference))
+    return restriction_out(row) if row is not None else None
+
+
 def restriction_out(row: Restriction) -> RestrictionOut:
     return RestrictionOut(
         id=str(row.id),

@@ -249,6 +249,8 @@ class RequestOut(Schema):
     replied_at: datetime | None
     outcome: str | None
     corrections: list[Correction]
+    objection: ObjectionScope | None
+    restriction_ground: RestrictionGround | None
     timeline: list[TimelineEntry]
     steps: list[StepOut]
 

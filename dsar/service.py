@@ -218,6 +218,8 @@ async def request_out(session: AsyncSession, *, request: DataRequest) -> Request
         replied_at=request.replied_at,
         outcome=request.outcome,
         corrections=corrections_of(session, request=request),
+        objection=ObjectionScope.model_validate(request.objection) if request.objection else None,
+        restriction_ground=RestrictionGround(request.restriction_ground) if request.restriction_ground else None,
         timeline=[
             TimelineEntry(
                 at=event.at, kind=event.kind, actor=event.actor, note=note_of(session, request=request, event=event)

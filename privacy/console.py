@@ -51,3 +51,14 @@ async def submit_form(
     except (ValidationError, PrivacyError) as error:
         return await again(form_errors(error), error_status(error))
     return Redirect(location, status_code=303)
+
+
+def textarea_lines(text: str) -> list[str]:
+    """A textarea's lines that hold something, trimmed."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def key_and_value(line: str) -> tuple[str, str]:
+    """`name = value` as its two sides, trimmed (no `=`: the value is empty)."""
+    name, _, value = line.partition("=")
+    return name.strip(), value.strip()

@@ -127,6 +127,9 @@ async def test_a_correction_asked_on_the_privacy_centre_is_decided_from_the_cons
     assert "What the person asks to correct" in detail.text
     assert "<td>first name</td><td>Augusta Ada</td>" in detail.text
     action = re.search(r'action="(/console/requests/[^"]+/steps/\d+)"', detail.text).group(1)  # type: ignore[union-attr]
+    empty = await person.post(action, data={"_csrf_token": csrf_of(detail.text), "fields": "", "refused": ""})
+    assert empty.status_code == 422 and "give the corrected values" in empty.text
+    assert f'action="{action}"' in empty.text and "awaiting decision" in empty.text, "the step stays to decide"
     decided = await person.post(
         action,
         data={"_csrf_token": csrf_of(detail.text), "fields": "surname = King\nfirst name = Augusta Ada"},

@@ -83,6 +83,8 @@ class World:
     access: dict[str, Any] | None = None
     step_id: int = 0
     public_reference: str = ""
+    restricted: dict[str, Any] | None = None
+    restriction_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,11 @@ FORMS = [
         fields(reason="excessive", explanation="The ninth identical request this month."),
     ),
     Form(
+        "/console/requests/{request_id:uuid}/restriction/{restriction_id:uuid}/lift",
+        lambda w: f"/console/requests/{w.restricted['id']}/restriction/{w.restriction_id}/lift",  # type: ignore[index]
+        fields(reason="The claim was settled in court."),
+    ),
+    Form(
         "/console/requests/{request_id:uuid}/steps/{step_id:int}",
         lambda w: f"/console/requests/{w.access['id']}/steps/{w.step_id}",  # type: ignore[index]
         fields(rows="box,document\nB-17,Signed contract\n"),
@@ -247,11 +254,15 @@ async def world(settings: Settings) -> AsyncIterator[World]:
         world.access = (
             await browser.post("/api/v1/admin/requests", json={**letter, "type": "access"}, headers=admin)
         ).json()
+        restriction = {**letter, "type": "restriction", "restriction_ground": "legal_claims"}
+        world.restricted = (await browser.post("/api/v1/admin/requests", json=restriction, headers=admin)).json()
         await run_jobs(
             sessions, background_jobs(), settings=walk_settings
         )  # the archive's step now waits for its owner
         steps = (await browser.get(f"/api/v1/admin/requests/{world.access['id']}", headers=admin)).json()["steps"]
         world.step_id = next(s["id"] for s in steps if s["system"] == "archive" and s["status"] == "waiting")
+        [placed] = (await browser.get("/api/v1/admin/restrictions", headers=admin)).json()
+        world.restriction_id = placed["id"]
         intake = await browser.post("/api/v1/requests", json={"type": "access", "email": "ada@example.org"})
         world.public_reference = intake.json()["reference"]
         assert await login(browser, ADMIN) == 303
