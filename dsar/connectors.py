@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent import service as consent_service
-from dsar.models import DataRequest
+from dsar.models import DataRequest, RecordedConsent
 from privacy.keys import keyring_of
 
 
@@ -44,8 +44,8 @@ Payload = dict[str, Any]
 
 
 async def toolkit_export(session: AsyncSession, *, email: str, request: DataRequest) -> list[Table]:
-    """What the toolkit itself holds: consent choices linked to the person's account, and their
-    earlier requests."""
+    """What the toolkit itself holds: consent choices linked to the person's account, consents
+    given on the organisation's own forms, and their earlier requests."""
     return [
         Table(
             TOOLKIT,
@@ -54,7 +54,29 @@ async def toolkit_export(session: AsyncSession, *, email: str, request: DataRequ
             await consent_service.records_of_person(session, email=email),
             provided_by_person=True,
         ),
+        Table(
+            TOOLKIT, "consents_given", "consent", await _consents_given(session, email=email), provided_by_person=True
+        ),
         Table(TOOLKIT, "earlier_requests", "requests", await _earlier_requests(session, email=email, request=request)),
+    ]
+
+
+async def _consents_given(session: AsyncSession, *, email: str) -> list[dict[str, Any]]:
+    """Consents the organisation collected itself (`dsar.consents`), with their proof."""
+    rows = await session.scalars(
+        select(RecordedConsent)
+        .where(RecordedConsent.email_hash == keyring_of(session).lookup_hash(email))
+        .order_by(RecordedConsent.given_at)
+    )
+    return [
+        {
+            "activity": row.activity,
+            "wording": row.wording,
+            "source": row.source,
+            "given_at": row.given_at.isoformat(),
+            "withdrawn_at": row.withdrawn_at.isoformat() if row.withdrawn_at else None,
+        }
+        for row in rows
     ]
 
 

@@ -11,13 +11,15 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from litestar.types import ControllerRouterHandler
 
-from dsar import decisions, follow_up, fulfilment, intake, objection, restriction, service, staff, systems
+from dsar import consents, decisions, follow_up, fulfilment, intake, objection, restriction, service, staff, systems
 from dsar.packages import package_chunks
 from dsar.schemas import (
     ApplicationRequestIn,
     CodeIn,
     ConnectorIn,
     ConnectorOut,
+    ConsentIn,
+    ConsentOut,
     ExtensionIn,
     LiftIn,
     ManualResultIn,
@@ -249,6 +251,22 @@ class ConnectorsController(Controller):
         await systems.delete_connector(db_session, key=key, actor=current_actor(request), now=utcnow())
 
 
+class ConsentsController(Controller):
+    path = "/consents"
+    tags = ["requests"]
+
+    @post(
+        "/",
+        opt=WORK,
+        status_code=201,
+        summary="Record a consent given on the organisation's own form or product, with its proof (Art. 7(1))",
+    )
+    async def record(
+        self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[ConsentIn]
+    ) -> ConsentOut:
+        return await consents.record_consent(db_session, consent=data, actor=current_actor(request), now=utcnow())
+
+
 class RestrictionsController(Controller):
     path = "/restrictions"
     tags = ["requests"]
@@ -307,5 +325,6 @@ PUBLIC_HANDLERS: list[ControllerRouterHandler] = [PublicRequestsController, conn
 ADMIN_CONTROLLERS: list[ControllerRouterHandler] = [
     AdminRequestsController,
     ConnectorsController,
+    ConsentsController,
     RestrictionsController,
 ]

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import messages, objection, rectification, restriction, systems
+from dsar import consents, messages, objection, rectification, restriction, systems
 from dsar.connectors import TOOLKIT, Erasure, Payload, Table, toolkit_erase, toolkit_export
 from dsar.http_connector import call_system, callback_answer, erasure_from, tables_from
 from dsar.models import CLOSED_REQUESTS, DataRequest, RequestStep
@@ -40,6 +40,7 @@ DECIDED = {
     "rectification": rectification.answer_lines,
     "objection": objection.answer_lines,
     "restriction": restriction.answer_lines,
+    "withdrawal": consents.answer_lines,
 }
 
 
@@ -90,6 +91,8 @@ async def _toolkit_step(
         return await objection.suppress_in_toolkit(session, step=step, request=request, now=now)
     if step.action == restriction.RESTRICT:
         return await restriction.record(session, request=request, email=email, now=now)
+    if step.action == consents.WITHDRAW:
+        return await consents.withdraw(session, request=request, now=now)
     # How long the request record is kept is the retention rule's to say (None: no rule sweeps it).
     kept_until = await retention_service.kept_until(session, store=CLOSED_REQUESTS, event_at=now)
     return erasure_payload(await toolkit_erase(session, email=email, request=request, records_kept_until=kept_until))

@@ -84,6 +84,7 @@ DECISIONS = {
     "rectification": ("to correct your personal data", "Where we did not correct your data"),
     "objection": ("objecting to the use of your personal data", "Where the processing continues"),
     "restriction": ("to restrict the use of your personal data", ""),
+    "withdrawal": ("to withdraw your consent", ""),
 }
 
 

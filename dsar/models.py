@@ -34,8 +34,9 @@ class DataRequest(Base):
     details_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("request:{id}:details"))
     # A rectification's corrections as the person gave them (JSON of `Correction`s).
     corrections_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("request:{id}:corrections"))
-    # An objection's scope (`ObjectionScope`): activity keys of the register, no personal data.
-    objection: Mapped[dict[str, Any] | None]
+    # What the request is about beyond its type, as activity keys of the register (no personal
+    # data): an objection's `ObjectionScope` under "objection", the consents to withdraw under "withdraw".
+    scope: Mapped[dict[str, Any] | None]
     restriction_ground: Mapped[str | None] = mapped_column(String(30))
     received_at: Mapped[datetime]
     verified_at: Mapped[datetime | None]
@@ -127,6 +128,24 @@ class RequestStep(Base):
     result: Mapped[dict[str, Any] | None]
     finished_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(300))  # the same words whatever failed
+
+
+class RecordedConsent(Base):
+    """A consent the organisation collected itself (a newsletter sign-up, an opt-in in its product)
+    for an activity of the register resting on consent: what the person was shown, where and when
+    (Art. 7(1)), and when they withdrew it (Art. 7(3))."""
+
+    __tablename__ = "recorded_consents"
+
+    id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    email_encrypted: Mapped[str] = mapped_column(Text, info=encrypted("recorded-consent:{id}:email"))
+    activity: Mapped[str] = mapped_column(String(100))
+    wording: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(300))
+    given_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+    withdrawal_reference: Mapped[str | None] = mapped_column(String(20))
 
 
 class Suppression(Base):

@@ -16,7 +16,7 @@ from dsar.connectors import TOOLKIT, Payload
 from dsar.http_connector import call_system
 from dsar.models import DataRequest, RequestStep, Suppression
 from dsar.schemas import ConnectorKind, ManualResultIn, ObjectableOut, ObjectionScope
-from dsar.service import AWAITING_DECISION
+from dsar.service import AWAITING_DECISION, objection_of
 from dsar.sql_connector import flag_person
 from privacy.errors import FieldError, Invalid
 from privacy.register import service as register
@@ -52,10 +52,10 @@ async def queue_steps(session: AsyncSession, *, request: DataRequest) -> None:
     """At verification: a decision per activity objected to, and direct marketing stopped at once."""
     objectable = await register.objectable_activities(session)
     marketing = {activity.key for activity in objectable if activity.direct_marketing}
-    if request.objection is None:
+    scope = objection_of(request)
+    if scope is None:
         objected, direct = {activity.key for activity in objectable}, True
     else:
-        scope = ObjectionScope.model_validate(request.objection)
         objected = set(scope.activities)
         direct = scope.direct_marketing or bool(objected & marketing)
     for key in sorted(objected - marketing):
@@ -63,12 +63,16 @@ async def queue_steps(session: AsyncSession, *, request: DataRequest) -> None:
             RequestStep(request_id=request.id, system=TOOLKIT, activity=key, action=OBJECT, status=AWAITING_DECISION)
         )
     if direct:
-        await _queue_suppression(session, request=request, activity=DIRECT_MARKETING, linked=marketing)
+        await queue_suppression(session, request=request, activity=DIRECT_MARKETING, linked=marketing)
 
 
-async def _queue_suppression(session: AsyncSession, *, request: DataRequest, activity: str, linked: set[str]) -> None:
-    """The toolkit's suppression list, then every system holding data for the activities."""
-    for system in [TOOLKIT, *await systems.systems_linked_to(session, activities=linked)]:
+async def queue_suppression(
+    session: AsyncSession, *, request: DataRequest, activity: str, linked: set[str], toolkit: bool = True
+) -> None:
+    """The toolkit's suppression list (unless the caller's own step keeps it), then every system
+    holding data for the activities."""
+    own = [TOOLKIT] if toolkit else []
+    for system in own + await systems.systems_linked_to(session, activities=linked):
         session.add(
             RequestStep(request_id=request.id, system=system, activity=activity, action=SUPPRESS, status="pending")
         )
@@ -91,7 +95,7 @@ async def decide(session: AsyncSession, *, step: RequestStep, request: DataReque
     every linked system."""
     activity = await register.get_activity(session, key=str(step.activity))
     if result.outcome == "stopped":
-        await _queue_suppression(session, request=request, activity=activity.key, linked={activity.key})
+        await queue_suppression(session, request=request, activity=activity.key, linked={activity.key})
     return {"objection": {"activity": activity.name, "outcome": result.outcome, "reason": result.reason}}
 
 

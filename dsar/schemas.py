@@ -21,6 +21,7 @@ class RequestType(StrEnum):
     RECTIFICATION = "rectification"
     RESTRICTION = "restriction"
     OBJECTION = "objection"
+    WITHDRAWAL = "withdrawal"
 
 
 class RequestStatus(StrEnum):
@@ -92,6 +93,7 @@ def fits_its_type(
     corrections: list[Correction],
     objection: ObjectionScope | None,
     restriction_ground: RestrictionGround | None,
+    withdraw: list[str] | None,
 ) -> None:
     if corrections and type is not RequestType.RECTIFICATION:
         raise ValueError("corrections go with a rectification request")
@@ -99,6 +101,8 @@ def fits_its_type(
         raise ValueError("what the person objects to goes with an objection request")
     if (restriction_ground is not None) != (type is RequestType.RESTRICTION):
         raise ValueError("a restriction request, and only one, gives its ground (restriction_ground)")
+    if withdraw is not None and type is not RequestType.WITHDRAWAL:
+        raise ValueError("the consents to withdraw go with a withdrawal request")
 
 
 class RequestIn(Schema):
@@ -109,11 +113,16 @@ class RequestIn(Schema):
     corrections: Corrections
     objection: ObjectionScope | None = None
     restriction_ground: RestrictionGround | None = None
+    withdraw: list[Key] | None = Field(
+        default=None,
+        max_length=100,
+        description="for a withdrawal: the activities whose consent ends (all when left out)",
+    )
     language: Language | None = None
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> RequestIn:
-        fits_its_type(self.type, self.corrections, self.objection, self.restriction_ground)
+        fits_its_type(self.type, self.corrections, self.objection, self.restriction_ground, self.withdraw)
         return self
 
 
@@ -140,11 +149,16 @@ class ApplicationRequestIn(Schema):
     corrections: Corrections
     objection: ObjectionScope | None = None
     restriction_ground: RestrictionGround | None = None
+    withdraw: list[Key] | None = Field(
+        default=None,
+        max_length=100,
+        description="for a withdrawal: the activities whose consent ends (all when left out)",
+    )
     language: Language | None = None
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> ApplicationRequestIn:
-        fits_its_type(self.type, self.corrections, self.objection, self.restriction_ground)
+        fits_its_type(self.type, self.corrections, self.objection, self.restriction_ground, self.withdraw)
         return self
 
 
@@ -175,12 +189,17 @@ class StaffRequestIn(Schema):
     corrections: Corrections
     objection: ObjectionScope | None = None
     restriction_ground: RestrictionGround | None = None
+    withdraw: list[Key] | None = Field(
+        default=None,
+        max_length=100,
+        description="for a withdrawal: the activities whose consent ends (all when left out)",
+    )
     verification: ShortText = Field(description="how staff verified the person's identity")
     language: Language | None = None
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> StaffRequestIn:
-        fits_its_type(self.type, self.corrections, self.objection, self.restriction_ground)
+        fits_its_type(self.type, self.corrections, self.objection, self.restriction_ground, self.withdraw)
         return self
 
 
@@ -383,3 +402,23 @@ class RestrictionOut(Schema):
 
 class LiftIn(Schema):
     reason: Reason = Field(description="why the restriction ends (sent to the person before it does)")
+
+
+class ConsentIn(Schema):
+    """A consent the organisation collected itself, for an activity of the register on consent."""
+
+    email: Email
+    activity: Key
+    wording: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)] = Field(
+        description="what the person was shown and agreed to"
+    )
+    source: ShortText = Field(description="where: the form, page or product screen")
+    given_at: AwareTime
+
+
+class ConsentOut(Schema):
+    id: str
+    activity: str
+    source: str
+    given_at: datetime
+    withdrawn_at: datetime | None

@@ -58,6 +58,7 @@ async def new_request(
     corrections: list[Correction],
     objection: ObjectionScope | None,
     restriction_ground: RestrictionGround | None,
+    withdraw: list[str] | None,
     language: str,
     channel: Channel,
     received_at: datetime,
@@ -82,7 +83,7 @@ async def new_request(
         )
         if corrections
         else None,
-        objection=objection.model_dump() if objection else None,
+        scope=_scope(objection, withdraw),
         restriction_ground=restriction_ground.value if restriction_ground else None,
         received_at=received_at,
     )
@@ -100,6 +101,18 @@ def _decrypt(session: AsyncSession, column: Any, request: DataRequest, value: st
 
 def email_of(session: AsyncSession, *, request: DataRequest) -> str:
     return _decrypt(session, DataRequest.email_encrypted, request, request.email_encrypted)
+
+
+def _scope(objection: ObjectionScope | None, withdraw: list[str] | None) -> dict[str, Any] | None:
+    if objection is not None:
+        return {"objection": objection.model_dump()}
+    return {"withdraw": withdraw} if withdraw is not None else None
+
+
+def objection_of(request: DataRequest) -> ObjectionScope | None:
+    """What an objection is against (None: everything the person may object to)."""
+    scope = (request.scope or {}).get("objection")
+    return ObjectionScope.model_validate(scope) if scope is not None else None
 
 
 def _corrections_json(corrections: list[Correction]) -> str:
@@ -218,7 +231,7 @@ async def request_out(session: AsyncSession, *, request: DataRequest) -> Request
         replied_at=request.replied_at,
         outcome=request.outcome,
         corrections=corrections_of(session, request=request),
-        objection=ObjectionScope.model_validate(request.objection) if request.objection else None,
+        objection=objection_of(request),
         restriction_ground=RestrictionGround(request.restriction_ground) if request.restriction_ground else None,
         timeline=[
             TimelineEntry(

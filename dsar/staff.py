@@ -53,6 +53,7 @@ async def record_staff_request(
         corrections=data.corrections,
         objection=data.objection,
         restriction_ground=data.restriction_ground,
+        withdraw=data.withdraw,
         language=data.language or "en",
         channel=data.channel,
         received_at=data.received_at,

@@ -6,7 +6,8 @@ them). What each type asks of each system:
 - rectification: every connector's step awaits staff's decision (the toolkit's own records, the
   request itself and consent choices, hold nothing a person would correct);
 - objection: a decision per activity objected to, and the suppressions that follow (`objection`);
-- restriction: the toolkit records it, and every system restricts the data (`restriction`).
+- restriction: the toolkit records it, and every system restricts the data (`restriction`);
+- withdrawal: the toolkit ends the consents, and their activities' systems stop (`consents`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import objection, systems
+from dsar import consents, objection, systems
 from dsar.connectors import TOOLKIT
 from dsar.models import DataRequest, RequestStep
 from dsar.schemas import RequestStatus
@@ -41,6 +42,8 @@ async def mark_verified(
 async def _queue_steps(session: AsyncSession, request: DataRequest) -> None:
     if request.type == "objection":
         await objection.queue_steps(session, request=request)
+    elif request.type == "withdrawal":
+        await consents.queue_steps(session, request=request)
     elif request.type == "rectification":
         for system in await systems.enabled_systems(session):
             session.add(RequestStep(request_id=request.id, system=system, action="rectify", status=AWAITING_DECISION))

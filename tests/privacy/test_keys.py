@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import String, Text, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from dsar import restriction
+from dsar import consents, restriction
 from dsar import service as dsar_service
 from dsar import staff as dsar_staff
 from dsar.models import DataRequest, Restriction
-from dsar.schemas import StaffRequestIn
+from dsar.schemas import ConsentIn, StaffRequestIn
 from privacy import audit, auth, rotation, systems
 from privacy.actors import Role
 from privacy.db import utcnow
@@ -103,6 +103,7 @@ ENCRYPTED = {
     ("data_requests", "details_encrypted"),
     ("data_requests", "corrections_encrypted"),
     ("restrictions", "email_encrypted"),
+    ("recorded_consents", "email_encrypted"),
     ("restrictions", "lift_reason_encrypted"),
     ("data_request_events", "note_encrypted"),
     ("external_systems", "connection_encrypted"),
@@ -163,6 +164,10 @@ async def fill_every_encrypted_column(sessions: async_sessionmaker[AsyncSession]
             session, data=restriction_letter, actor=SYSTEM, settings=settings, now=now
         )
         await restriction.record(session, request=restricted, email="ada@example.org", now=now)
+        sign_up = ConsentIn(
+            email="ada@example.org", activity="marketing-prospects", wording="Send me news", source="form", given_at=now
+        )
+        await consents.record_consent(session, consent=sign_up, actor=SYSTEM, now=now)
         await session.flush()
         placed = await session.scalar(select(Restriction))
         assert placed is not None

@@ -22,12 +22,26 @@ def upgrade() -> None:
     with op.batch_alter_table('data_requests', schema=None) as batch_op:
         batch_op.add_column(sa.Column('corrections_encrypted', sa.Text(), nullable=True))
         batch_op.add_column(
-            sa.Column('objection', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True)
+            sa.Column('scope', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True)
         )
         batch_op.add_column(sa.Column('restriction_ground', sa.String(length=30), nullable=True))
     with op.batch_alter_table('data_request_steps', schema=None) as batch_op:
         batch_op.add_column(sa.Column('activity', sa.String(length=100), nullable=True))
     json_type = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
+    op.create_table('recorded_consents',
+    sa.Column('id', advanced_alchemy.types.GUID(length=16), nullable=False),
+    sa.Column('email_hash', sa.String(length=64), nullable=False),
+    sa.Column('email_encrypted', sa.Text(), nullable=False),
+    sa.Column('activity', sa.String(length=100), nullable=False),
+    sa.Column('wording', sa.Text(), nullable=False),
+    sa.Column('source', sa.String(length=300), nullable=False),
+    sa.Column('given_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('withdrawn_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('withdrawal_reference', sa.String(length=20), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recorded_consents')),
+    )
+    with op.batch_alter_table('recorded_consents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recorded_consents_email_hash'), ['email_hash'], unique=False)
     op.create_table('restrictions',
     sa.Column('id', advanced_alchemy.types.GUID(length=16), nullable=False),
     sa.Column('request_reference', sa.String(length=20), nullable=False),
@@ -65,6 +79,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_restrictions_lift_at'))
         batch_op.drop_index(batch_op.f('ix_restrictions_email_hash'))
     op.drop_table('restrictions')
+    with op.batch_alter_table('recorded_consents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recorded_consents_email_hash'))
+    op.drop_table('recorded_consents')
     with op.batch_alter_table('suppressions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_suppressions_email_hash'))
     op.drop_table('suppressions')
@@ -72,5 +89,5 @@ def downgrade() -> None:
         batch_op.drop_column('activity')
     with op.batch_alter_table('data_requests', schema=None) as batch_op:
         batch_op.drop_column('restriction_ground')
-        batch_op.drop_column('objection')
+        batch_op.drop_column('scope')
         batch_op.drop_column('corrections_encrypted')
