@@ -11,7 +11,19 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from litestar.types import ControllerRouterHandler
 
-from dsar import consents, decisions, follow_up, fulfilment, intake, objection, restriction, service, staff, systems
+from dsar import (
+    consents,
+    decisions,
+    follow_up,
+    fulfilment,
+    intake,
+    objection,
+    recipients,
+    restriction,
+    service,
+    staff,
+    systems,
+)
 from dsar.packages import package_chunks
 from dsar.schemas import (
     ApplicationRequestIn,
@@ -24,6 +36,7 @@ from dsar.schemas import (
     LiftIn,
     ManualResultIn,
     ObjectableOut,
+    RecipientIn,
     RefusalIn,
     RequestAccepted,
     RequestIn,
@@ -224,6 +237,30 @@ class AdminRequestsController(Controller):
             result=data,
             actor=current_actor(request),
             settings=request.app.state.settings,
+            now=utcnow(),
+        )
+        return await service.request_detail(db_session, request_id=request_id)
+
+    @post(
+        "/{request_id:uuid}/recipients/{recipient_id:int}",
+        opt=WORK,
+        status_code=200,
+        summary="Say a recipient was told of the rectification, erasure or restriction, or why not (Art. 19)",
+    )
+    async def mark_recipient(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        request_id: FromPath[uuid.UUID],
+        recipient_id: FromPath[int],
+        data: JSONBody[RecipientIn],
+    ) -> RequestOut:
+        await recipients.mark(
+            db_session,
+            request_id=request_id,
+            recipient_id=recipient_id,
+            told=data,
+            actor=current_actor(request),
             now=utcnow(),
         )
         return await service.request_detail(db_session, request_id=request_id)

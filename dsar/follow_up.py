@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dsar import recipients
 from dsar.models import DataRequest, RequestPackage, RequestToken
 from dsar.packages import current_package
 from dsar.schemas import Message, RequestStatus, RequestStatusOut, RequestType, TokenGranted
@@ -64,6 +65,7 @@ async def status_for_person(
         due_at=request.due_at,
         extended_due_at=request.extended_due_at,
         package_available_until=package.expires_at if package else None,
+        recipients=[recipient.name for recipient in await recipients.recipients_of(session, request_id=request.id)],
         messages=[
             Message(at=event.at, kind=event.kind, text=note_of(session, request=request, event=event))
             for event in await timeline(session, request=request)

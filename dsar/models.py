@@ -130,6 +130,22 @@ class RequestStep(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))  # the same words whatever failed
 
 
+class RequestRecipient(Base):
+    """Someone the person's data was disclosed to, to be told of a rectification, an erasure or a
+    restriction (Art. 19): informed, or not with the reason (impossible, disproportionate effort)."""
+
+    __tablename__ = "data_request_recipients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(GUID, ForeignKey("data_requests.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(30))
+    decided_at: Mapped[datetime | None]
+    actor: Mapped[str | None] = mapped_column(String(200))
+
+
 class RecordedConsent(Base):
     """A consent the organisation collected itself (a newsletter sign-up, an opt-in in its product)
     for an activity of the register resting on consent: what the person was shown, where and when

@@ -14,12 +14,13 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from dsar import decisions, restriction, service, staff, systems
+from dsar import decisions, recipients, restriction, service, staff, systems
 from dsar.schemas import (
     Channel,
     ExtensionIn,
     LiftIn,
     ManualResultIn,
+    RecipientIn,
     RefusalIn,
     RefusalReason,
     RequestStatus,
@@ -202,6 +203,32 @@ async def lift_restriction(
     return await submit_form(lift, again=_request_again(request, db_session, request_id))
 
 
+@post("/requests/{request_id:uuid}/recipients/{recipient_id:int}", opt=WORK)
+async def mark_recipient(
+    request: Request[Any, Any, Any],
+    db_session: DbSession,
+    request_id: FromPath[uuid.UUID],
+    recipient_id: FromPath[int],
+    data: Form,
+) -> Response[Any]:
+    async def mark() -> str:
+        answer = data.get("answer", "")
+        told = RecipientIn.model_validate(
+            {"informed": answer == "informed", "reason": None if answer == "informed" else answer or None}
+        )
+        await recipients.mark(
+            db_session,
+            request_id=request_id,
+            recipient_id=recipient_id,
+            told=told,
+            actor=current_actor(request),
+            now=utcnow(),
+        )
+        return f"/console/requests/{request_id}"
+
+    return await submit_form(mark, again=_request_again(request, db_session, request_id))
+
+
 @post("/requests/{request_id:uuid}/steps/{step_id:int}", opt=WORK)
 async def complete_step(
     request: Request[Any, Any, Any],
@@ -269,5 +296,6 @@ CONSOLE_PAGES = [
     extend_request,
     refuse_request,
     lift_restriction,
+    mark_recipient,
     complete_step,
 ]

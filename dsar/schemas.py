@@ -177,6 +177,7 @@ class RequestStatusOut(Schema):
     extended_due_at: date | None
     package_available_until: datetime | None
     messages: list[Message]
+    recipients: list[str] = Field(description="whom the data was disclosed to (Art. 19), told of the request")
 
 
 class StaffRequestIn(Schema):
@@ -252,6 +253,32 @@ class ManualResultIn(Schema):
     reason: Reason | None = Field(default=None, description="for an objection: the compelling legitimate grounds")
 
 
+class NotInformed(StrEnum):
+    """Art. 19: why a recipient is not told."""
+
+    IMPOSSIBLE = "impossible"
+    DISPROPORTIONATE_EFFORT = "disproportionate_effort"
+
+
+class RecipientOut(Schema):
+    id: int
+    name: str
+    kind: Literal["recipient", "sub-processor"]
+    status: Literal["to_inform", "informed", "not_informed"]
+    reason: NotInformed | None
+
+
+class RecipientIn(Schema):
+    informed: Flag
+    reason: NotInformed | None = Field(default=None, description="when not informed: why (Art. 19)")
+
+    @model_validator(mode="after")
+    def _reason_when_not_informed(self) -> RecipientIn:
+        if not self.informed and self.reason is None:
+            raise ValueError("a recipient not informed needs the reason: impossible or disproportionate_effort")
+        return self
+
+
 class RequestOut(Schema):
     id: str
     reference: str
@@ -270,6 +297,7 @@ class RequestOut(Schema):
     corrections: list[Correction]
     objection: ObjectionScope | None
     restriction_ground: RestrictionGround | None
+    recipients: list[RecipientOut]
     timeline: list[TimelineEntry]
     steps: list[StepOut]
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import messages
+from dsar import messages, recipients
 from dsar.deadlines import legal_deadline
 from dsar.models import DataRequest, RequestEvent, RequestStep
 from dsar.schemas import (
@@ -233,6 +233,7 @@ async def request_out(session: AsyncSession, *, request: DataRequest) -> Request
         corrections=corrections_of(session, request=request),
         objection=objection_of(request),
         restriction_ground=RestrictionGround(request.restriction_ground) if request.restriction_ground else None,
+        recipients=await recipients.recipients_of(session, request_id=request.id),
         timeline=[
             TimelineEntry(
                 at=event.at, kind=event.kind, actor=event.actor, note=note_of(session, request=request, event=event)

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import consents, objection, systems
+from dsar import consents, objection, recipients, systems
 from dsar.connectors import TOOLKIT
 from dsar.models import DataRequest, RequestStep
 from dsar.schemas import RequestStatus
@@ -37,6 +37,7 @@ async def mark_verified(
         request.due_at = await deadline(session, start=clock_start(request, settings), months=1)
     await add_event(session, request=request, kind="verified", actor="person", at=now)
     await _queue_steps(session, request)
+    await recipients.list_recipients(session, request=request, now=now)
 
 
 async def _queue_steps(session: AsyncSession, request: DataRequest) -> None:

@@ -85,6 +85,7 @@ class World:
     public_reference: str = ""
     restricted: dict[str, Any] | None = None
     restriction_id: str = ""
+    recipient_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,11 @@ FORMS = [
         fields(reason="The claim was settled in court."),
     ),
     Form(
+        "/console/requests/{request_id:uuid}/recipients/{recipient_id:int}",
+        lambda w: f"/console/requests/{w.letter['id']}/recipients/{w.recipient_id}",  # type: ignore[index]
+        fields(answer="informed"),
+    ),
+    Form(
         "/console/requests/{request_id:uuid}/steps/{step_id:int}",
         lambda w: f"/console/requests/{w.access['id']}/steps/{w.step_id}",  # type: ignore[index]
         fields(rows="box,document\nB-17,Signed contract\n"),
@@ -262,6 +268,8 @@ async def world(settings: Settings) -> AsyncIterator[World]:
         steps = (await browser.get(f"/api/v1/admin/requests/{world.access['id']}", headers=admin)).json()["steps"]
         world.step_id = next(s["id"] for s in steps if s["system"] == "archive" and s["status"] == "waiting")
         [placed] = (await browser.get("/api/v1/admin/restrictions", headers=admin)).json()
+        rectification = (await browser.get(f"/api/v1/admin/requests/{world.letter['id']}", headers=admin)).json()
+        world.recipient_id = rectification["recipients"][0]["id"]
         world.restriction_id = placed["id"]
         intake = await browser.post("/api/v1/requests", json={"type": "access", "email": "ada@example.org"})
         world.public_reference = intake.json()["reference"]

@@ -28,6 +28,20 @@ def upgrade() -> None:
     with op.batch_alter_table('data_request_steps', schema=None) as batch_op:
         batch_op.add_column(sa.Column('activity', sa.String(length=100), nullable=True))
     json_type = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
+    op.create_table('data_request_recipients',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', advanced_alchemy.types.GUID(length=16), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.String(length=30), nullable=True),
+    sa.Column('decided_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('actor', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['request_id'], ['data_requests.id'], name=op.f('fk_data_request_recipients_request_id_data_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_data_request_recipients')),
+    )
+    with op.batch_alter_table('data_request_recipients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_data_request_recipients_request_id'), ['request_id'], unique=False)
     op.create_table('recorded_consents',
     sa.Column('id', advanced_alchemy.types.GUID(length=16), nullable=False),
     sa.Column('email_hash', sa.String(length=64), nullable=False),
@@ -82,6 +96,9 @@ def downgrade() -> None:
     with op.batch_alter_table('recorded_consents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recorded_consents_email_hash'))
     op.drop_table('recorded_consents')
+    with op.batch_alter_table('data_request_recipients', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_data_request_recipients_request_id'))
+    op.drop_table('data_request_recipients')
     with op.batch_alter_table('suppressions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_suppressions_email_hash'))
     op.drop_table('suppressions')
