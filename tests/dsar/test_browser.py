@@ -7,6 +7,7 @@ import io
 import re
 import zipfile
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlparse
 
 import holidays
@@ -109,3 +110,32 @@ def test_officer_records_a_letter_and_extends_it(page: Page, settings: Settings,
     page.get_by_role("button", name="Extend and tell the person").click()
     expect(page.get_by_text(re.compile(f"extended to {three_months_on(received).isoformat()}"))).to_be_visible()
     expect(page.get_by_role("button", name="Extend and tell the person")).to_have_count(0)
+
+
+RIGHTS: list[tuple[str, Any]] = [
+    (
+        "Correct my data (rectification)",
+        lambda p: p.get_by_label(re.compile("To correct your data")).fill("surname = King"),
+    ),
+    (
+        "Restrict the use of my data (restriction)",
+        lambda p: p.get_by_label("If you ask for a restriction: why").select_option("legal_claims"),
+    ),
+    ("Object to the use of my data (objection)", lambda p: p.get_by_label("Security and abuse prevention").check()),
+    ("Withdraw a consent I gave (withdrawal)", lambda p: None),
+]
+
+
+def test_each_right_is_asked_for_on_the_privacy_centre_form(
+    page: Page, settings: Settings, live_server: LiveServer
+) -> None:
+    sign_in_to_demo(page, settings, email="staff@example.org", role="admin")  # loads the demo organisation
+    person = page.context.browser.new_context(base_url=live_server.url).new_page()  # type: ignore[union-attr]
+    for kind, fill in RIGHTS:
+        person.goto("/privacy/requests")
+        person.get_by_label(kind).check()
+        person.get_by_label("Your email address").fill("ada@example.org")
+        fill(person)
+        assert_accessible(person)
+        person.get_by_role("button", name="Send request").click()
+        expect(person.get_by_role("heading", name="Enter your code")).to_be_visible()
