@@ -45,6 +45,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "code": "Code",
         "verify": "Confirm",
         "resend": "Send a new code",
+        "recipients": "Whom your data was disclosed to: we tell them of your request (Art. 19 GDPR)",
         "status_title": "Request {reference}",
         "status": "Status",
         "statuses": {
@@ -98,6 +99,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "code": "Code",
         "verify": "Bestätigen",
         "resend": "Neuen Code senden",
+        "recipients": "Empfänger Ihrer Daten: wir unterrichten sie über Ihre Anfrage (Art. 19 DSGVO)",
         "status_title": "Anfrage {reference}",
         "status": "Stand",
         "statuses": {
@@ -151,6 +153,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "code": "Code",
         "verify": "Confirmer",
         "resend": "Envoyer un nouveau code",
+        "recipients": "Destinataires de vos données : nous les informons de votre demande (art. 19 RGPD)",
         "status_title": "Demande {reference}",
         "status": "État",
         "statuses": {
@@ -204,6 +207,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "code": "Code",
         "verify": "Bevestigen",
         "resend": "Nieuwe code sturen",
+        "recipients": "Ontvangers van uw gegevens: wij stellen hen in kennis van uw verzoek (art. 19 AVG)",
         "status_title": "Verzoek {reference}",
         "status": "Status",
         "statuses": {
