@@ -99,6 +99,22 @@ def decide(
     click.echo(f"{item.reference}: step {step.id} is {step.status}")
 
 
+@requests_group.command("retry")
+@click.argument("reference")
+@click.argument("step_id", type=int)
+def retry(reference: str, step_id: int) -> None:
+    """Try a failed step again from the start, once its cause is seen to."""
+
+    async def work(sessions: SessionFactory) -> None:
+        async with sessions() as session:
+            request = await service.find_request(session, reference=reference)
+            await decisions.retry_step(session, request_id=request.id, step_id=step_id, actor=CLI, now=utcnow())
+            await session.commit()
+
+    commands.run(commands.settings(), work)
+    click.echo(f"{reference}: step {step_id} will be tried again")
+
+
 def _result(fields: tuple[str, ...], *, refused: str | None, outcome: str | None, reason: str | None) -> ManualResultIn:
     pairs = [field.partition("=") for field in fields]
     if any(not equals for _, equals, _ in pairs):

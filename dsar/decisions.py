@@ -11,10 +11,11 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar import objection, rectification, restriction, systems
+from dsar.connector_schemas import ConnectorKind
 from dsar.connectors import Erasure, Kept, Payload, Table
 from dsar.fulfilment import complete_step, context_of, erasure_payload, tables_payload
 from dsar.models import DataRequest, RequestStep
-from dsar.schemas import ConnectorKind, ManualResultIn
+from dsar.schemas import ManualResultIn
 from dsar.service import AWAITING_DECISION, add_event
 from privacy.actors import Actor
 from privacy.audit import record_change
@@ -43,8 +44,7 @@ async def complete_step_by_hand(
     found = await systems.system(session, key=step.system)
     if found.config.kind is not ConnectorKind.MANUAL:
         raise Conflict("this system answers by itself; its step cannot be completed by hand")
-    if step.status != "waiting":
-        raise Conflict(f"this step is {step.status}, not waiting for its owner")
+    await claim_waiting(session, step)
     await add_event(
         session, request=request, kind="manual_step_completed", actor=actor.reference, at=now, note=found.config.name
     )
@@ -60,6 +60,38 @@ def _done_by_hand(found: systems.System, step: RequestStep, result: ManualResult
         return restriction.restricted(found)
     kept = [Kept(k.what, k.why, k.until) for k in result.kept]
     return erasure_payload(Erasure(found.key, erased=list(result.erased), kept=kept))
+
+
+async def claim_waiting(session: AsyncSession, step: RequestStep) -> None:
+    """A step waiting for its owner or its system, taken in one statement: two answers at once
+    (a double click, a callback sent twice) complete it once."""
+    claimed = await session.execute(
+        update(RequestStep)
+        .where(RequestStep.id == step.id, RequestStep.status == "waiting")
+        .values(status="completing")
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        raise Conflict(f"this step is {step.status}, not waiting for an answer")
+
+
+async def retry_step(
+    session: AsyncSession, *, request_id: uuid.UUID, step_id: int, actor: Actor, now: datetime
+) -> None:
+    """A step that failed every try (a system down for long, a flag column not mapped yet) is tried
+    again from the start, once staff have seen to the cause."""
+    step = await session.get(RequestStep, step_id)
+    if step is None or step.request_id != request_id:
+        raise NotFound("no such step for this request")
+    retried = await session.execute(
+        update(RequestStep)
+        .where(RequestStep.id == step_id, RequestStep.status == "failed")
+        .values(status="pending", attempts=0, lease_until=None, last_error=None)
+    )
+    if not retried.rowcount:  # type: ignore[attr-defined]
+        raise Conflict(f"this step is {step.status}: only a failed step is tried again")
+    request = await session.get(DataRequest, request_id)
+    assert request is not None
+    await add_event(session, request=request, kind="step_retried", actor=actor.reference, at=now, note=step.system)
 
 
 async def _decide(

@@ -10,7 +10,7 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar import centre, commands, endpoints, fulfilment, log, packages, pages, restriction, staff, systems
-from dsar.schemas import ConnectorIn
+from dsar.connector_schemas import ConnectorIn
 from privacy.domain import ConfigSection, Domain
 from privacy.settings import Settings
 

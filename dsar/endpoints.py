@@ -24,12 +24,11 @@ from dsar import (
     staff,
     systems,
 )
+from dsar.connector_schemas import ConnectorIn, ConnectorOut
 from dsar.packages import package_chunks
 from dsar.schemas import (
     ApplicationRequestIn,
     CodeIn,
-    ConnectorIn,
-    ConnectorOut,
     ConsentIn,
     ConsentOut,
     ExtensionIn,
@@ -238,6 +237,24 @@ class AdminRequestsController(Controller):
             actor=current_actor(request),
             settings=request.app.state.settings,
             now=utcnow(),
+        )
+        return await service.request_detail(db_session, request_id=request_id)
+
+    @post(
+        "/{request_id:uuid}/steps/{step_id:int}/retry",
+        opt=WORK,
+        status_code=200,
+        summary="Try a failed step again from the start, once its cause is seen to",
+    )
+    async def retry_step(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        request_id: FromPath[uuid.UUID],
+        step_id: FromPath[int],
+    ) -> RequestOut:
+        await decisions.retry_step(
+            db_session, request_id=request_id, step_id=step_id, actor=current_actor(request), now=utcnow()
         )
         return await service.request_detail(db_session, request_id=request_id)
 

@@ -12,15 +12,16 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar import consents, messages, objection, rectification, restriction, systems
+from dsar.connector_schemas import ConnectorKind
 from dsar.connectors import TOOLKIT, Erasure, Payload, Table, toolkit_erase, toolkit_export
 from dsar.http_connector import call_system, callback_answer, erasure_from, tables_from
 from dsar.models import CLOSED_REQUESTS, DataRequest, RequestStep
 from dsar.packages import certify_erasure, spooled, store_package, write_zip
-from dsar.schemas import ConnectorKind, RequestStatus
+from dsar.schemas import RequestStatus
 from dsar.service import add_event, email_of, tell_person
 from dsar.sql_connector import erase_sql, export_sql
 from privacy.errors import Conflict, Invalid, NotFound, SystemUnavailable, Unauthorized
@@ -245,7 +246,12 @@ async def accept_callback(
     step = await session.get(RequestStep, step_id)
     if step is None or step.system != system_key:
         raise NotFound("no such step for this connector")
-    if step.status != "waiting":
+    claimed = await session.execute(
+        update(RequestStep)
+        .where(RequestStep.id == step.id, RequestStep.status == "waiting")
+        .values(status="completing")
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]  # a second answer, or two at once
         raise Conflict(f"this step is {step.status}, not waiting for an answer")
     request = await session.get(DataRequest, step.request_id)
     if request is None:
@@ -279,7 +285,9 @@ async def _answer_when_all_done(
 ) -> None:
     # Steps finishing at once on two workers: the second waits for the first to commit, then sees
     # its step done (without the lock, each would see the other's as unfinished and none answer).
-    await session.execute(select(DataRequest.id).where(DataRequest.id == request.id).with_for_update())
+    locked = select(DataRequest.replied_at).where(DataRequest.id == request.id).with_for_update()
+    if await session.scalar(locked) is not None:
+        return  # answered already, by the step that finished just before
     steps = list(await session.scalars(select(RequestStep).where(RequestStep.request_id == request.id)))
     if any(step.status != "done" for step in steps):
         return

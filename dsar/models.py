@@ -190,7 +190,7 @@ class Restriction(Base):
     request_reference: Mapped[str] = mapped_column(String(20), unique=True)
     email_hash: Mapped[str] = mapped_column(String(64), index=True)
     email_encrypted: Mapped[str] = mapped_column(Text, info=encrypted("restriction:{id}:email"))
-    ground: Mapped[str] = mapped_column(String(30))
+    ground: Mapped[str | None] = mapped_column(String(30))  # None: asked before grounds were recorded
     systems: Mapped[list[Any]]
     placed_at: Mapped[datetime]
     lift_reason_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("restriction:{id}:lift-reason"))

@@ -12,13 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar import systems
+from dsar.connector_schemas import ConnectorKind
 from dsar.connectors import TOOLKIT, Payload
 from dsar.http_connector import call_system
 from dsar.models import DataRequest, RequestStep, Suppression
-from dsar.schemas import ConnectorKind, ManualResultIn, ObjectableOut, ObjectionScope
+from dsar.schemas import ManualResultIn, ObjectableOut, ObjectionScope
 from dsar.service import AWAITING_DECISION, objection_of
 from dsar.sql_connector import flag_person
-from privacy.errors import FieldError, Invalid
+from privacy.errors import FieldError, Invalid, NotFound
 from privacy.register import service as register
 from privacy.settings import Settings
 
@@ -93,10 +94,14 @@ def check_decision(result: ManualResultIn) -> None:
 async def decide(session: AsyncSession, *, step: RequestStep, request: DataRequest, result: ManualResultIn) -> Payload:
     """Staff's decision on one activity (checked first); a stop suppresses the person for it in
     every linked system."""
-    activity = await register.get_activity(session, key=str(step.activity))
+    key = str(step.activity)
+    try:
+        name = (await register.get_activity(session, key=key)).name
+    except NotFound:  # removed from the register since the person objected: the decision still stands
+        name = key
     if result.outcome == "stopped":
-        await queue_suppression(session, request=request, activity=activity.key, linked={activity.key})
-    return {"objection": {"activity": activity.name, "outcome": result.outcome, "reason": result.reason}}
+        await queue_suppression(session, request=request, activity=key, linked={key})
+    return {"objection": {"activity": name, "outcome": result.outcome, "reason": result.reason}}
 
 
 async def suppress_in_toolkit(

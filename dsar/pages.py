@@ -229,6 +229,19 @@ async def mark_recipient(
     return await submit_form(mark, again=_request_again(request, db_session, request_id))
 
 
+@post("/requests/{request_id:uuid}/steps/{step_id:int}/retry", opt=WORK)
+async def retry_step(
+    request: Request[Any, Any, Any], db_session: DbSession, request_id: FromPath[uuid.UUID], step_id: FromPath[int]
+) -> Response[Any]:
+    async def retry() -> str:
+        await decisions.retry_step(
+            db_session, request_id=request_id, step_id=step_id, actor=current_actor(request), now=utcnow()
+        )
+        return f"/console/requests/{request_id}"
+
+    return await submit_form(retry, again=_request_again(request, db_session, request_id))
+
+
 @post("/requests/{request_id:uuid}/steps/{step_id:int}", opt=WORK)
 async def complete_step(
     request: Request[Any, Any, Any],
@@ -297,5 +310,6 @@ CONSOLE_PAGES = [
     refuse_request,
     lift_restriction,
     mark_recipient,
+    retry_step,
     complete_step,
 ]

@@ -11,8 +11,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dsar.connector_schemas import ConnectorIn
 from dsar.models import Connector, DataRequest, RequestRecipient
-from dsar.schemas import ConnectorIn, RecipientIn, RecipientOut
+from dsar.schemas import RecipientIn, RecipientOut
 from privacy.actors import Actor
 from privacy.errors import Conflict, NotFound
 from privacy.register import service as register

@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from dsar import systems
+from dsar.connector_schemas import ConnectorKind
 from dsar.connectors import Payload
 from dsar.http_connector import call_system, corrected_from
-from dsar.schemas import ConnectorKind, ManualResultIn
+from dsar.schemas import ManualResultIn
 from dsar.sql_connector import rectify_sql
 from privacy.errors import FieldError, Invalid
 from privacy.settings import Settings

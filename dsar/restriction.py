@@ -15,10 +15,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar import messages, systems
+from dsar.connector_schemas import ConnectorKind
 from dsar.connectors import TOOLKIT, Payload
 from dsar.http_connector import call_system
 from dsar.models import DataRequest, RequestStep, Restriction
-from dsar.schemas import ConnectorKind, RestrictionGround, RestrictionOut
+from dsar.schemas import RestrictionGround, RestrictionOut
 from dsar.sql_connector import flag_person
 from privacy.actors import Actor
 from privacy.audit import record_change
@@ -51,7 +52,7 @@ async def record(session: AsyncSession, *, request: DataRequest, email: str, now
                 request_reference=request.reference,
                 email_hash=request.email_hash,
                 email_encrypted=await encrypt_field(session, email, context=context),
-                ground=str(request.restriction_ground),
+                ground=request.restriction_ground,
                 systems=sorted(steps),
                 placed_at=now,
                 lifted_in=[],
@@ -109,7 +110,7 @@ def restriction_out(row: Restriction) -> RestrictionOut:
     return RestrictionOut(
         id=str(row.id),
         request_reference=row.request_reference,
-        ground=RestrictionGround(row.ground),
+        ground=RestrictionGround(row.ground) if row.ground else None,
         systems=list(row.systems),
         placed_at=row.placed_at,
         lift_at=row.lift_at,
@@ -167,6 +168,8 @@ async def _lift(session: AsyncSession, row: Restriction, *, settings: Settings, 
     for key in [key for key in row.systems if key not in row.lifted_in]:
         try:
             await _release(session, key, email=email, reference=row.request_reference, settings=settings, now=now)
+        except NotFound:  # the connector is gone: nothing the toolkit can release there any more
+            logger.warning("lifting a restriction: no connector %s any more", key)
         except Exception as error:  # one system failing must not keep the others restricted
             logger.warning("lifting a restriction in %s failed: %s", key, type(error).__name__)
             continue

@@ -9,8 +9,8 @@ from typing import Literal
 from sqlalchemy import ColumnElement, TableClause, column, delete, func, select, table, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from dsar.connector_schemas import TableMapping
 from dsar.connectors import Erasure, Kept, Table
-from dsar.schemas import TableMapping
 from dsar.systems import System
 from privacy.errors import SystemUnavailable
 from privacy.outbound import open_sql_system

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dsar.connector_schemas import ConnectorIn, ConnectorKind, ConnectorOut, TableMapping
 from dsar.models import Connector
-from dsar.schemas import ConnectorIn, ConnectorKind, ConnectorOut, TableMapping
 from privacy import systems
 from privacy.actors import Actor, Permission
 from privacy.audit import record_change
@@ -77,13 +77,20 @@ async def save_connector(
 
 
 def _writable_columns(content: dict[str, Any] | None) -> set[tuple[str, str]]:
+    """The columns a rectification may correct and the flags the toolkit sets. (What erasure does
+    to a table stays the officer's mapping, as the right to erasure requires.)"""
     tables = [TableMapping.model_validate(table) for table in (content or {}).get("tables", [])]
-    return {(t.table, name) for t in tables for name in [*t.rectifiable, *filter(None, [t.suppressed_column])]}
+    return {
+        (t.table, name)
+        for t in tables
+        for name in [*t.rectifiable, *filter(None, [t.suppressed_column, t.restricted_column])]
+    }
 
 
 def _check_writes(connector: ConnectorIn, before: dict[str, Any] | None, actor: Actor) -> None:
-    """Which columns the toolkit may write in another system (rectifiable, suppressed_column) is an
-    administrator's decision, as the system itself is: an officer may keep or narrow them."""
+    """Which columns the toolkit may write in another system beyond erasure (rectifiable, the
+    suppressed and restricted flags) is an administrator's decision, as the system itself is: an
+    officer may keep or narrow them."""
     wider = not _writable_columns(connector.public()) <= _writable_columns(before)
     if wider and not actor.may(Permission.MANAGE_SYSTEMS):
         raise Forbidden("only an administrator lets the toolkit write more columns of another system")

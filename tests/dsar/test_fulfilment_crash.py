@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dsar import decisions, staff, systems
+from dsar.connector_schemas import ConnectorIn
 from dsar.models import DataRequest, RequestStep
-from dsar.schemas import ConnectorIn, ManualResultIn, StaffRequestIn
+from dsar.schemas import ManualResultIn, StaffRequestIn
 from privacy.db import utcnow
 from privacy.schemas import SystemIn
 from privacy.settings import Settings

@@ -195,3 +195,16 @@ async def test_compelling_grounds_are_stated_to_the_person_with_the_right_to_com
     text_ = body_of(answer)
     assert f"Security and abuse prevention: continues, on compelling legitimate grounds: {grounds}" in text_
     assert "Where the processing continues, you have the right to lodge a complaint" in text_
+
+
+async def test_an_objection_is_decided_even_when_its_activity_left_the_register(
+    person: Client, officer: dict[str, str], mailbox: Mailbox, background: Any
+) -> None:
+    await verified(person, mailbox, background, type="objection", objection={"activities": ["security-logging"]})
+    assert (await person.delete("/api/v1/admin/activities/security-logging", headers=officer)).status_code == 204
+    detail = await only_request(person, officer)
+    [decision] = detail["steps"]
+    url = f"/api/v1/admin/requests/{detail['id']}/steps/{decision['id']}"
+    assert (await person.post(url, json={"outcome": "stopped"}, headers=officer)).status_code == 200
+    await background()
+    assert (await only_request(person, officer))["status"] == "completed"

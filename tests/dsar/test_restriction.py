@@ -129,3 +129,44 @@ async def test_a_restriction_gives_its_ground_and_only_a_restriction_does(person
     )
     for answer in (without, stray):
         assert answer.status_code in (400, 422) and "restriction_ground" in answer.text
+
+
+async def test_a_system_that_cannot_restrict_says_why_and_is_tried_again_once_mapped(
+    person: Client,
+    admin: dict[str, str],
+    officer: dict[str, str],
+    crm: str,
+    mailbox: Mailbox,
+    background: Any,
+    dsar_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    from dsar.models import RequestStep
+
+    assert (await person.put("/api/v1/admin/connectors/crm", json=sql_connector(), headers=admin)).status_code == 200
+    await verified(person, mailbox, background, type="restriction", restriction_ground="legal_claims")
+    for _ in range(5):  # every try, the back-off passed
+        async with dsar_sessions() as session, session.begin():
+            await session.execute(update(RequestStep).values(lease_until=None))
+        await background()
+    [summary] = (await person.get("/api/v1/admin/requests", headers=officer)).json()
+    url = f"/api/v1/admin/requests/{summary['id']}"
+    [step] = [s for s in (await person.get(url, headers=officer)).json()["steps"] if s["system"] == "crm"]
+    assert (step["status"], step["last_error"]) == (
+        "failed",
+        "the connector 'crm' maps no restricted_column to mark the person in",
+    )
+
+    engine = create_async_engine(crm, poolclass=NullPool)
+    async with engine.begin() as connection:
+        await connection.execute(text("ALTER TABLE crm_customers ADD COLUMN restricted BOOLEAN"))
+    await engine.dispose()
+    mapped = sql_connector()
+    mapped["tables"][0]["restricted_column"] = "restricted"
+    assert (await person.put("/api/v1/admin/connectors/crm", json=mapped, headers=officer)).status_code == 403
+    assert (await person.put("/api/v1/admin/connectors/crm", json=mapped, headers=admin)).status_code == 200
+    retried = await person.post(f"{url}/steps/{step['id']}/retry", headers=officer)
+    assert retried.status_code == 200, retried.text
+    assert (await person.post(f"{url}/steps/{step['id']}/retry", headers=officer)).status_code == 409
+    await background()
+    assert await crm_rows(crm, "SELECT restricted FROM crm_customers ORDER BY id") == [(True,), (None,)]
+    assert (await person.get(url, headers=officer)).json()["status"] == "completed"

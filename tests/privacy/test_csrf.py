@@ -5,6 +5,7 @@ another browser, is refused and changes nothing, while the same post with the to
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +20,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dsar.models import RequestStep
 from privacy import auth, mail
 from privacy.actors import Role
 from privacy.app import create_app
@@ -86,6 +88,7 @@ class World:
     restricted: dict[str, Any] | None = None
     restriction_id: str = ""
     recipient_id: int = 0
+    failed_step_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,11 @@ FORMS = [
         fields(reason="The claim was settled in court."),
     ),
     Form(
+        "/console/requests/{request_id:uuid}/steps/{step_id:int}/retry",
+        lambda w: f"/console/requests/{w.restricted['id']}/steps/{w.failed_step_id}/retry",  # type: ignore[index]
+        fields(),
+    ),
+    Form(
         "/console/requests/{request_id:uuid}/recipients/{recipient_id:int}",
         lambda w: f"/console/requests/{w.letter['id']}/recipients/{w.recipient_id}",  # type: ignore[index]
         fields(answer="informed"),
@@ -270,12 +278,24 @@ async def world(settings: Settings) -> AsyncIterator[World]:
         [placed] = (await browser.get("/api/v1/admin/restrictions", headers=admin)).json()
         rectification = (await browser.get(f"/api/v1/admin/requests/{world.letter['id']}", headers=admin)).json()
         world.recipient_id = rectification["recipients"][0]["id"]
+        world.failed_step_id = await a_failed_step(sessions, world.restricted["id"])  # type: ignore[index]
         world.restriction_id = placed["id"]
         intake = await browser.post("/api/v1/requests", json={"type": "access", "email": "ada@example.org"})
         world.public_reference = intake.json()["reference"]
         assert await login(browser, ADMIN) == 303
         yield world
     await app.state.db_config.get_engine().dispose()
+
+
+async def a_failed_step(sessions: Sessions, request_id: str) -> int:
+    """The archive's step of a request, as if it had failed every try."""
+    async with sessions() as session, session.begin():
+        step = await session.scalar(
+            select(RequestStep).where(RequestStep.request_id == uuid.UUID(request_id), RequestStep.system == "archive")
+        )
+        assert step is not None
+        step.status = "failed"
+        return step.id
 
 
 def test_every_form_route_is_walked(app: Litestar) -> None:

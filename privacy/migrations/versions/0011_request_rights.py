@@ -61,7 +61,7 @@ def upgrade() -> None:
     sa.Column('request_reference', sa.String(length=20), nullable=False),
     sa.Column('email_hash', sa.String(length=64), nullable=False),
     sa.Column('email_encrypted', sa.Text(), nullable=False),
-    sa.Column('ground', sa.String(length=30), nullable=False),
+    sa.Column('ground', sa.String(length=30), nullable=True),
     sa.Column('systems', json_type, nullable=False),
     sa.Column('placed_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
     sa.Column('lift_reason_encrypted', sa.Text(), nullable=True),
