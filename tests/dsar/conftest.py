@@ -3,10 +3,15 @@ request tests share: a person's verified request, its download, the text of a PD
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
 import re
-from collections.abc import AsyncIterator
-from datetime import date, datetime
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -19,6 +24,7 @@ from sqlalchemy.pool import NullPool
 
 from privacy.composition import background_jobs
 from privacy.settings import Settings
+from privacy.signing import signature_is_valid
 from privacy.work import run_jobs
 from tests.conftest import app_with_demo, client_of, register_system, sessions_of
 from tests.mail_fixtures import Mailbox, body_of
@@ -177,3 +183,48 @@ async def crm_rows(url: str, query: str) -> list[Any]:
         rows = list((await connection.execute(text(query))).all())
     await engine.dispose()
     return rows
+
+
+Answer = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class OtherSystem:
+    """Another system's HTTP endpoint on loopback: it checks the toolkit's signature, keeps each
+    call it receives, and answers 200 with what `answer` makes of the call."""
+
+    url: str
+    received: list[dict[str, Any]]
+
+
+@contextlib.contextmanager
+def other_system(answer: Answer) -> Iterator[OtherSystem]:
+    received: list[dict[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            headers, now = self.headers, datetime.now(UTC)
+            signed = headers["x-privacy-timestamp"], headers["x-privacy-signature"]
+            if not signature_is_valid(SECRET, timestamp=signed[0], given=signed[1], body=body, now=now):
+                self.send_response(401)
+                self.end_headers()
+                return
+            call = json.loads(body)
+            received.append(call)
+            data = json.dumps(answer(call)).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield OtherSystem(f"http://127.0.0.1:{server.server_address[1]}/privacy", received)
+    finally:
+        server.shutdown()

@@ -3,11 +3,7 @@ on loopback and the person stays on the suppression list; other activities are d
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,47 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.pool import NullPool
 
 from dsar.models import Suppression
-from privacy.signing import signature_is_valid
 from tests.conftest import register_system
-from tests.dsar.conftest import ADA, SECRET, crm_rows, sql_connector, verified
+from tests.dsar.conftest import ADA, SECRET, OtherSystem, crm_rows, other_system, sql_connector, verified
 from tests.mail_fixtures import Mailbox, body_of
 
 Client = AsyncTestClient[Litestar]
 
 
-class Mailer(BaseHTTPRequestHandler):
-    """A newsletter tool that stops mailing a person when asked with a valid signature."""
-
-    received: list[dict[str, Any]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["content-length"]))
-        headers, now = self.headers, datetime.now(UTC)
-        if not signature_is_valid(
-            SECRET, timestamp=headers["x-privacy-timestamp"], given=headers["x-privacy-signature"], body=body, now=now
-        ):
-            self.send_response(401)
-            self.end_headers()
-            return
-        Mailer.received.append(json.loads(body))
-        data = b'{"status": "unsubscribed"}'
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def mailer() -> Iterator[str]:
-    Mailer.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Mailer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/privacy"
-    server.shutdown()
+def mailer() -> Iterator[OtherSystem]:
+    """A newsletter tool that stops mailing a person when asked."""
+    with other_system(lambda call: {"status": "unsubscribed"}) as system:
+        yield system
 
 
 async def add_flag_column(url: str) -> None:
@@ -68,14 +35,14 @@ async def add_flag_column(url: str) -> None:
     await engine.dispose()
 
 
-async def marketing_systems(person: Client, admin: dict[str, str], crm: str, mailer: str) -> None:
+async def marketing_systems(person: Client, admin: dict[str, str], crm: str, mailer: OtherSystem) -> None:
     """The CRM holds the customers mailed product news; the mailer sends the newsletter."""
     await add_flag_column(crm)
     connector = sql_connector()
     connector["activities"] = ["customer-support", "marketing-customers", "security-logging"]
     connector["tables"][0]["suppressed_column"] = "no_marketing"
     assert (await person.put("/api/v1/admin/connectors/crm", json=connector, headers=admin)).status_code == 200
-    await register_system(person, admin, "mailer", "http", mailer, SECRET)
+    await register_system(person, admin, "mailer", "http", mailer.url, SECRET)
     newsletter = {
         "key": "mailer",
         "name": "Newsletter",
@@ -118,7 +85,7 @@ async def test_direct_marketing_stops_at_once_in_every_linked_system_and_for_goo
     admin: dict[str, str],
     officer: dict[str, str],
     crm: str,
-    mailer: str,
+    mailer: OtherSystem,
     mailbox: Mailbox,
     background: Any,
     dsar_sessions: async_sessionmaker[AsyncSession],
@@ -132,7 +99,7 @@ async def test_direct_marketing_stops_at_once_in_every_linked_system_and_for_goo
         ("Ada@Example.org", True),
         ("bob@example.org", None),
     ]
-    [call] = Mailer.received
+    [call] = mailer.received
     assert (call["action"], call["email"], call["activities"]) == ("suppress", ADA, ["direct-marketing"])
     assert await suppressed(dsar_sessions) == {"direct-marketing", "marketing-customers", "marketing-prospects"}
     detail = await only_request(person, officer)
@@ -148,7 +115,7 @@ async def test_staff_decide_per_activity_and_a_stop_reaches_the_systems_of_that_
     admin: dict[str, str],
     officer: dict[str, str],
     crm: str,
-    mailer: str,
+    mailer: OtherSystem,
     mailbox: Mailbox,
     background: Any,
     dsar_sessions: async_sessionmaker[AsyncSession],
@@ -168,7 +135,7 @@ async def test_staff_decide_per_activity_and_a_stop_reaches_the_systems_of_that_
 
     assert await suppressed(dsar_sessions) == {"security-logging"}, "not marketing: only what was decided"
     assert await crm_rows(crm, "SELECT no_marketing FROM crm_customers ORDER BY id") == [(True,), (None,)]
-    assert Mailer.received == [], "the newsletter is not linked to security logging"
+    assert mailer.received == [], "the newsletter is not linked to security logging"
     detail = await only_request(person, officer)
     assert (detail["status"], detail["outcome"]) == ("completed", "objection upheld")
 

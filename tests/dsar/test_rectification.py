@@ -4,63 +4,25 @@ mapped columns and asks a real HTTP system on loopback, and the person is told w
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from privacy.signing import signature_is_valid
 from tests.conftest import register_system
-from tests.dsar.conftest import ADA, SECRET, crm_rows, sql_connector, verified
+from tests.dsar.conftest import ADA, SECRET, OtherSystem, crm_rows, other_system, sql_connector, verified
 from tests.mail_fixtures import Mailbox, body_of
 
 Client = AsyncTestClient[Litestar]
 
 
-class Shop(BaseHTTPRequestHandler):
-    """Another system that corrects a person's data when asked with a valid signature."""
-
-    received: list[dict[str, Any]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["content-length"]))
-        headers = self.headers
-        now = datetime.now(UTC)
-        valid = signature_is_valid(
-            SECRET, timestamp=headers["x-privacy-timestamp"], given=headers["x-privacy-signature"], body=body, now=now
-        )
-        if not valid:
-            self._answer(401, {"error": "bad signature"})
-            return
-        call = json.loads(body)
-        Shop.received.append(call)
-        self._answer(200, {"corrected": sorted(call.get("fields", {}))})
-
-    def _answer(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def shop() -> Iterator[str]:
-    Shop.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/privacy"
-    server.shutdown()
+def shop() -> Iterator[OtherSystem]:
+    """A web shop that corrects what it is sent and says so."""
+    with other_system(lambda call: {"corrected": sorted(call.get("fields", {}))}) as system:
+        yield system
 
 
 def rectifiable_crm() -> dict[str, Any]:
@@ -91,12 +53,12 @@ async def test_staff_decide_per_system_and_the_toolkit_corrects_exactly_the_mapp
     officer: dict[str, str],
     auditor: dict[str, str],
     crm: str,
-    shop: str,
+    shop: OtherSystem,
     mailbox: Mailbox,
     background: Any,
 ) -> None:
     await person.put("/api/v1/admin/connectors/crm", json=rectifiable_crm(), headers=admin)
-    await register_system(person, admin, "shop", "http", shop, SECRET)
+    await register_system(person, admin, "shop", "http", shop.url, SECRET)
     shop_connector = {"key": "shop", "name": "Web shop", "kind": "http", "system": "shop"}
     await person.put("/api/v1/admin/connectors/shop", json=shop_connector, headers=admin)
     asked = [{"field": "name", "value": "Ada King"}, {"field": "delivery address", "value": "12 St James's Square"}]
@@ -109,7 +71,7 @@ async def test_staff_decide_per_system_and_the_toolkit_corrects_exactly_the_mapp
         "crm": "awaiting_decision",
         "shop": "awaiting_decision",
     }
-    assert Shop.received == [], "nothing is written before staff decide"
+    assert shop.received == [], "nothing is written before staff decide"
 
     refused = await decide(person, officer, detail, "crm", {"fields": {"amount": "0"}})
     assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == "fields.amount"
@@ -126,7 +88,7 @@ async def test_staff_decide_per_system_and_the_toolkit_corrects_exactly_the_mapp
         ("Ada@Example.org", "Ada King", "+44 20 1234"),
         ("bob@example.org", "Bob", None),
     ]
-    [call] = Shop.received
+    [call] = shop.received
     assert (call["action"], call["email"], call["fields"]) == (
         "rectify",
         ADA,

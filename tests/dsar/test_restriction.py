@@ -3,11 +3,8 @@ data restricted; lifting is announced to the person first and follows after the 
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,48 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.pool import NullPool
 
 from dsar.models import Restriction
-from privacy.signing import signature_is_valid
 from tests.conftest import register_system
-from tests.dsar.conftest import ADA, SECRET, crm_rows, sql_connector, verified
+from tests.dsar.conftest import ADA, SECRET, OtherSystem, crm_rows, other_system, sql_connector, verified
 from tests.mail_fixtures import Mailbox, body_of
 
 Client = AsyncTestClient[Litestar]
 
 
-class Shop(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["content-length"]))
-        headers, now = self.headers, datetime.now(UTC)
-        if not signature_is_valid(
-            SECRET, timestamp=headers["x-privacy-timestamp"], given=headers["x-privacy-signature"], body=body, now=now
-        ):
-            self.send_response(401)
-            self.end_headers()
-            return
-        Shop.received.append(json.loads(body))
-        data = b"{}"
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def shop() -> Iterator[str]:
-    Shop.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/privacy"
-    server.shutdown()
+def shop() -> Iterator[OtherSystem]:
+    with other_system(lambda call: {}) as system:
+        yield system
 
 
-async def restricting_systems(person: Client, admin: dict[str, str], crm: str, shop: str) -> None:
+async def restricting_systems(person: Client, admin: dict[str, str], crm: str, shop: OtherSystem) -> None:
     engine = create_async_engine(crm, poolclass=NullPool)
     async with engine.begin() as connection:
         await connection.execute(text("ALTER TABLE crm_customers ADD COLUMN restricted BOOLEAN"))
@@ -67,7 +36,7 @@ async def restricting_systems(person: Client, admin: dict[str, str], crm: str, s
     connector = sql_connector()
     connector["tables"][0]["restricted_column"] = "restricted"
     assert (await person.put("/api/v1/admin/connectors/crm", json=connector, headers=admin)).status_code == 200
-    await register_system(person, admin, "shop", "http", shop, SECRET)
+    await register_system(person, admin, "shop", "http", shop.url, SECRET)
     web_shop = {"key": "shop", "name": "Web shop", "kind": "http", "system": "shop"}
     assert (await person.put("/api/v1/admin/connectors/shop", json=web_shop, headers=admin)).status_code == 200
 
@@ -78,7 +47,7 @@ async def test_a_restriction_is_marked_in_every_system_and_lifted_only_after_tel
     officer: dict[str, str],
     auditor: dict[str, str],
     crm: str,
-    shop: str,
+    shop: OtherSystem,
     mailbox: Mailbox,
     background: Any,
     dsar_sessions: async_sessionmaker[AsyncSession],
@@ -90,7 +59,7 @@ async def test_a_restriction_is_marked_in_every_system_and_lifted_only_after_tel
     await background()
 
     assert await crm_rows(crm, "SELECT restricted FROM crm_customers ORDER BY id") == [(True,), (None,)]
-    assert [(call["action"], call["email"]) for call in Shop.received] == [("restrict", ADA)]
+    assert [(call["action"], call["email"]) for call in shop.received] == [("restrict", ADA)]
     [summary] = (await person.get("/api/v1/admin/requests", headers=officer)).json()
     assert summary["status"] == "completed"
     [answer] = [message for message in mailbox.to(ADA) if "our answer" in message["Subject"]]
@@ -117,7 +86,7 @@ async def test_a_restriction_is_marked_in_every_system_and_lifted_only_after_tel
     await background()
     await background()
     assert await crm_rows(crm, "SELECT restricted FROM crm_customers ORDER BY id") == [(False,), (None,)]
-    assert [call["action"] for call in Shop.received] == ["restrict", "unrestrict"]
+    assert [call["action"] for call in shop.received] == ["restrict", "unrestrict"]
     [lifted] = (await person.get("/api/v1/admin/restrictions", headers=auditor)).json()
     assert lifted["lifted_at"] is not None
 

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dsar.models import RecordedConsent, Suppression
 from tests.conftest import register_system
-from tests.dsar.conftest import ADA, SECRET, download, verified
-from tests.dsar.test_objection import Mailer, mailer  # noqa: F401 (the newsletter tool, as a fixture)
+from tests.dsar.conftest import ADA, SECRET, OtherSystem, download, verified
+from tests.dsar.test_objection import mailer  # noqa: F401 (the newsletter tool, as a fixture)
 from tests.mail_fixtures import Mailbox, body_of
 
 Client = AsyncTestClient[Litestar]
@@ -34,7 +34,7 @@ async def test_a_consent_given_on_a_form_is_proven_in_the_package_and_withdrawn_
     person: Client,
     admin: dict[str, str],
     officer: dict[str, str],
-    mailer: str,  # noqa: F811
+    mailer: OtherSystem,  # noqa: F811
     mailbox: Mailbox,
     background: Any,
     dsar_sessions: async_sessionmaker[AsyncSession],
@@ -53,7 +53,7 @@ async def test_a_consent_given_on_a_form_is_proven_in_the_package_and_withdrawn_
     data = json.loads(zipfile.ZipFile(io.BytesIO((await download(person, access)).content)).read("data.json"))
     [proof] = data["privacy-toolkit"]["consent"]["consents_given"]
     assert (proof["wording"], proof["withdrawn_at"]) == (SIGN_UP["wording"], None)
-    await register_system(person, admin, "mailer", "http", mailer, SECRET)
+    await register_system(person, admin, "mailer", "http", mailer.url, SECRET)
     newsletter = {"key": "mailer", "name": "Newsletter", "kind": "http", "system": "mailer"}
     newsletter["activities"] = ["marketing-prospects"]  # type: ignore[assignment]
     assert (await person.put("/api/v1/admin/connectors/mailer", json=newsletter, headers=admin)).status_code == 200
@@ -61,7 +61,7 @@ async def test_a_consent_given_on_a_form_is_proven_in_the_package_and_withdrawn_
     await verified(person, mailbox, background, type="withdrawal")
     await background()
     await background()
-    [call] = Mailer.received
+    [call] = mailer.received
     assert (call["action"], call["email"], call["activities"]) == ("suppress", ADA, ["marketing-prospects"])
     async with dsar_sessions() as session:
         consent = await session.scalar(select(RecordedConsent))
