@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from consent import service as consent_service
-from dsar.models import DataRequest, RecordedConsent
+from dsar.models import DataRequest, RecordedConsent, Restriction, Suppression
 from privacy.keys import keyring_of
 
 
@@ -80,6 +80,34 @@ async def _consents_given(session: AsyncSession, *, email: str) -> list[dict[str
     ]
 
 
+async def _kept_for_your_rights(session: AsyncSession, *, email: str) -> list[Kept]:
+    """What the toolkit keeps so that the person's other choices keep holding: their objections
+    and withdrawals (as a keyed hash of the email), the proof of consents they gave, and a
+    restriction still in force."""
+    email_hash = keyring_of(session).lookup_hash(email)
+    kept = []
+    if await session.scalar(select(Suppression.id).where(Suppression.email_hash == email_hash).limit(1)):
+        kept.append(
+            Kept(
+                "a keyed hash of your email address and what you objected to or withdrew consent for",
+                "so that we never use your data for it again (Art. 21(3) GDPR)",
+                None,
+            )
+        )
+    if await session.scalar(select(RecordedConsent.id).where(RecordedConsent.email_hash == email_hash).limit(1)):
+        kept.append(
+            Kept(
+                "the proof of the consents you gave on our forms and of their withdrawal",
+                "the controller must be able to show consent was given (Art. 7(1) GDPR)",
+                None,
+            )
+        )
+    standing = select(Restriction.id).where(Restriction.email_hash == email_hash, Restriction.lifted_at.is_(None))
+    if await session.scalar(standing.limit(1)):
+        kept.append(Kept("the record of a restriction you asked for", "until it is lifted, as you were told", None))
+    return kept
+
+
 async def _earlier_requests(session: AsyncSession, *, email: str, request: DataRequest) -> list[dict[str, Any]]:
     rows = await session.scalars(
         select(DataRequest)
@@ -114,6 +142,7 @@ async def toolkit_erase(
                 None,
             )
         )
+    erasure.kept.extend(await _kept_for_your_rights(session, email=email))
     erasure.kept.append(
         Kept(
             "the record of this request (reference, type, dates, outcome) and your email address",

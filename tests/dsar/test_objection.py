@@ -15,7 +15,17 @@ from sqlalchemy.pool import NullPool
 
 from dsar.models import Suppression
 from tests.conftest import register_system
-from tests.dsar.conftest import ADA, SECRET, OtherSystem, crm_rows, other_system, sql_connector, verified
+from tests.dsar.conftest import (
+    ADA,
+    SECRET,
+    OtherSystem,
+    crm_rows,
+    download,
+    other_system,
+    pdf_text,
+    sql_connector,
+    verified,
+)
 from tests.mail_fixtures import Mailbox, body_of
 
 Client = AsyncTestClient[Litestar]
@@ -175,3 +185,15 @@ async def test_an_objection_is_decided_even_when_its_activity_left_the_register(
     assert (await person.post(url, json={"outcome": "stopped"}, headers=officer)).status_code == 200
     await background()
     assert (await only_request(person, officer))["status"] == "completed"
+
+
+async def test_an_erasure_certificate_says_the_objection_is_kept_so_it_keeps_holding(
+    person: Client, mailbox: Mailbox, background: Any
+) -> None:
+    await verified(person, mailbox, background, type="objection", objection={"direct_marketing": True})
+    await background()
+    erasure = await verified(person, mailbox, background, type="erasure")
+    await background()
+    await background()
+    certificate = pdf_text((await download(person, erasure)).content)
+    assert "a keyed hash of your email address and what you objected to" in " ".join(certificate.split())
