@@ -109,10 +109,9 @@ async def _system_step(
     settings: Settings,
     now: datetime,
 ) -> Payload | None:
-    kind = found.config.kind
     if request.type == "portability" and not await _processed_by_consent_or_contract(session, found):
         return tables_payload([])  # Art. 20(1)(a): only data processed on consent or a contract is portable
-    if kind is ConnectorKind.MANUAL:
+    if found.config.kind is ConnectorKind.MANUAL:
         await _ask_owner(session, step, request, found, now=now)
         return None
     # Nothing of ours is written yet: end the read transaction rather than hold it (and its locks)
@@ -120,6 +119,37 @@ async def _system_step(
     fields = result_of(session, step)["fields"] if step.action == rectification.RECTIFY else {}
     await session.commit()
     callback_url = _callback_url(settings, found)
+    if step.action in (rectification.RECTIFY, objection.SUPPRESS, restriction.RESTRICT):
+        return await _act_on_a_right(
+            found, step, fields=fields, email=email, callback_url=callback_url, settings=settings, now=now
+        )
+    if found.config.kind is ConnectorKind.SQL:
+        if step.action == "export":
+            return tables_payload(await export_sql(found, email=email, settings=settings))
+        return erasure_payload(await erase_sql(found, email=email, settings=settings))
+    answer = await call_system(
+        found,
+        action=step.action,
+        email=email,
+        step_reference=str(step.id),
+        callback_url=callback_url,
+        settings=settings,
+        now=now,
+    )
+    return None if answer is None else _payload_from_answer(session, found, step, answer)
+
+
+async def _act_on_a_right(
+    found: systems.System,
+    step: RequestStep,
+    *,
+    fields: dict[str, str | None],
+    email: str,
+    callback_url: str,
+    settings: Settings,
+    now: datetime,
+) -> Payload | None:
+    """Correct, stop or restrict in the system; None when it answers later."""
     if step.action == rectification.RECTIFY:
         return await rectification.write_corrections(
             found,
@@ -134,24 +164,9 @@ async def _system_step(
         return await objection.suppress_in_system(
             found, step=step, email=email, callback_url=callback_url, settings=settings, now=now
         )
-    if step.action == restriction.RESTRICT:
-        return await restriction.restrict_in_system(
-            found, step=step, email=email, callback_url=callback_url, settings=settings, now=now
-        )
-    if kind is ConnectorKind.SQL:
-        if step.action == "export":
-            return tables_payload(await export_sql(found, email=email, settings=settings))
-        return erasure_payload(await erase_sql(found, email=email, settings=settings))
-    answer = await call_system(
-        found,
-        action=step.action,
-        email=email,
-        step_reference=str(step.id),
-        callback_url=callback_url,
-        settings=settings,
-        now=now,
+    return await restriction.restrict_in_system(
+        found, step=step, email=email, callback_url=callback_url, settings=settings, now=now
     )
-    return None if answer is None else _payload_from_answer(session, found, step, answer)
 
 
 def _callback_url(settings: Settings, found: systems.System) -> str:
