@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar import objection
 from dsar.connectors import TOOLKIT, Payload
-from dsar.models import DataRequest, RecordedConsent, RequestStep, Suppression
+from dsar.models import DataRequest, RecordedConsent, RequestStep
 from dsar.schemas import ConsentIn, ConsentOut
 from privacy.actors import Actor
 from privacy.audit import record_change
@@ -96,19 +96,7 @@ async def withdraw(session: AsyncSession, *, request: DataRequest, now: datetime
     for row in await _standing(session, request):
         row.withdrawn_at, row.withdrawal_reference = now, request.reference
         withdrawn.add(row.activity)
-    listed = set(
-        await session.scalars(
-            select(Suppression.activity).where(
-                Suppression.email_hash == request.email_hash, Suppression.activity.in_(withdrawn)
-            )
-        )
-    )
-    for activity in sorted(withdrawn - listed):
-        session.add(
-            Suppression(
-                email_hash=request.email_hash, activity=activity, request_reference=request.reference, created_at=now
-            )
-        )
+    await objection.put_on_suppression_list(session, request=request, activities=sorted(withdrawn), now=now)
     return {"withdrawal": {"activities": sorted(names.get(key, key) for key in withdrawn)}}
 
 

@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dsar import objection, rectification, restriction, systems
 from dsar.connector_schemas import ConnectorKind
 from dsar.connectors import Erasure, Kept, Payload, Table
-from dsar.fulfilment import complete_step, context_of, erasure_payload, tables_payload
+from dsar.fulfilment import claim_waiting, complete_step, context_of, erasure_payload, tables_payload
 from dsar.models import DataRequest, RequestStep
 from dsar.schemas import ManualResultIn
 from dsar.service import AWAITING_DECISION, add_event
 from privacy.actors import Actor
 from privacy.audit import record_change
+from privacy.db import rows_changed
 from privacy.errors import Conflict, NotFound
 from privacy.keys import encrypt_field
 from privacy.settings import Settings
@@ -62,18 +63,6 @@ def _done_by_hand(found: systems.System, step: RequestStep, result: ManualResult
     return erasure_payload(Erasure(found.key, erased=list(result.erased), kept=kept))
 
 
-async def claim_waiting(session: AsyncSession, step: RequestStep) -> None:
-    """A step waiting for its owner or its system, taken in one statement: two answers at once
-    (a double click, a callback sent twice) complete it once."""
-    claimed = await session.execute(
-        update(RequestStep)
-        .where(RequestStep.id == step.id, RequestStep.status == "waiting")
-        .values(status="completing")
-    )
-    if not claimed.rowcount:  # type: ignore[attr-defined]
-        raise Conflict(f"this step is {step.status}, not waiting for an answer")
-
-
 async def retry_step(
     session: AsyncSession, *, request_id: uuid.UUID, step_id: int, actor: Actor, now: datetime
 ) -> None:
@@ -82,12 +71,13 @@ async def retry_step(
     step = await session.get(RequestStep, step_id)
     if step is None or step.request_id != request_id:
         raise NotFound("no such step for this request")
-    retried = await session.execute(
+    retried = await rows_changed(
+        session,
         update(RequestStep)
         .where(RequestStep.id == step_id, RequestStep.status == "failed")
-        .values(status="pending", attempts=0, lease_until=None, last_error=None)
+        .values(status="pending", attempts=0, lease_until=None, last_error=None),
     )
-    if not retried.rowcount:  # type: ignore[attr-defined]
+    if not retried:
         raise Conflict(f"this step is {step.status}: only a failed step is tried again")
     request = await session.get(DataRequest, request_id)
     assert request is not None
@@ -117,12 +107,13 @@ async def _decide(
         found = await systems.system(session, key=step.system)
         payload, note = rectification.decided(found, result=result), found.config.name
     decidable = [AWAITING_DECISION, "failed"] if step.action == rectification.RECTIFY else [AWAITING_DECISION]
-    claimed = await session.execute(
+    claimed = await rows_changed(
+        session,
         update(RequestStep)
         .where(RequestStep.id == step.id, RequestStep.status.in_(decidable))
-        .values(status="deciding")
+        .values(status="deciding"),
     )
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not claimed:
         raise Conflict(f"this step is {step.status}: it is decided already")
     if step.action == objection.OBJECT:
         payload = await objection.decide(session, step=step, request=request, result=result)

@@ -24,6 +24,7 @@ from dsar.packages import certify_erasure, spooled, store_package, write_zip
 from dsar.schemas import RequestStatus
 from dsar.service import add_event, email_of, tell_person
 from dsar.sql_connector import erase_sql, export_sql
+from privacy.db import rows_changed
 from privacy.errors import Conflict, Invalid, NotFound, SystemUnavailable, Unauthorized
 from privacy.keys import decrypt_field, encrypt_field
 from privacy.leases import claim
@@ -221,6 +222,14 @@ def erasure_payload(erasure: Erasure) -> Payload:
     return {"erasure": dataclasses.asdict(erasure)}
 
 
+async def claim_waiting(session: AsyncSession, step: RequestStep) -> None:
+    """A step waiting for its owner or its system, taken in one statement: two answers at once
+    (a double click, a callback sent twice) complete it once."""
+    waiting = update(RequestStep).where(RequestStep.id == step.id, RequestStep.status == "waiting")
+    if not await rows_changed(session, waiting.values(status="completing")):
+        raise Conflict(f"this step is {step.status}, not waiting for an answer")
+
+
 async def complete_step(
     session: AsyncSession,
     step: RequestStep,
@@ -261,13 +270,7 @@ async def accept_callback(
     step = await session.get(RequestStep, step_id)
     if step is None or step.system != system_key:
         raise NotFound("no such step for this connector")
-    claimed = await session.execute(
-        update(RequestStep)
-        .where(RequestStep.id == step.id, RequestStep.status == "waiting")
-        .values(status="completing")
-    )
-    if not claimed.rowcount:  # type: ignore[attr-defined]  # a second answer, or two at once
-        raise Conflict(f"this step is {step.status}, not waiting for an answer")
+    await claim_waiting(session, step)
     request = await session.get(DataRequest, step.request_id)
     if request is None:
         raise NotFound("no such request")

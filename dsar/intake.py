@@ -40,14 +40,10 @@ async def submit_request(session: AsyncSession, *, data: RequestIn, settings: Se
     await objection.check_scope(session, scope=data.objection)
     request = await new_request(
         session,
-        type=data.type,
+        asked=data,
         email=data.email,
         name=data.name,
         details=data.details,
-        corrections=data.corrections,
-        objection=data.objection,
-        restriction_ground=data.restriction_ground,
-        withdraw=data.withdraw,
         language=data.language or "en",
         channel=Channel.WEB,
         received_at=now,
@@ -70,14 +66,10 @@ async def submit_from_application(
     await objection.check_scope(session, scope=data.objection)
     request = await new_request(
         session,
-        type=data.type,
+        asked=data,
         email=person.email,
         name=None,
         details=data.details,
-        corrections=data.corrections,
-        objection=data.objection,
-        restriction_ground=data.restriction_ground,
-        withdraw=data.withdraw,
         language=data.language or "en",
         channel=Channel.APPLICATION,
         received_at=now,

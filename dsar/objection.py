@@ -113,6 +113,14 @@ async def suppress_in_toolkit(
     if step.activity == DIRECT_MARKETING:
         objectable = await register.objectable_activities(session)
         activities += [activity.key for activity in objectable if activity.direct_marketing]
+    await put_on_suppression_list(session, request=request, activities=activities, now=now)
+    return _suppressed(TOOLKIT, step)
+
+
+async def put_on_suppression_list(
+    session: AsyncSession, *, request: DataRequest, activities: list[str], now: datetime
+) -> None:
+    """The person on the list for each activity they are not on yet."""
     listed = set(
         await session.scalars(
             select(Suppression.activity).where(
@@ -120,17 +128,12 @@ async def suppress_in_toolkit(
             )
         )
     )
-    for activity in activities:
-        if activity not in listed:
-            session.add(
-                Suppression(
-                    email_hash=request.email_hash,
-                    activity=activity,
-                    request_reference=request.reference,
-                    created_at=now,
-                )
+    for activity in sorted(set(activities) - listed):
+        session.add(
+            Suppression(
+                email_hash=request.email_hash, activity=activity, request_reference=request.reference, created_at=now
             )
-    return _suppressed(TOOLKIT, step)
+        )
 
 
 async def suppress_in_system(

@@ -15,6 +15,7 @@ from dsar.connector_schemas import ConnectorIn
 from dsar.models import Connector, DataRequest, RequestRecipient
 from dsar.schemas import RecipientIn, RecipientOut
 from privacy.actors import Actor
+from privacy.db import rows_changed
 from privacy.errors import Conflict, NotFound
 from privacy.register import service as register
 from privacy.register.schemas import ActivityOut
@@ -62,7 +63,8 @@ async def mark(
     row = await session.get(RequestRecipient, recipient_id)
     if row is None or row.request_id != request_id:
         raise NotFound("no such recipient for this request")
-    marked = await session.execute(
+    marked = await rows_changed(
+        session,
         update(RequestRecipient)
         .where(RequestRecipient.id == recipient_id, RequestRecipient.status == "to_inform")
         .values(
@@ -70,7 +72,7 @@ async def mark(
             reason=None if told.informed else told.reason,
             decided_at=now,
             actor=actor.reference,
-        )
+        ),
     )
-    if not marked.rowcount:  # type: ignore[attr-defined]
+    if not marked:
         raise Conflict("this recipient is marked already")

@@ -23,7 +23,7 @@ from dsar.schemas import RestrictionGround, RestrictionOut
 from dsar.sql_connector import flag_person
 from privacy.actors import Actor
 from privacy.audit import record_change
-from privacy.db import field_context
+from privacy.db import field_context, rows_changed
 from privacy.errors import Conflict, NotFound
 from privacy.keys import decrypt_field, encrypt_field
 from privacy.leases import claim
@@ -127,10 +127,8 @@ async def announce_lift(
     if row is None:
         raise NotFound("no such restriction")
     lift_at = now + timedelta(days=settings.restriction_lift_notice_days)
-    announced = await session.execute(
-        update(Restriction).where(Restriction.id == row.id, Restriction.lift_at.is_(None)).values(lift_at=lift_at)
-    )
-    if not announced.rowcount:  # type: ignore[attr-defined]
+    unannounced = update(Restriction).where(Restriction.id == row.id, Restriction.lift_at.is_(None))
+    if not await rows_changed(session, unannounced.values(lift_at=lift_at)):
         raise Conflict("the lifting of this restriction is announced already")
     context = field_context(Restriction.lift_reason_encrypted, id=row.id)
     row.lift_reason_encrypted = await encrypt_field(session, reason, context=context)

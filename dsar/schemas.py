@@ -88,28 +88,11 @@ class ObjectableOut(Schema):
     direct_marketing: bool
 
 
-def fits_its_type(
-    type: RequestType,
-    corrections: list[Correction],
-    objection: ObjectionScope | None,
-    restriction_ground: RestrictionGround | None,
-    withdraw: list[str] | None,
-) -> None:
-    if corrections and type is not RequestType.RECTIFICATION:
-        raise ValueError("corrections go with a rectification request")
-    if objection is not None and type is not RequestType.OBJECTION:
-        raise ValueError("what the person objects to goes with an objection request")
-    if (restriction_ground is not None) != (type is RequestType.RESTRICTION):
-        raise ValueError("a restriction request, and only one, gives its ground (restriction_ground)")
-    if withdraw is not None and type is not RequestType.WITHDRAWAL:
-        raise ValueError("the consents to withdraw go with a withdrawal request")
+class AskedFor(Schema):
+    """What a request asks beyond its type, each part only with its type: the corrections of a
+    rectification, what an objection is against, a restriction's ground, the consents to withdraw."""
 
-
-class RequestIn(Schema):
     type: RequestType
-    email: Email
-    name: ShortText | None = None
-    details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
     corrections: Corrections
     objection: ObjectionScope | None = None
     restriction_ground: RestrictionGround | None = None
@@ -119,12 +102,25 @@ class RequestIn(Schema):
         max_length=100,
         description="for a withdrawal: the activities whose consent ends (all when left out)",
     )
-    language: Language | None = None
 
     @model_validator(mode="after")
-    def _fits_its_type(self) -> RequestIn:
-        fits_its_type(self.type, self.corrections, self.objection, self.restriction_ground, self.withdraw)
+    def _fits_its_type(self) -> AskedFor:
+        if self.corrections and self.type is not RequestType.RECTIFICATION:
+            raise ValueError("corrections go with a rectification request")
+        if self.objection is not None and self.type is not RequestType.OBJECTION:
+            raise ValueError("what the person objects to goes with an objection request")
+        if (self.restriction_ground is not None) != (self.type is RequestType.RESTRICTION):
+            raise ValueError("a restriction request, and only one, gives its ground (restriction_ground)")
+        if self.withdraw is not None and self.type is not RequestType.WITHDRAWAL:
+            raise ValueError("the consents to withdraw go with a withdrawal request")
         return self
+
+
+class RequestIn(AskedFor):
+    email: Email
+    name: ShortText | None = None
+    details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    language: Language | None = None
 
 
 class RequestAccepted(Schema):
@@ -142,26 +138,11 @@ class TokenGranted(Schema):
     expires_at: datetime
 
 
-class ApplicationRequestIn(Schema):
+class ApplicationRequestIn(AskedFor):
     application: Key
-    type: RequestType
     identity: Annotated[str, StringConstraints(max_length=4096)]
     details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
-    corrections: Corrections
-    objection: ObjectionScope | None = None
-    restriction_ground: RestrictionGround | None = None
-    withdraw: list[Key] | None = Field(
-        default=None,
-        min_length=1,
-        max_length=100,
-        description="for a withdrawal: the activities whose consent ends (all when left out)",
-    )
     language: Language | None = None
-
-    @model_validator(mode="after")
-    def _fits_its_type(self) -> ApplicationRequestIn:
-        fits_its_type(self.type, self.corrections, self.objection, self.restriction_ground, self.withdraw)
-        return self
 
 
 class Message(Schema):
@@ -182,29 +163,14 @@ class RequestStatusOut(Schema):
     recipients: list[str] = Field(description="whom the data was disclosed to (Art. 19), told of the request")
 
 
-class StaffRequestIn(Schema):
-    type: RequestType
+class StaffRequestIn(AskedFor):
     email: Email
     name: ShortText | None = None
     received_at: AwareTime
     channel: Channel
     notes: Text | None = None
-    corrections: Corrections
-    objection: ObjectionScope | None = None
-    restriction_ground: RestrictionGround | None = None
-    withdraw: list[Key] | None = Field(
-        default=None,
-        min_length=1,
-        max_length=100,
-        description="for a withdrawal: the activities whose consent ends (all when left out)",
-    )
     verification: ShortText = Field(description="how staff verified the person's identity")
     language: Language | None = None
-
-    @model_validator(mode="after")
-    def _fits_its_type(self) -> StaffRequestIn:
-        fits_its_type(self.type, self.corrections, self.objection, self.restriction_ground, self.withdraw)
-        return self
 
 
 class TimelineEntry(Schema):

@@ -18,6 +18,7 @@ from dsar import messages, recipients
 from dsar.deadlines import legal_deadline
 from dsar.models import DataRequest, RequestEvent, RequestStep
 from dsar.schemas import (
+    AskedFor,
     Channel,
     Correction,
     ObjectionScope,
@@ -51,14 +52,10 @@ def new_reference() -> str:
 async def new_request(
     session: AsyncSession,
     *,
-    type: RequestType,
+    asked: AskedFor,
     email: str,
     name: str | None,
     details: str | None,
-    corrections: list[Correction],
-    objection: ObjectionScope | None,
-    restriction_ground: RestrictionGround | None,
-    withdraw: list[str] | None,
     language: str,
     channel: Channel,
     received_at: datetime,
@@ -68,7 +65,7 @@ async def new_request(
     request = DataRequest(
         id=request_id,
         reference=new_reference(),
-        type=type.value,
+        type=asked.type.value,
         status=RequestStatus.AWAITING_VERIFICATION.value,
         channel=channel.value,
         language=language,
@@ -79,12 +76,12 @@ async def new_request(
         if details
         else None,
         corrections_encrypted=await _encrypt(
-            session, DataRequest.corrections_encrypted, request_id, _corrections_json(corrections)
+            session, DataRequest.corrections_encrypted, request_id, _corrections_json(asked.corrections)
         )
-        if corrections
+        if asked.corrections
         else None,
-        scope=_scope(objection, withdraw),
-        restriction_ground=restriction_ground.value if restriction_ground else None,
+        scope=_scope(asked),
+        restriction_ground=asked.restriction_ground.value if asked.restriction_ground else None,
         received_at=received_at,
     )
     session.add(request)
@@ -103,10 +100,10 @@ def email_of(session: AsyncSession, *, request: DataRequest) -> str:
     return _decrypt(session, DataRequest.email_encrypted, request, request.email_encrypted)
 
 
-def _scope(objection: ObjectionScope | None, withdraw: list[str] | None) -> dict[str, Any] | None:
-    if objection is not None:
-        return {"objection": objection.model_dump()}
-    return {"withdraw": withdraw} if withdraw is not None else None
+def _scope(asked: AskedFor) -> dict[str, Any] | None:
+    if asked.objection is not None:
+        return {"objection": asked.objection.model_dump()}
+    return {"withdraw": asked.withdraw} if asked.withdraw is not None else None
 
 
 def objection_of(request: DataRequest) -> ObjectionScope | None:

@@ -46,14 +46,10 @@ async def record_staff_request(
     await objection.check_scope(session, scope=data.objection)
     request = await new_request(
         session,
-        type=data.type,
+        asked=data,
         email=data.email,
         name=data.name,
         details=data.notes,
-        corrections=data.corrections,
-        objection=data.objection,
-        restriction_ground=data.restriction_ground,
-        withdraw=data.withdraw,
         language=data.language or "en",
         channel=data.channel,
         received_at=data.received_at,

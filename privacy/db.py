@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from advanced_alchemy.extensions.litestar import (
     AlembicAsyncConfig,
@@ -20,7 +20,7 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
 )
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, MetaData, Table, event, make_url
+from sqlalchemy import JSON, CursorResult, Executable, MetaData, Table, event, make_url
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
@@ -116,6 +116,13 @@ def toolkit_stores() -> dict[str, tuple[Table, ToolkitStore]]:
 
 # What code outside a request uses to open sessions: `async with sessions() as session`.
 SessionFactory = Callable[[], AsyncSession]
+
+
+async def rows_changed(session: AsyncSession, statement: Executable) -> int:
+    """How many rows an UPDATE or DELETE changed: with its conditions in the statement, a change
+    that holds at most once (a claim, a decision) is a row count of 1, however many try at once."""
+    result = await session.execute(statement)
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def utcnow() -> datetime:

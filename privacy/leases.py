@@ -9,7 +9,7 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from privacy.db import Base
+from privacy.db import Base, rows_changed
 
 Row = TypeVar("Row", bound=Base)
 
@@ -46,11 +46,12 @@ async def take(
     """Lease the one row that meets `conditions` when no live worker holds it, and commit the lease;
     answers whether it was taken. One statement: two workers cannot both take it."""
     lease_until = model.lease_until  # type: ignore[attr-defined]
-    taken = await session.execute(
-        update(model).where(*conditions, or_(lease_until.is_(None), lease_until < now)).values(lease_until=now + lease)
+    taken = await rows_changed(
+        session,
+        update(model).where(*conditions, or_(lease_until.is_(None), lease_until < now)).values(lease_until=now + lease),
     )
     await session.commit()
-    return bool(taken.rowcount)  # type: ignore[attr-defined]
+    return bool(taken)
 
 
 async def renew(
