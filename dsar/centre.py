@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
-from dsar import follow_up, intake, objection
+from dsar import directives, follow_up, intake, objection
 from dsar.schemas import CodeIn, RequestIn
 from dsar.texts import LANGUAGES, TEXTS, language_of
 from dsar.web import CODE_RESENDS, CODE_TRIES, REQUEST_COOKIE, REQUEST_INTAKE, person_token
@@ -49,11 +49,17 @@ def _language(request: Request[Any, Any, Any]) -> str:
 
 @get("/privacy/requests", include_in_schema=False)
 async def request_form(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
-    organisation = await register.get_organisation(db_session)
-    objectable = await objection.objectable(db_session)
-    return public_page(
-        request, "public_form.html", _language(request), organisation=organisation, objectable=objectable
-    )
+    return public_page(request, "public_form.html", _language(request), **await _form_context(request, db_session))
+
+
+async def _form_context(request: Request[Any, Any, Any], db_session: DbSession) -> dict[str, Any]:
+    """What the form offers: the activities one may object to, and post-mortem directives where
+    the law gives them."""
+    return {
+        "organisation": await register.get_organisation(db_session),
+        "objectable": await objection.objectable(db_session),
+        "post_mortem": await directives.offered(db_session, settings=request.app.state.settings),
+    }
 
 
 @post("/privacy/requests", guards=[REQUEST_INTAKE], include_in_schema=False)
@@ -75,6 +81,8 @@ async def submit_request_form(request: Request[Any, Any, Any], db_session: DbSes
                     "restriction_ground": (data.get("restriction_ground") or None)
                     if data.get("type") == "restriction"
                     else None,
+                    "directive": _directive(data),
+                    "death": _death(data),
                     "language": language,
                 }
             ),
@@ -82,13 +90,11 @@ async def submit_request_form(request: Request[Any, Any, Any], db_session: DbSes
             now=utcnow(),
         )
     except ValidationError as error:
-        organisation = await register.get_organisation(db_session)
         return public_page(
             request,
             "public_form.html",
             language,
-            organisation=organisation,
-            objectable=await objection.objectable(db_session),
+            **await _form_context(request, db_session),
             form=data,
             errors=form_errors(error),
             status_code=422,
@@ -106,6 +112,25 @@ def _objection_scope(data: dict[str, str]) -> dict[str, Any] | None:
         return None
     activities = [key for key in ticked if key != "direct-marketing"]
     return {"activities": activities, "direct_marketing": "direct-marketing" in ticked}
+
+
+def _directive(data: dict[str, str]) -> dict[str, Any] | None:
+    if data.get("type") != "directive":
+        return None
+    if data.get("revoke"):
+        return {"revoke": True}
+    return {name: data.get(name) or None for name in ("trusted_person", "trusted_email", "wish", "instructions")}
+
+
+def _death(data: dict[str, str]) -> dict[str, Any] | None:
+    if data.get("type") != "death_notice":
+        return None
+    named = {"email": "deceased_email", "name": "deceased_name", "died_on": "died_on"}
+    return {
+        **{field: data.get(name) or None for field, name in named.items()},
+        "relationship": data.get("relationship") or None,
+        "evidence": data.get("evidence") or None,
+    }
 
 
 @get("/privacy/requests/{reference:str}/verify", include_in_schema=False)

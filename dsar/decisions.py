@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import objection, rectification, restriction, systems
+from dsar import directives, objection, rectification, restriction, systems
 from dsar.connector_schemas import ConnectorKind
 from dsar.connectors import Erasure, Kept, Payload, Table
 from dsar.fulfilment import claim_waiting, complete_step, context_of, erasure_payload, tables_payload
@@ -23,6 +23,8 @@ from privacy.db import rows_changed
 from privacy.errors import Conflict, NotFound
 from privacy.keys import encrypt_field
 from privacy.settings import Settings
+
+DECIDED_BY_STAFF = (rectification.RECTIFY, objection.OBJECT, directives.CONFIRM_DEATH, directives.CARRY_OUT)
 
 
 async def complete_step_by_hand(
@@ -39,7 +41,7 @@ async def complete_step_by_hand(
     request = await session.get(DataRequest, request_id)
     if step is None or request is None or step.request_id != request.id:
         raise NotFound("no such step for this request")
-    if step.action in (rectification.RECTIFY, objection.OBJECT):
+    if step.action in DECIDED_BY_STAFF:
         await _decide(session, step, request, result, actor=actor, settings=settings, now=now)
         return
     found = await systems.system(session, key=step.system)
@@ -103,6 +105,9 @@ async def _decide(
     if step.action == objection.OBJECT:
         objection.check_decision(result)
         note = str(step.activity)
+    elif step.action in (directives.CONFIRM_DEATH, directives.CARRY_OUT):
+        directives.check_decision(step, result)
+        note = "refused" if result.refused else str(result.outcome)
     else:
         found = await systems.system(session, key=step.system)
         payload, note = rectification.decided(found, result=result), found.config.name
@@ -117,6 +122,8 @@ async def _decide(
         raise Conflict(f"this step is {step.status}: it is decided already")
     if step.action == objection.OBJECT:
         payload = await objection.decide(session, step=step, request=request, result=result)
+    elif step.action in (directives.CONFIRM_DEATH, directives.CARRY_OUT):
+        payload = await directives.decide(session, step=step, request=request, result=result, now=now)
     await add_event(session, request=request, kind=f"{step.action}_decided", actor=actor.reference, at=now, note=note)
     await _audit(session, step, result, actor=actor, now=now)
     if payload is not None:

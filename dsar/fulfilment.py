@@ -15,14 +15,14 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import consents, messages, objection, rectification, restriction, systems
+from dsar import consents, directives, messages, objection, rectification, restriction, systems
 from dsar.connector_schemas import ConnectorKind
 from dsar.connectors import TOOLKIT, Erasure, Payload, Table, toolkit_erase, toolkit_export
 from dsar.http_connector import call_system, callback_answer, erasure_from, tables_from
 from dsar.models import CLOSED_REQUESTS, DataRequest, RequestStep
 from dsar.packages import certify_erasure, spooled, store_package, write_zip
 from dsar.schemas import RequestStatus
-from dsar.service import add_event, email_of, tell_person
+from dsar.service import add_event, subject_email_of, tell_person
 from dsar.sql_connector import erase_sql, export_sql
 from privacy.db import rows_changed
 from privacy.errors import Conflict, Invalid, NotFound, SystemUnavailable, Unauthorized
@@ -43,6 +43,7 @@ DECIDED = {
     "objection": objection.answer_lines,
     "restriction": restriction.answer_lines,
     "withdrawal": consents.answer_lines,
+    "death_notice": directives.answer_lines,
 }
 
 
@@ -71,7 +72,7 @@ async def _run_step(session: AsyncSession, step: RequestStep, *, settings: Setti
     if request is None or request.status != RequestStatus.IN_PROGRESS.value:
         step.status = "cancelled"
         return
-    email = email_of(session, request=request)
+    email = subject_email_of(session, request=request)
     payload: Payload | None
     if step.system == TOOLKIT:
         payload = await _toolkit_step(session, step, request, email=email, now=now)
@@ -310,11 +311,12 @@ async def _answer_when_all_done(
     if any(step.status != "done" for step in steps):
         return
     request.replied_at = now
-    if request.type in DECIDED:
+    answer = directives.answered_as(steps) if request.type == "death_notice" else request.type
+    if answer in DECIDED:
         await _answer_decisions(session, request, [result_of(session, step) for step in steps], now=now)
         return
-    if request.type == "erasure":
-        results = [result_of(session, step) for step in steps if step.result]
+    if answer == "erasure":
+        results = [result_of(session, step) for step in steps if step.action == "erase"]
         await certify_erasure(session, request=request, results=results, settings=settings, now=now)
     else:
         await _package_data(session, request, steps, settings=settings, now=now)

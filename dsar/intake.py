@@ -17,9 +17,9 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import follow_up, messages, objection
+from dsar import directives, follow_up, messages, objection
 from dsar.models import DataRequest, VerificationCode
-from dsar.schemas import ApplicationRequestIn, Channel, RequestIn, TokenGranted
+from dsar.schemas import ApplicationRequestIn, AskedFor, Channel, RequestIn, TokenGranted
 from dsar.service import add_event, deadline, find_request, new_request, tell_person
 from dsar.steps import mark_verified
 from privacy.assertions import Assertion, read_assertion, use_once
@@ -37,7 +37,7 @@ MAX_SENDS = 5
 async def submit_request(session: AsyncSession, *, data: RequestIn, settings: Settings, now: datetime) -> DataRequest:
     """A request from the public form. The answer is the same whether or not the email is known:
     nothing is looked up until the person proves they hold it."""
-    await objection.check_scope(session, scope=data.objection)
+    await check_asked(session, asked=data, settings=settings)
     request = await new_request(
         session,
         asked=data,
@@ -63,7 +63,7 @@ async def submit_from_application(
     person = await _vouched_for(session, data=data, now=now)
     if person.email is None:
         raise Invalid("the identity assertion carries no email", errors=[FieldError("identity", "email claim missing")])
-    await objection.check_scope(session, scope=data.objection)
+    await check_asked(session, asked=data, settings=settings)
     request = await new_request(
         session,
         asked=data,
@@ -79,6 +79,12 @@ async def submit_from_application(
     method = "signed-in customer (identity assertion)"
     await mark_verified(session, request=request, method=method, settings=settings, now=now)
     return await follow_up.grant_token(session, request=request, settings=settings, now=now)
+
+
+async def check_asked(session: AsyncSession, *, asked: AskedFor, settings: Settings) -> None:
+    """What a request asks is something this organisation answers, however it came in."""
+    await objection.check_scope(session, scope=asked.objection)
+    await directives.check_offered(session, asked=asked, settings=settings)
 
 
 async def _vouched_for(session: AsyncSession, *, data: ApplicationRequestIn, now: datetime) -> Assertion:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from dsar.schemas import RefusalIn, RefusalReason
+from dsar.schemas import DirectiveIn, DirectiveWish, RefusalIn, RefusalReason
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ DECISIONS = {
     "objection": ("objecting to the use of your personal data", "Where the processing continues"),
     "restriction": ("to restrict the use of your personal data", ""),
     "withdrawal": ("to withdraw your consent", ""),
+    "death_notice": ("telling us of a death", "As the answer goes against your request"),
 }
 
 
@@ -103,6 +104,31 @@ def decisions_answered(
             f"({complain_to}) and to seek a judicial remedy (Art. 12(4) GDPR)."
         )
     return Letter(f"Request {reference}: our answer", body)
+
+
+def directives_kept(reference: str, directive: DirectiveIn) -> Letter:
+    """The person's directives about their data after their death, as we will carry them out."""
+    if directive.revoke:
+        return Letter(
+            f"Request {reference}: your directives are revoked",
+            "Your directives about your personal data after your death are revoked. Without directives, your heirs "
+            "may ask us to take your death into account (art. 85 II loi Informatique et Libertés).",
+        )
+    wish = DIRECTIVE_WISHES[directive.wish] if directive.wish else ""
+    return Letter(
+        f"Request {reference}: your directives are recorded",
+        f"We have recorded your directives about your personal data after your death. When {directive.trusted_person} "
+        f"tells us of your death, with evidence, we will {wish}."
+        + (f"\n\nYour instructions: {directive.instructions}" if directive.instructions else "")
+        + "\n\nYou can change or revoke them at any time from our request page; new directives replace these.",
+    )
+
+
+DIRECTIVE_WISHES = {
+    DirectiveWish.ACCESS: "give them a copy of your data",
+    DirectiveWish.ERASURE: "erase your data",
+    DirectiveWish.AS_WRITTEN: "carry out your instructions",
+}
 
 
 def restriction_lifting(reference: str, *, lift_at: datetime, reason: str) -> Letter:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from advanced_alchemy.types import GUID
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privacy.db import Base, encrypted, sweepable
@@ -38,6 +38,8 @@ class DataRequest(Base):
     # data): an objection's `ObjectionScope` under "objection", the consents to withdraw under "withdraw".
     scope: Mapped[dict[str, Any] | None]
     restriction_ground: Mapped[str | None] = mapped_column(String(30))
+    # A directive request's `DirectiveIn`, a death notice's `DeathNoticeIn` (JSON): who is named.
+    particulars_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("request:{id}:particulars"))
     received_at: Mapped[datetime]
     verified_at: Mapped[datetime | None]
     verification_method: Mapped[str | None] = mapped_column(String(200))
@@ -198,6 +200,33 @@ class Restriction(Base):
     lifted_in: Mapped[list[Any]]
     lifted_at: Mapped[datetime | None]
     lease_until: Mapped[datetime | None]
+
+
+class PostMortemDirective(Base):
+    """What a person asked to become of their data after their death (art. 85 LIL), in force until
+    changed, revoked or carried out. Kept apart from the request that left it, which retention
+    sweeps; what it says, and whom it names, only sealed, and cleared once it no longer applies."""
+
+    __tablename__ = "post_mortem_directives"
+    # One set of directives in force per person, whatever runs at once.
+    __table_args__ = (
+        Index(
+            "uq_post_mortem_directives_in_force",
+            "email_hash",
+            unique=True,
+            sqlite_where=text("status = 'in_force'"),
+            postgresql_where=text("status = 'in_force'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    trusted_email_hash: Mapped[str | None] = mapped_column(String(64))
+    content_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("directive:{id}:content"))
+    status: Mapped[str] = mapped_column(String(20))  # in_force, replaced, revoked, carried_out
+    request_reference: Mapped[str] = mapped_column(String(20))
+    left_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
 
 
 class Connector(Base):

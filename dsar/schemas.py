@@ -22,6 +22,8 @@ class RequestType(StrEnum):
     RESTRICTION = "restriction"
     OBJECTION = "objection"
     WITHDRAWAL = "withdrawal"
+    DIRECTIVE = "directive"
+    DEATH_NOTICE = "death_notice"
 
 
 class RequestStatus(StrEnum):
@@ -88,6 +90,51 @@ class ObjectableOut(Schema):
     direct_marketing: bool
 
 
+class DirectiveWish(StrEnum):
+    """What a post-mortem directive asks (art. 85 I loi Informatique et Libertés)."""
+
+    ACCESS = "access"  # the trusted person receives a copy of the data
+    ERASURE = "erasure"
+    AS_WRITTEN = "as_written"  # the privacy team carries out the instructions
+
+
+class DirectiveIn(Schema):
+    """Directives about one's data after one's death, naming the trusted person who carries them
+    out; or `revoke` to withdraw those in force."""
+
+    revoke: Flag = False
+    trusted_person: ShortText | None = Field(default=None, description="the person who carries them out")
+    trusted_email: Email | None = Field(default=None, description="how that person is known when they notify")
+    wish: DirectiveWish | None = None
+    instructions: Text | None = Field(default=None, description="what the directive says, in the person's words")
+
+    @model_validator(mode="after")
+    def _complete_or_revoked(self) -> DirectiveIn:
+        given = [self.trusted_person, self.trusted_email, self.wish, self.instructions]
+        if self.revoke and any(value is not None for value in given):
+            raise ValueError("a revocation carries no new directives")
+        if not self.revoke and None in (self.trusted_person, self.trusted_email, self.wish):
+            raise ValueError("directives name the trusted person, their email and the wish")
+        if self.wish is DirectiveWish.AS_WRITTEN and not self.instructions:
+            raise ValueError("directives carried out as written need the instructions")
+        return self
+
+
+class Relationship(StrEnum):
+    TRUSTED_PERSON = "trusted_person"  # named in the person's directives
+    HEIR = "heir"
+
+
+class DeathNoticeIn(Schema):
+    """Who died, and how the one telling us knows (art. 85 LIL): the evidence is checked by staff."""
+
+    email: Email = Field(description="the email under which the person who died was known to us")
+    name: ShortText | None = None
+    died_on: Day
+    relationship: Relationship
+    evidence: Reason = Field(description="the evidence of the death and of the relationship (e.g. a death certificate)")
+
+
 class AskedFor(Schema):
     """What a request asks beyond its type, each part only with its type: the corrections of a
     rectification, what an objection is against, a restriction's ground, the consents to withdraw."""
@@ -102,6 +149,8 @@ class AskedFor(Schema):
         max_length=100,
         description="for a withdrawal: the activities whose consent ends (all when left out)",
     )
+    directive: DirectiveIn | None = None
+    death: DeathNoticeIn | None = None
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> AskedFor:
@@ -113,6 +162,10 @@ class AskedFor(Schema):
             raise ValueError("a restriction request, and only one, gives its ground (restriction_ground)")
         if self.withdraw is not None and self.type is not RequestType.WITHDRAWAL:
             raise ValueError("the consents to withdraw go with a withdrawal request")
+        if (self.directive is not None) != (self.type is RequestType.DIRECTIVE):
+            raise ValueError("a directive request, and only one, gives the directives (directive)")
+        if (self.death is not None) != (self.type is RequestType.DEATH_NOTICE):
+            raise ValueError("a death notice, and only one, says who died (death)")
         return self
 
 
@@ -216,10 +269,15 @@ class ManualResultIn(Schema):
     refused: Reason | None = Field(
         default=None, description="for rectification: why this system's data is not corrected"
     )
-    outcome: Literal["stopped", "compelling_grounds"] | None = Field(
-        default=None, description="for an objection: the processing stops for the person, or continues"
+    outcome: Literal["stopped", "compelling_grounds", "death_confirmed", "carried_out"] | None = Field(
+        default=None,
+        description="for an objection: the processing stops for the person, or continues; for a death notice: "
+        "the evidence is accepted; for directives carried out as written: done",
     )
-    reason: Reason | None = Field(default=None, description="for an objection: the compelling legitimate grounds")
+    reason: Reason | None = Field(
+        default=None,
+        description="for an objection: the compelling legitimate grounds; for directives carried out: what was done",
+    )
 
 
 class NotInformed(StrEnum):
@@ -266,6 +324,8 @@ class RequestOut(Schema):
     corrections: list[Correction]
     objection: ObjectionScope | None
     restriction_ground: RestrictionGround | None
+    directive: DirectiveIn | None
+    death: DeathNoticeIn | None
     recipients: list[RecipientOut]
     timeline: list[TimelineEntry]
     steps: list[StepOut]

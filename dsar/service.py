@@ -21,6 +21,8 @@ from dsar.schemas import (
     AskedFor,
     Channel,
     Correction,
+    DeathNoticeIn,
+    DirectiveIn,
     ObjectionScope,
     RequestOut,
     RequestStatus,
@@ -62,6 +64,8 @@ async def new_request(
 ) -> DataRequest:
     """A request record, its identifying fields encrypted and the email findable by a keyed hash."""
     request_id = uuid.uuid4()
+    named = asked.directive or asked.death
+    particulars = named.model_dump_json() if named else None
     request = DataRequest(
         id=request_id,
         reference=new_reference(),
@@ -79,6 +83,9 @@ async def new_request(
             session, DataRequest.corrections_encrypted, request_id, _corrections_json(asked.corrections)
         )
         if asked.corrections
+        else None,
+        particulars_encrypted=await _encrypt(session, DataRequest.particulars_encrypted, request_id, particulars)
+        if particulars
         else None,
         scope=_scope(asked),
         restriction_ground=asked.restriction_ground.value if asked.restriction_ground else None,
@@ -98,6 +105,29 @@ def _decrypt(session: AsyncSession, column: Any, request: DataRequest, value: st
 
 def email_of(session: AsyncSession, *, request: DataRequest) -> str:
     return _decrypt(session, DataRequest.email_encrypted, request, request.email_encrypted)
+
+
+def directive_of(session: AsyncSession, *, request: DataRequest) -> DirectiveIn | None:
+    """The directives a directive request leaves (or revokes), as the person gave them."""
+    if request.type != RequestType.DIRECTIVE.value or request.particulars_encrypted is None:
+        return None
+    opened = _decrypt(session, DataRequest.particulars_encrypted, request, request.particulars_encrypted)
+    return DirectiveIn.model_validate_json(opened)
+
+
+def death_of(session: AsyncSession, *, request: DataRequest) -> DeathNoticeIn | None:
+    """Who died, as the death notice says."""
+    if request.type != RequestType.DEATH_NOTICE.value or request.particulars_encrypted is None:
+        return None
+    opened = _decrypt(session, DataRequest.particulars_encrypted, request, request.particulars_encrypted)
+    return DeathNoticeIn.model_validate_json(opened)
+
+
+def subject_email_of(session: AsyncSession, *, request: DataRequest) -> str:
+    """Whose data the systems look for: the person asking, or the person whose death was notified
+    (the one who notified is the one told and, if named for it, given the copy)."""
+    death = death_of(session, request=request)
+    return death.email if death is not None else email_of(session, request=request)
 
 
 def _scope(asked: AskedFor) -> dict[str, Any] | None:
@@ -230,6 +260,8 @@ async def request_out(session: AsyncSession, *, request: DataRequest) -> Request
         corrections=corrections_of(session, request=request),
         objection=objection_of(request),
         restriction_ground=RestrictionGround(request.restriction_ground) if request.restriction_ground else None,
+        directive=directive_of(session, request=request),
+        death=death_of(session, request=request),
         recipients=await recipients.recipients_of(session, request_id=request.id),
         timeline=[
             TimelineEntry(

@@ -10,7 +10,8 @@ from datetime import date, datetime
 from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import messages, objection
+from dsar import messages
+from dsar.intake import check_asked
 from dsar.models import DataRequest, RequestStep
 from dsar.schemas import RefusalIn, RequestStatus, RequestSummary, RequestType, StaffRequestIn
 from dsar.service import (
@@ -43,7 +44,7 @@ async def record_staff_request(
     """A request that came by letter, email or phone, with its real time of receipt."""
     if data.received_at > now:
         raise Invalid("the time of receipt is in the future", errors=[FieldError("received_at", "in the future")])
-    await objection.check_scope(session, scope=data.objection)
+    await check_asked(session, asked=data, settings=settings)
     request = await new_request(
         session,
         asked=data,

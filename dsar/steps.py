@@ -7,7 +7,9 @@ them). What each type asks of each system:
   request itself and consent choices, hold nothing a person would correct);
 - objection: a decision per activity objected to, and the suppressions that follow (`objection`);
 - restriction: the toolkit records it, and every system restricts the data (`restriction`);
-- withdrawal: the toolkit ends the consents, and their activities' systems stop (`consents`).
+- withdrawal: the toolkit ends the consents, and their activities' systems stop (`consents`);
+- directive: the directives are in force at once, and the request answered (`directives`);
+- death notice: staff check the evidence, then the directives are carried out (`directives`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import consents, objection, recipients, systems
+from dsar import consents, directives, objection, recipients, systems
 from dsar.connectors import TOOLKIT
 from dsar.models import DataRequest, RequestStep
 from dsar.schemas import RequestStatus
@@ -36,6 +38,9 @@ async def mark_verified(
     if request.due_at is None:
         request.due_at = await deadline(session, start=clock_start(request, settings), months=1)
     await add_event(session, request=request, kind="verified", actor="person", at=now)
+    if request.type == "directive":
+        await directives.put_in_force(session, request=request, now=now)
+        return
     await _queue_steps(session, request)
     await recipients.list_recipients(session, request=request, now=now)
 
@@ -43,6 +48,8 @@ async def mark_verified(
 async def _queue_steps(session: AsyncSession, request: DataRequest) -> None:
     if request.type == "objection":
         await objection.queue_steps(session, request=request)
+    elif request.type == "death_notice":
+        directives.queue_confirmation(session, request=request)
     elif request.type == "withdrawal":
         await consents.queue_steps(session, request=request)
     elif request.type == "rectification":

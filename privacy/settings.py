@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     package_days: int = Field(default=7, ge=1, le=90)
     # Art. 18(3): the person is told before a restriction is lifted; it is lifted this many days later.
     restriction_lift_notice_days: int = Field(default=14, ge=1, le=90)
+    # Art. 85 loi Informatique et Libertés: unset, offered where the organisation's country is FR.
+    post_mortem_directives: bool | None = None
     request_reminder_days: str = Field(default="7,2", description="days before the deadline when staff are reminded")
     subprocessor_notice_days: int = Field(
         default=30, ge=1, description="how far ahead a sub-processor change is announced; objections run until then"

@@ -49,6 +49,8 @@ def live_server(migrated_settings: Settings, live_mailbox: Mailbox) -> Iterator[
         "PRIVACY_SMTP_PORT": str(live_mailbox.port),
         "PRIVACY_SMTP_STARTTLS": "false",
         "PRIVACY_BACKGROUND_INTERVAL_SECONDS": "0.2",
+        "PRIVACY_POST_MORTEM_DIRECTIVES": "true",  # the privacy centre shows every form it has
+        "PRIVACY_REQUEST_POSTS_PER_MINUTE": "30",  # the form tests send one request of each type
     }
     process = subprocess.Popen(
         privacy_command("serve", "--port", str(port)),

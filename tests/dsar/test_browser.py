@@ -123,7 +123,22 @@ RIGHTS: list[tuple[str, Any]] = [
     ),
     ("Object to the use of my data (objection)", lambda p: p.get_by_label("Security and abuse prevention").check()),
     ("Withdraw a consent I gave (withdrawal)", lambda p: None),
+    ("Leave, change or revoke directives for my data after my death", lambda p: leave_directives(p)),
+    ("Tell you of the death of someone whose data you hold", lambda p: tell_of_a_death(p)),
 ]
+
+
+def leave_directives(page: Page) -> None:
+    page.get_by_label("The person who carries them out").fill("George Byron")
+    page.get_by_label(re.compile("^Their email address")).fill("byron@example.org")
+    page.get_by_label("What should happen to your data").select_option("erasure")
+
+
+def tell_of_a_death(page: Page) -> None:
+    page.get_by_label("The email address of the person who died").fill("grace@example.org")
+    page.get_by_label("Date of death").fill("2026-11-27")
+    page.get_by_label("You are", exact=True).select_option("heir")
+    page.get_by_label(re.compile("^The evidence you hold")).fill("Death certificate no. 2026-1127")
 
 
 def test_each_right_is_asked_for_on_the_privacy_centre_form(

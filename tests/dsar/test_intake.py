@@ -107,3 +107,14 @@ async def test_signed_in_customer_request_counts_as_verified_and_its_assertion_w
     assert replay.status_code == 401 and "used already" in replay.json()["detail"]
     unknown = await person.post("/api/v1/requests/application", json={**body, "application": "other"})
     assert unknown.status_code == 401
+
+
+async def test_post_mortem_directives_are_offered_only_where_the_law_gives_them(person: Client) -> None:
+    """Art. 85 LIL is French law: the demo organisation is in Germany, so neither a directive nor a
+    death notice is taken."""
+    directive = {"trusted_person": "George Byron", "trusted_email": "byron@example.org", "wish": "erasure"}
+    refused = await person.post("/api/v1/requests", json={"type": "directive", "email": ADA, "directive": directive})
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"path": "type", "message": "not offered here"}]
+    form = await person.get("/privacy/requests")
+    assert 'value="directive"' not in form.text and 'value="death_notice"' not in form.text

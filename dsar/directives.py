@@ -1,0 +1,219 @@
+"""Post-mortem directives (France: art. 85 of the loi Informatique et Libertés, offered where the
+organisation is in France or a setting says so).
+
+- A person leaves directives about their data after their death, naming a trusted person: a
+  `directive` request, proven by its code like any other. They replace those in force; a
+  revocation ends them. What they say, and whom they name, is kept sealed.
+- Someone notifies the death (a `death_notice`, the notifier proving their own email) with the
+  evidence, which staff check. Then the directives are carried out for the person they name, and
+  for no one else: a copy of the data for that person, its erasure, or what the directive says,
+  which staff carry out. Without directives, the heirs may have the death taken into account
+  (art. 85 II: accounts closed, the data erased); anyone else is refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dsar import messages, systems
+from dsar.connectors import TOOLKIT, Payload
+from dsar.models import DataRequest, PostMortemDirective, RequestStep
+from dsar.schemas import AskedFor, DirectiveIn, DirectiveWish, ManualResultIn, Relationship, RequestStatus, RequestType
+from dsar.service import AWAITING_DECISION, add_event, death_of, directive_of, tell_person
+from privacy.db import field_context, rows_changed
+from privacy.errors import Conflict, FieldError, Invalid
+from privacy.keys import decrypt_field, encrypt_field, keyring_of
+from privacy.register import service as register
+from privacy.settings import Settings
+
+CONFIRM_DEATH, CARRY_OUT = "confirm_death", "carry_out"
+IN_FORCE, CARRIED_OUT = "in_force", "carried_out"
+POST_MORTEM = (RequestType.DIRECTIVE.value, RequestType.DEATH_NOTICE.value)
+
+
+async def offered(session: AsyncSession, *, settings: Settings) -> bool:
+    if settings.post_mortem_directives is not None:
+        return settings.post_mortem_directives
+    organisation = await register.get_organisation(session)
+    return organisation is not None and organisation.country == "FR"
+
+
+async def check_offered(session: AsyncSession, *, asked: AskedFor, settings: Settings) -> None:
+    """At intake: a directive or a death notice only where the right exists."""
+    if asked.type.value in POST_MORTEM and not await offered(session, settings=settings):
+        raise Invalid(
+            "post-mortem directives are not offered by this organisation",
+            errors=[FieldError("type", "not offered here")],
+        )
+
+
+# Leaving, changing and revoking directives
+
+
+async def put_in_force(session: AsyncSession, *, request: DataRequest, now: datetime) -> None:
+    """At verification: the new directives replace those in force, or a revocation ends them; the
+    request is answered at once."""
+    directive = directive_of(session, request=request)
+    assert directive is not None
+    ended = "revoked" if directive.revoke else "replaced"
+    await session.execute(
+        update(PostMortemDirective)
+        .where(PostMortemDirective.email_hash == request.email_hash, PostMortemDirective.status == IN_FORCE)
+        .values(status=ended, ended_at=now, content_encrypted=None, trusted_email_hash=None)
+    )
+    if not directive.revoke:
+        await _keep(session, request=request, directive=directive, now=now)
+    request.status, request.replied_at = RequestStatus.COMPLETED.value, now
+    request.outcome = "directives revoked" if directive.revoke else "directives recorded"
+    await add_event(session, request=request, kind="completed", actor="system", at=now)
+    letter = messages.directives_kept(request.reference, directive)
+    await tell_person(
+        session, request=request, letter=letter, purpose="request.answered", now=now, once_as=f"answer:{request.id}"
+    )
+
+
+async def _keep(session: AsyncSession, *, request: DataRequest, directive: DirectiveIn, now: datetime) -> None:
+    assert directive.trusted_email is not None
+    row_id = uuid.uuid4()
+    context = field_context(PostMortemDirective.content_encrypted, id=row_id)
+    row = PostMortemDirective(
+        id=row_id,
+        email_hash=request.email_hash,
+        trusted_email_hash=keyring_of(session).lookup_hash(directive.trusted_email),
+        content_encrypted=await encrypt_field(session, directive.model_dump_json(), context=context),
+        status=IN_FORCE,
+        request_reference=request.reference,
+        left_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError as error:  # other directives of the same person put in force this instant
+        raise Conflict("other directives were being recorded at the same moment: please try again") from error
+
+
+# A death notified
+
+
+def queue_confirmation(session: AsyncSession, *, request: DataRequest) -> None:
+    """At verification of the notifier's email: staff check the evidence before anything else."""
+    session.add(RequestStep(request_id=request.id, system=TOOLKIT, action=CONFIRM_DEATH, status=AWAITING_DECISION))
+
+
+def check_decision(step: RequestStep, result: ManualResultIn) -> None:
+    accepted = "death_confirmed" if step.action == CONFIRM_DEATH else "carried_out"
+    if (result.outcome == accepted) == (result.refused is not None) or result.outcome not in (accepted, None):
+        raise Invalid(f"decide with outcome '{accepted}', or refused with the reason")
+    if step.action == CARRY_OUT and result.outcome and result.reason is None:
+        raise Invalid("say what was done (reason)", errors=[FieldError("reason", "required")])
+
+
+async def decide(
+    session: AsyncSession, *, step: RequestStep, request: DataRequest, result: ManualResultIn, now: datetime
+) -> Payload:
+    """The step's result; once the death is confirmed, the work the directives (or the heirs'
+    rights) call for is queued as further steps."""
+    if result.refused is not None:
+        return {
+            "death": {
+                "outcome": "refused" if step.action == CONFIRM_DEATH else "not_carried_out",
+                "reason": result.refused,
+            }
+        }
+    if step.action == CARRY_OUT:
+        return {"death": {"outcome": "carried_out", "reason": result.reason}}
+    return {"death": await _carry_out(session, request=request, now=now)}
+
+
+async def _carry_out(session: AsyncSession, *, request: DataRequest, now: datetime) -> dict[str, str]:
+    death = death_of(session, request=request)
+    assert death is not None
+    directive = await session.scalar(
+        select(PostMortemDirective).where(
+            PostMortemDirective.email_hash == keyring_of(session).lookup_hash(death.email),
+            PostMortemDirective.status.in_([IN_FORCE, CARRIED_OUT]),
+        )
+    )
+    if directive is not None and directive.status == CARRIED_OUT:
+        return {"outcome": "carried_out_already"}
+    if directive is None:
+        if death.relationship is not Relationship.HEIR:
+            return {"outcome": "no_directives"}
+        await _queue_for_systems(session, request=request, action="erase")
+        return {"outcome": "heirs"}
+    if directive.trusted_email_hash != request.email_hash:
+        return {"outcome": "not_named"}
+    content = _content_of(session, directive)
+    # Claimed in one statement: two notices of the same death carry the directives out once.
+    claimed = update(PostMortemDirective).where(
+        PostMortemDirective.id == directive.id, PostMortemDirective.status == IN_FORCE
+    )
+    if not await rows_changed(
+        session, claimed.values(status=CARRIED_OUT, ended_at=now, content_encrypted=None, trusted_email_hash=None)
+    ):
+        return {"outcome": "carried_out_already"}
+    await add_event(session, request=request, kind="directives_found", actor="system", at=now, note=_note(content))
+    if content.wish is DirectiveWish.AS_WRITTEN:
+        session.add(RequestStep(request_id=request.id, system=TOOLKIT, action=CARRY_OUT, status=AWAITING_DECISION))
+    else:
+        action = "export" if content.wish is DirectiveWish.ACCESS else "erase"
+        await _queue_for_systems(session, request=request, action=action)
+    return {"outcome": "directives", "wish": str(content.wish)}
+
+
+def _content_of(session: AsyncSession, directive: PostMortemDirective) -> DirectiveIn:
+    assert directive.content_encrypted is not None
+    context = field_context(PostMortemDirective.content_encrypted, id=directive.id)
+    return DirectiveIn.model_validate_json(decrypt_field(session, directive.content_encrypted, context=context))
+
+
+def _note(content: DirectiveIn) -> str:
+    """What staff read on the request's timeline: whom the directives name and what they say."""
+    said = content.instructions or "(no instructions)"
+    return f"Directives ({content.wish}), naming {content.trusted_person}: {said}"
+
+
+async def _queue_for_systems(session: AsyncSession, *, request: DataRequest, action: str) -> None:
+    for system in [TOOLKIT, *await systems.enabled_systems(session)]:
+        session.add(RequestStep(request_id=request.id, system=system, action=action, status="pending"))
+
+
+def answered_as(steps: list[RequestStep]) -> str:
+    """How a death notice is answered: the erasure's certificate, the copy of the data, or a letter."""
+    actions = {step.action for step in steps}
+    if "erase" in actions:
+        return RequestType.ERASURE.value
+    return RequestType.ACCESS.value if "export" in actions else RequestType.DEATH_NOTICE.value
+
+
+ANSWERS = {
+    "refused": ("death notice not accepted", "We could not accept the evidence of the death: {reason}"),
+    "not_named": (
+        "refused: the directives name another person",
+        "The person left directives naming someone else to carry them out; they are carried out for that person only.",
+    ),
+    "carried_out_already": (
+        "refused: directives carried out already",
+        "The person's directives have been carried out already.",
+    ),
+    "no_directives": (
+        "refused: no directives",
+        "The person left us no directives. Without directives, only their heirs may ask us to take the death into "
+        "account (art. 85 II loi Informatique et Libertés).",
+    ),
+    "carried_out": ("directives carried out", "The directives were carried out: {reason}"),
+    "not_carried_out": ("directives not carried out", "The directives could not be carried out: {reason}"),
+}
+
+
+def answer_lines(results: list[Payload]) -> tuple[str, list[str], bool]:
+    """A death notice answered by a letter: the outcome, what it says, and whether it went against
+    the notifier (who may then complain)."""
+    [decision] = [result["death"] for result in results if result.get("death", {}).get("outcome") in ANSWERS]
+    outcome, line = ANSWERS[decision["outcome"]]
+    return outcome, [line.format(reason=decision.get("reason"))], decision["outcome"] != "carried_out"
