@@ -10,7 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
-from dsar import directives, follow_up, intake, objection
+from dsar import follow_up, intake, objection
 from dsar.schemas import CodeIn, RequestIn
 from dsar.texts import LANGUAGES, TEXTS, language_of
 from dsar.web import CODE_RESENDS, CODE_TRIES, REQUEST_COOKIE, REQUEST_INTAKE, person_token
@@ -58,7 +58,7 @@ async def _form_context(request: Request[Any, Any, Any], db_session: DbSession) 
     return {
         "organisation": await register.get_organisation(db_session),
         "objectable": await objection.objectable(db_session),
-        "post_mortem": await directives.offered(db_session, settings=request.app.state.settings),
+        "post_mortem": await register.post_mortem_directives_offered(db_session, settings=request.app.state.settings),
     }
 
 

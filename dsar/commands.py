@@ -69,13 +69,18 @@ async def _detail(sessions: SessionFactory, reference: str) -> RequestOut:
 @click.argument("reference")
 @click.argument("step_id", type=int)
 @click.option("--field", "fields", multiple=True, metavar="NAME=VALUE", help="Rectification: a corrected value.")
-@click.option("--refused", default=None, help="Rectification: why this system's data is not corrected.")
-@click.option("--outcome", type=click.Choice(["stopped", "compelling_grounds"]), default=None, help="Objection.")
-@click.option("--reason", default=None, help="Objection: the compelling legitimate grounds.")
+@click.option("--refused", default=None, help="Why not: a system's data not corrected, a death's evidence refused.")
+@click.option(
+    "--outcome",
+    type=click.Choice(["stopped", "compelling_grounds", "death_confirmed", "carried_out"]),
+    default=None,
+    help="An objection's decision, a death's evidence accepted, directives carried out.",
+)
+@click.option("--reason", default=None, help="An objection's compelling grounds; what was done for directives.")
 def decide(
     reference: str, step_id: int, fields: tuple[str, ...], refused: str | None, outcome: str | None, reason: str | None
 ) -> None:
-    """Decide a rectification's system or an objection's activity."""
+    """Decide a rectification's system, an objection's activity, a death's evidence or directives carried out."""
     result = commands.run_or_fail(lambda: _result(fields, refused=refused, outcome=outcome, reason=reason))
     settings = commands.settings()
 

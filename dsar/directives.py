@@ -36,16 +36,11 @@ IN_FORCE, CARRIED_OUT = "in_force", "carried_out"
 POST_MORTEM = (RequestType.DIRECTIVE.value, RequestType.DEATH_NOTICE.value)
 
 
-async def offered(session: AsyncSession, *, settings: Settings) -> bool:
-    if settings.post_mortem_directives is not None:
-        return settings.post_mortem_directives
-    organisation = await register.get_organisation(session)
-    return organisation is not None and organisation.country == "FR"
-
-
 async def check_offered(session: AsyncSession, *, asked: AskedFor, settings: Settings) -> None:
     """At intake: a directive or a death notice only where the right exists."""
-    if asked.type.value in POST_MORTEM and not await offered(session, settings=settings):
+    if asked.type.value not in POST_MORTEM:
+        return
+    if not await register.post_mortem_directives_offered(session, settings=settings):
         raise Invalid(
             "post-mortem directives are not offered by this organisation",
             errors=[FieldError("type", "not offered here")],

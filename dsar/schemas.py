@@ -267,7 +267,9 @@ class ManualResultIn(Schema):
         default_factory=dict, max_length=100, description="for rectification: field -> corrected value"
     )
     refused: Reason | None = Field(
-        default=None, description="for rectification: why this system's data is not corrected"
+        default=None,
+        description="for rectification: why this system's data is not corrected; for a death notice: why the "
+        "evidence is not accepted; for directives: why they could not be carried out",
     )
     outcome: Literal["stopped", "compelling_grounds", "death_confirmed", "carried_out"] | None = Field(
         default=None,

@@ -15,6 +15,7 @@ from privacy.errors import NotFound
 from privacy.notice import service as notice
 from privacy.notice.texts import NOTICE_LANGUAGES, NOTICE_TEXTS, notice_language
 from privacy.pdf import render_pdf
+from privacy.register import service as register
 from privacy.templating import jinja_environment
 from privacy.web import DbSession
 
@@ -37,6 +38,7 @@ async def _context(
         "languages": NOTICE_LANGUAGES,
         "t": NOTICE_TEXTS[language],
         "base_url": request.app.state.settings.public_url.rstrip("/"),
+        "post_mortem": await register.post_mortem_directives_offered(db_session, settings=request.app.state.settings),
     }
 
 

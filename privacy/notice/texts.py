@@ -85,6 +85,8 @@ NOTICE_TEXTS: dict[str, dict[str, Any]] = {
             "to object to processing based on legitimate interests or for direct marketing (Art. 21 GDPR);",
             "to withdraw consent at any time, without affecting what was done before (Art. 7(3) GDPR).",
         ],
+        "post_mortem_right": "You may also leave directives on what becomes of your data after your death, naming a "
+        "person to carry them out, and change or revoke them at any time (art. 85 loi Informatique et Libertés).",
         "rights_how": "Make a request on our request page; we answer within one month of receiving it. Where a request "
         "is complex or we receive many, we may extend this by two further months and will tell you why within the "
         "first month.",
@@ -180,6 +182,9 @@ NOTICE_TEXTS: dict[str, dict[str, Any]] = {
             "Widerspruch gegen Verarbeitungen aus berechtigtem Interesse oder zur Direktwerbung (Art. 21 DSGVO);",
             "Widerruf einer Einwilligung jederzeit mit Wirkung für die Zukunft (Art. 7 Abs. 3 DSGVO).",
         ],
+        "post_mortem_right": "Sie können zudem Verfügungen darüber treffen, was nach Ihrem Tod mit Ihren Daten "
+        "geschieht, eine Person zu ihrer Ausführung benennen und sie jederzeit ändern oder widerrufen (Art. 85 loi "
+        "Informatique et Libertés).",
         "rights_how": "Stellen Sie Ihren Antrag auf unserer Antragsseite; wir antworten innerhalb eines Monats nach "
         "Eingang. Bei komplexen oder zahlreichen Anträgen können wir die Frist um zwei weitere Monate verlängern und "
         "teilen Ihnen die Gründe innerhalb des ersten Monats mit.",

@@ -38,6 +38,15 @@ async def get_organisation(session: AsyncSession) -> OrganisationProfile | None:
     return OrganisationProfile.model_validate(row.profile) if row else None
 
 
+async def post_mortem_directives_offered(session: AsyncSession, *, settings: Settings) -> bool:
+    """Directives about one's data after one's death are a right of French law (art. 85 loi
+    Informatique et Libertés): offered where the organisation is in France, unless a setting says."""
+    if settings.post_mortem_directives is not None:
+        return settings.post_mortem_directives
+    organisation = await get_organisation(session)
+    return organisation is not None and organisation.country == "FR"
+
+
 async def require_organisation(session: AsyncSession) -> OrganisationProfile:
     profile = await get_organisation(session)
     if profile is None:

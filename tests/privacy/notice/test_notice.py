@@ -8,6 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import date
 from importlib import resources
+from typing import Any
 
 import pytest
 import yaml
@@ -123,3 +124,21 @@ async def test_the_pdf_says_what_the_page_says_in_english_and_german(web: Client
     assert text.startswith("Datenschutzerklärung Zuletzt aktualisiert")
     assert "Erfüllung unseres Vertrags mit Ihnen (Art. 6 Abs. 1 lit. b DSGVO)" in text
     assert "Ihr Beschwerderecht" in text
+
+
+async def test_a_french_organisations_notice_tells_of_directives_after_death(
+    settings: Settings, officer: dict[str, str]
+) -> None:
+    """Art. 85 loi Informatique et Libertés: the right exists in France, so the notice says so there
+    (and the privacy centre takes such directives); elsewhere it says nothing of it."""
+
+    def in_france(demo: Any) -> Any:
+        return demo.model_copy(update={"organisation": demo.organisation.model_copy(update={"country": "FR"})})
+
+    async with client_of(await app_with_demo(settings, in_france)) as french:
+        await publish(french, officer, "First version")
+        assert "directives on what becomes of your data after your death" in words((await french.get("/privacy")).text)
+        assert 'value="directive"' in (await french.get("/privacy/requests")).text
+    async with client_of(await app_with_demo(settings)) as german:
+        await publish(german, officer, "First version")
+        assert "after your death" not in words((await german.get("/privacy")).text)
