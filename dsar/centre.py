@@ -81,6 +81,8 @@ async def submit_request_form(request: Request[Any, Any, Any], db_session: DbSes
                     "restriction_ground": (data.get("restriction_ground") or None)
                     if data.get("type") == "restriction"
                     else None,
+                    "restrict_meanwhile": bool(data.get("restrict_meanwhile"))
+                    and data.get("type") in ("rectification", "objection"),
                     "directive": _directive(data),
                     "death": _death(data),
                     "language": language,

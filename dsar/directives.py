@@ -139,7 +139,7 @@ async def _carry_out(session: AsyncSession, *, request: DataRequest, now: dateti
     if directive is None:
         if death.relationship is not Relationship.HEIR:
             return {"outcome": "no_directives"}
-        await _queue_for_systems(session, request=request, action="erase")
+        await systems.queue_for_every_system(session, request_id=request.id, action="erase")
         return {"outcome": "heirs"}
     if directive.trusted_email_hash != request.email_hash:
         return {"outcome": "not_named"}
@@ -157,7 +157,7 @@ async def _carry_out(session: AsyncSession, *, request: DataRequest, now: dateti
         session.add(RequestStep(request_id=request.id, system=TOOLKIT, action=CARRY_OUT, status=AWAITING_DECISION))
     else:
         action = "export" if content.wish is DirectiveWish.ACCESS else "erase"
-        await _queue_for_systems(session, request=request, action=action)
+        await systems.queue_for_every_system(session, request_id=request.id, action=action)
     return {"outcome": "directives", "wish": str(content.wish)}
 
 
@@ -171,11 +171,6 @@ def _note(content: DirectiveIn) -> str:
     """What staff read on the request's timeline: whom the directives name and what they say."""
     said = content.instructions or "(no instructions)"
     return f"Directives ({content.wish}), naming {content.trusted_person}: {said}"
-
-
-async def _queue_for_systems(session: AsyncSession, *, request: DataRequest, action: str) -> None:
-    for system in [TOOLKIT, *await systems.enabled_systems(session)]:
-        session.add(RequestStep(request_id=request.id, system=system, action=action, status="pending"))
 
 
 def answered_as(steps: list[RequestStep]) -> str:

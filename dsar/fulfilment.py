@@ -22,7 +22,7 @@ from dsar.http_connector import call_system, callback_answer, erasure_from, tabl
 from dsar.models import CLOSED_REQUESTS, DataRequest, RequestStep
 from dsar.packages import certify_erasure, spooled, store_package, write_zip
 from dsar.schemas import RequestStatus
-from dsar.service import add_event, subject_email_of, tell_person
+from dsar.service import add_event, restricted_meanwhile, subject_email_of, tell_person
 from dsar.sql_connector import erase_sql, export_sql
 from privacy.db import rows_changed
 from privacy.errors import Conflict, Invalid, NotFound, SystemUnavailable, Unauthorized
@@ -335,6 +335,8 @@ async def _answer_decisions(
     """A rectification's or an objection's outcome: on the request, on its page, and in one letter,
     with the right to complain where a decision went against the person (Art. 12(4))."""
     request.outcome, lines, contested = DECIDED[request.type](results)
+    if restricted_meanwhile(request):
+        lines.append(await restriction.end_with_answer(session, request=request, now=now))
     request.status = RequestStatus.COMPLETED.value
     await add_event(session, request=request, kind="completed", actor="system", at=now, note="\n".join(lines))
     authority = (await register.require_organisation(session)).lead_supervisory_authority

@@ -95,6 +95,17 @@ def answer_lines(results: list[Payload]) -> tuple[str, list[str], bool]:
 # Lifting
 
 
+async def end_with_answer(session: AsyncSession, *, request: DataRequest, now: datetime) -> str:
+    """A restriction placed while a rectification or an objection was assessed ends with its
+    answer, which tells the person (Art. 18(3)); the systems are released as for any lifting."""
+    await session.execute(
+        update(Restriction)
+        .where(Restriction.request_reference == request.reference, Restriction.lift_at.is_(None))
+        .values(lift_at=now)
+    )
+    return "The restriction on your data while we assessed your request ends with this answer (Art. 18(3) GDPR)"
+
+
 async def list_restrictions(session: AsyncSession) -> list[RestrictionOut]:
     rows = await session.scalars(select(Restriction).order_by(Restriction.placed_at.desc()))
     return [restriction_out(row) for row in rows]

@@ -73,6 +73,14 @@ class RestrictionGround(StrEnum):
     OBJECTION_PENDING = "objection_pending"
 
 
+# Art. 18(1)(a) and (d): the data is restricted while a contested accuracy is checked, or while an
+# objection is assessed, if the person asks.
+MEANWHILE_GROUNDS = {
+    RequestType.RECTIFICATION: RestrictionGround.ACCURACY_CONTESTED,
+    RequestType.OBJECTION: RestrictionGround.OBJECTION_PENDING,
+}
+
+
 class ObjectionScope(Schema):
     """What the person objects to (Art. 21): activities of the register, by key, and direct
     marketing. A request of type objection without it objects to everything it may."""
@@ -151,6 +159,10 @@ class AskedFor(Schema):
     )
     directive: DirectiveIn | None = None
     death: DeathNoticeIn | None = None
+    restrict_meanwhile: Flag = Field(
+        default=False,
+        description="for a rectification or an objection: restrict the data while it is assessed (Art. 18(1)(a), (d))",
+    )
 
     @model_validator(mode="after")
     def _fits_its_type(self) -> AskedFor:
@@ -166,6 +178,8 @@ class AskedFor(Schema):
             raise ValueError("a directive request, and only one, gives the directives (directive)")
         if (self.death is not None) != (self.type is RequestType.DEATH_NOTICE):
             raise ValueError("a death notice, and only one, says who died (death)")
+        if self.restrict_meanwhile and self.type not in MEANWHILE_GROUNDS:
+            raise ValueError("only a rectification or an objection restricts the data while it is assessed")
         return self
 
 

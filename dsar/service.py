@@ -18,6 +18,7 @@ from dsar import messages, recipients
 from dsar.deadlines import legal_deadline
 from dsar.models import DataRequest, RequestEvent, RequestStep
 from dsar.schemas import (
+    MEANWHILE_GROUNDS,
     AskedFor,
     Channel,
     Correction,
@@ -88,7 +89,7 @@ async def new_request(
         if particulars
         else None,
         scope=_scope(asked),
-        restriction_ground=asked.restriction_ground.value if asked.restriction_ground else None,
+        restriction_ground=_restriction_ground(asked),
         received_at=received_at,
     )
     session.add(request)
@@ -105,6 +106,19 @@ def _decrypt(session: AsyncSession, column: Any, request: DataRequest, value: st
 
 def email_of(session: AsyncSession, *, request: DataRequest) -> str:
     return _decrypt(session, DataRequest.email_encrypted, request, request.email_encrypted)
+
+
+def _restriction_ground(asked: AskedFor) -> str | None:
+    """A restriction's ground: given with a restriction, or following from the request the data is
+    restricted meanwhile for."""
+    if asked.restrict_meanwhile:
+        return MEANWHILE_GROUNDS[asked.type].value
+    return asked.restriction_ground.value if asked.restriction_ground else None
+
+
+def restricted_meanwhile(request: DataRequest) -> bool:
+    """A rectification or an objection with the data restricted until it is decided."""
+    return request.type != RequestType.RESTRICTION.value and request.restriction_ground is not None
 
 
 def directive_of(session: AsyncSession, *, request: DataRequest) -> DirectiveIn | None:

@@ -6,7 +6,8 @@ them). What each type asks of each system:
 - rectification: every connector's step awaits staff's decision (the toolkit's own records, the
   request itself and consent choices, hold nothing a person would correct);
 - objection: a decision per activity objected to, and the suppressions that follow (`objection`);
-- restriction: the toolkit records it, and every system restricts the data (`restriction`);
+- restriction: the toolkit records it, and every system restricts the data (`restriction`), as for
+  a rectification or an objection asked with the data restricted meanwhile;
 - withdrawal: the toolkit ends the consents, and their activities' systems stop (`consents`);
 - directive: the directives are in force at once, and the request answered (`directives`);
 - death notice: staff check the evidence, then the directives are carried out (`directives`).
@@ -19,10 +20,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar import consents, directives, objection, recipients, systems
-from dsar.connectors import TOOLKIT
 from dsar.models import DataRequest, RequestStep
 from dsar.schemas import RequestStatus
-from dsar.service import AWAITING_DECISION, add_event, clock_start, deadline
+from dsar.service import AWAITING_DECISION, add_event, clock_start, deadline, restricted_meanwhile
 from privacy.settings import Settings
 
 SYSTEM_ACTIONS = {"access": "export", "portability": "export", "erasure": "erase", "restriction": "restrict"}
@@ -46,6 +46,8 @@ async def mark_verified(
 
 
 async def _queue_steps(session: AsyncSession, request: DataRequest) -> None:
+    if restricted_meanwhile(request):
+        await systems.queue_for_every_system(session, request_id=request.id, action=SYSTEM_ACTIONS["restriction"])
     if request.type == "objection":
         await objection.queue_steps(session, request=request)
     elif request.type == "death_notice":
@@ -56,5 +58,4 @@ async def _queue_steps(session: AsyncSession, request: DataRequest) -> None:
         for system in await systems.enabled_systems(session):
             session.add(RequestStep(request_id=request.id, system=system, action="rectify", status=AWAITING_DECISION))
     elif action := SYSTEM_ACTIONS.get(request.type):
-        for system in [TOOLKIT, *await systems.enabled_systems(session)]:
-            session.add(RequestStep(request_id=request.id, system=system, action=action, status="pending"))
+        await systems.queue_for_every_system(session, request_id=request.id, action=action)

@@ -4,6 +4,7 @@ URL and secret only administrators see)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar.connector_schemas import ConnectorIn, ConnectorKind, ConnectorOut, TableMapping
-from dsar.models import Connector
+from dsar.connectors import TOOLKIT
+from dsar.models import Connector, RequestStep
 from privacy import systems
 from privacy.actors import Actor, Permission
 from privacy.audit import record_change
@@ -160,6 +162,12 @@ async def manual_systems(session: AsyncSession) -> list[str]:
 
 async def enabled_systems(session: AsyncSession) -> list[str]:
     return [row.key for row in await list_connectors(session) if row.content.get("enabled", True)]
+
+
+async def queue_for_every_system(session: AsyncSession, *, request_id: uuid.UUID, action: str) -> None:
+    """A step of a request for the toolkit's own records and each enabled system."""
+    for system in [TOOLKIT, *await enabled_systems(session)]:
+        session.add(RequestStep(request_id=request_id, system=system, action=action, status="pending"))
 
 
 async def systems_linked_to(session: AsyncSession, *, activities: set[str]) -> list[str]:

@@ -35,6 +35,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "objection_scope": "For an objection: what do you object to? (None ticked: all of it.)",
         "direct_marketing": "Direct marketing (always stopped)",
         "restriction_ground": "If you ask for a restriction: why",
+        "restrict_meanwhile": "For a correction or an objection: restrict the use of my data until you decide",
         "grounds": {
             "accuracy_contested": "You contest the accuracy of the data",
             "unlawful_processing": "The processing is unlawful, but you do not want the data erased",
@@ -111,6 +112,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "objection_scope": "Bei einem Widerspruch: wogegen widersprechen Sie? (Nichts angekreuzt: gegen alles.)",
         "direct_marketing": "Direktwerbung (wird immer beendet)",
         "restriction_ground": "Bei einer Einschränkung: warum",
+        "restrict_meanwhile": "Bei einer Berichtigung oder einem Widerspruch: Nutzung meiner Daten bis zur "
+        "Entscheidung einschränken",
         "grounds": {
             "accuracy_contested": "Sie bestreiten die Richtigkeit der Daten",
             "unlawful_processing": "Die Verarbeitung ist unrechtmäßig, Sie möchten aber keine Löschung",
@@ -187,6 +190,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "objection_scope": "Pour une opposition : à quoi vous opposez-vous ? (Rien de coché : à tout.)",
         "direct_marketing": "Prospection commerciale (toujours arrêtée)",
         "restriction_ground": "Pour une limitation : pourquoi",
+        "restrict_meanwhile": "Pour une rectification ou une opposition : limiter l'usage de mes données "
+        "jusqu'à votre décision",
         "grounds": {
             "accuracy_contested": "Vous contestez l'exactitude des données",
             "unlawful_processing": "Le traitement est illicite, mais vous ne voulez pas l'effacement",
@@ -264,6 +269,7 @@ TEXTS: dict[str, dict[str, Any]] = {
         "objection_scope": "Bij bezwaar: waartegen maakt u bezwaar? (Niets aangevinkt: tegen alles.)",
         "direct_marketing": "Direct marketing (wordt altijd gestopt)",
         "restriction_ground": "Bij een beperking: waarom",
+        "restrict_meanwhile": "Bij een correctie of bezwaar: het gebruik van mijn gegevens beperken tot uw beslissing",
         "grounds": {
             "accuracy_contested": "U betwist de juistheid van de gegevens",
             "unlawful_processing": "De verwerking is onrechtmatig, maar u wilt geen wissing",

@@ -139,3 +139,48 @@ async def test_a_system_that_cannot_restrict_says_why_and_is_tried_again_once_ma
     await background()
     assert await crm_rows(crm, "SELECT restricted FROM crm_customers ORDER BY id") == [(True,), (None,)]
     assert (await person.get(url, headers=officer)).json()["status"] == "completed"
+
+
+async def test_a_rectification_restricts_the_data_while_it_is_assessed_and_the_answer_ends_it(
+    person: Client,
+    admin: dict[str, str],
+    officer: dict[str, str],
+    crm: str,
+    shop: OtherSystem,
+    mailbox: Mailbox,
+    background: Any,
+) -> None:
+    """Art. 18(1)(a): while staff check a contested accuracy, the data is restricted if the person
+    asks; the answer tells them it ends, and the systems are released."""
+    await restricting_systems(person, admin, crm, shop)
+    connector = sql_connector()
+    connector["tables"][0].update(restricted_column="restricted", rectifiable=["name"])
+    assert (await person.put("/api/v1/admin/connectors/crm", json=connector, headers=admin)).status_code == 200
+    corrections = [{"field": "name", "value": "Augusta Ada King"}]
+    asked = {"type": "rectification", "corrections": corrections, "restrict_meanwhile": True}
+    await verified(person, mailbox, background, **asked)
+    await background()
+    await background()
+    assert await crm_rows(crm, "SELECT restricted FROM crm_customers ORDER BY id") == [(True,), (None,)]
+    [summary] = (await person.get("/api/v1/admin/requests", headers=officer)).json()
+    detail = (await person.get(f"/api/v1/admin/requests/{summary['id']}", headers=officer)).json()
+    assert (detail["status"], detail["restriction_ground"]) == ("in_progress", "accuracy_contested")
+
+    for step in [step for step in detail["steps"] if step["action"] == "rectify"]:
+        fields = {"name": "Augusta Ada King"} if step["system"] == "crm" else {}
+        decision = {"fields": fields} if fields else {"refused": "The web shop holds no name for this person."}
+        url = f"/api/v1/admin/requests/{detail['id']}/steps/{step['id']}"
+        decided = await person.post(url, json=decision, headers=officer)
+        assert decided.status_code in (200, 201, 204), decided.text
+    for _ in range(3):
+        await background()
+    [answer] = [message for message in mailbox.to(ADA) if "our answer" in message["Subject"]]
+    assert "restriction on your data while we assessed your request ends" in body_of(answer)
+    rows = await crm_rows(crm, "SELECT name, restricted FROM crm_customers ORDER BY id")
+    assert rows == [("Augusta Ada King", False), ("Bob", None)], "corrected, then released"
+    assert [call["action"] for call in shop.received][-1] == "unrestrict"
+
+
+async def test_only_a_rectification_or_an_objection_restricts_meanwhile(person: Client) -> None:
+    stray = await person.post("/api/v1/requests", json={"type": "access", "email": ADA, "restrict_meanwhile": True})
+    assert stray.status_code in (400, 422) and "while it is assessed" in stray.text
