@@ -115,7 +115,7 @@ def test_officer_records_a_letter_and_extends_it(page: Page, settings: Settings,
 RIGHTS: list[tuple[str, Any]] = [
     (
         "Correct my data (rectification)",
-        lambda p: p.get_by_label(re.compile("To correct your data")).fill("surname = King"),
+        lambda p: correct_and_restrict_meanwhile(p),
     ),
     (
         "Restrict the use of my data (restriction)",
@@ -126,6 +126,11 @@ RIGHTS: list[tuple[str, Any]] = [
     ("Leave, change or revoke directives for my data after my death", lambda p: leave_directives(p)),
     ("Tell you of the death of someone whose data you hold", lambda p: tell_of_a_death(p)),
 ]
+
+
+def correct_and_restrict_meanwhile(page: Page) -> None:
+    page.get_by_label(re.compile("To correct your data")).fill("surname = King")
+    page.get_by_label(re.compile("restrict the use of my data until you decide")).check()
 
 
 def leave_directives(page: Page) -> None:
