@@ -36,8 +36,9 @@ IN_FORCE, CARRIED_OUT = "in_force", "carried_out"
 POST_MORTEM = (RequestType.DIRECTIVE.value, RequestType.DEATH_NOTICE.value)
 
 
-async def check_offered(session: AsyncSession, *, asked: AskedFor, settings: Settings) -> None:
-    """At intake: a directive or a death notice only where the right exists."""
+async def check_offered(session: AsyncSession, *, asked: AskedFor, email: str, settings: Settings) -> None:
+    """At intake: a directive or a death notice only where the right exists, and naming someone
+    other than the one who asks."""
     if asked.type.value not in POST_MORTEM:
         return
     if not await register.post_mortem_directives_offered(session, settings=settings):
@@ -45,6 +46,10 @@ async def check_offered(session: AsyncSession, *, asked: AskedFor, settings: Set
             "post-mortem directives are not offered by this organisation",
             errors=[FieldError("type", "not offered here")],
         )
+    named = asked.death.email if asked.death else asked.directive.trusted_email if asked.directive else None
+    if named is not None and named.casefold() == email.casefold():
+        path = "death.email" if asked.death else "directive.trusted_email"
+        raise Invalid("the person named is the one asking", errors=[FieldError(path, "your own email address")])
 
 
 # Leaving, changing and revoking directives
@@ -103,7 +108,10 @@ def queue_confirmation(session: AsyncSession, *, request: DataRequest) -> None:
 def check_decision(step: RequestStep, result: ManualResultIn) -> None:
     accepted = "death_confirmed" if step.action == CONFIRM_DEATH else "carried_out"
     if (result.outcome == accepted) == (result.refused is not None) or result.outcome not in (accepted, None):
-        raise Invalid(f"decide with outcome '{accepted}', or refused with the reason")
+        raise Invalid(
+            f"accept (outcome {accepted}) or refuse with the reason (refused), not both",
+            errors=[FieldError("outcome", "accept or refuse")],
+        )
     if step.action == CARRY_OUT and result.outcome and result.reason is None:
         raise Invalid("say what was done (reason)", errors=[FieldError("reason", "required")])
 

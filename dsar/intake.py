@@ -37,7 +37,7 @@ MAX_SENDS = 5
 async def submit_request(session: AsyncSession, *, data: RequestIn, settings: Settings, now: datetime) -> DataRequest:
     """A request from the public form. The answer is the same whether or not the email is known:
     nothing is looked up until the person proves they hold it."""
-    await check_asked(session, asked=data, settings=settings)
+    await check_asked(session, asked=data, email=data.email, settings=settings)
     request = await new_request(
         session,
         asked=data,
@@ -63,7 +63,7 @@ async def submit_from_application(
     person = await _vouched_for(session, data=data, now=now)
     if person.email is None:
         raise Invalid("the identity assertion carries no email", errors=[FieldError("identity", "email claim missing")])
-    await check_asked(session, asked=data, settings=settings)
+    await check_asked(session, asked=data, email=person.email, settings=settings)
     request = await new_request(
         session,
         asked=data,
@@ -81,10 +81,10 @@ async def submit_from_application(
     return await follow_up.grant_token(session, request=request, settings=settings, now=now)
 
 
-async def check_asked(session: AsyncSession, *, asked: AskedFor, settings: Settings) -> None:
+async def check_asked(session: AsyncSession, *, asked: AskedFor, email: str, settings: Settings) -> None:
     """What a request asks is something this organisation answers, however it came in."""
     await objection.check_scope(session, scope=asked.objection)
-    await directives.check_offered(session, asked=asked, settings=settings)
+    await directives.check_offered(session, asked=asked, email=email, settings=settings)
 
 
 async def _vouched_for(session: AsyncSession, *, data: ApplicationRequestIn, now: datetime) -> Assertion:

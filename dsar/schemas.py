@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -140,7 +140,16 @@ class DeathNoticeIn(Schema):
     name: ShortText | None = None
     died_on: Day
     relationship: Relationship
-    evidence: Reason = Field(description="the evidence of the death and of the relationship (e.g. a death certificate)")
+    evidence: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)] = Field(
+        description="the evidence of the death and of the relationship (e.g. a death certificate)"
+    )
+
+    @model_validator(mode="after")
+    def _died_already(self) -> DeathNoticeIn:
+        # A day's grace: the notifier's date may be ahead of UTC.
+        if self.died_on > datetime.now(UTC).date() + timedelta(days=1):
+            raise ValueError("the date of death is in the future")
+        return self
 
 
 class AskedFor(Schema):

@@ -44,7 +44,7 @@ async def record_staff_request(
     """A request that came by letter, email or phone, with its real time of receipt."""
     if data.received_at > now:
         raise Invalid("the time of receipt is in the future", errors=[FieldError("received_at", "in the future")])
-    await check_asked(session, asked=data, settings=settings)
+    await check_asked(session, asked=data, email=data.email, settings=settings)
     request = await new_request(
         session,
         asked=data,

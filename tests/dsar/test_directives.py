@@ -197,3 +197,13 @@ async def test_incomplete_directives_and_notices_are_refused(person: Client, bod
 
 def _bearer(granted: dict[str, Any]) -> dict[str, str]:
     return {"authorization": f"Bearer {granted['token']}"}
+
+
+async def test_a_notice_names_someone_else_who_died_already(person: Client) -> None:
+    own = await person.post("/api/v1/requests", json={"type": "death_notice", "email": ADA, "death": death()})
+    assert own.status_code == 422 and own.json()["errors"] == [
+        {"path": "death.email", "message": "your own email address"}
+    ]
+    future = {**death(), "died_on": "2099-01-01"}
+    ahead = await person.post("/api/v1/requests", json={"type": "death_notice", "email": BYRON, "death": future})
+    assert ahead.status_code in (400, 422) and "in the future" in ahead.text
