@@ -16,7 +16,7 @@ from dsar.texts import LANGUAGES, TEXTS, language_of
 from dsar.web import CODE_RESENDS, CODE_TRIES, REQUEST_COOKIE, REQUEST_INTAKE, person_token
 from privacy.console import Form, error_status, key_and_value, textarea_lines
 from privacy.db import utcnow
-from privacy.errors import PrivacyError, TooManyRequests, Unauthorized, form_errors
+from privacy.errors import Invalid, PrivacyError, TooManyRequests, Unauthorized, form_errors
 from privacy.register import service as register
 from privacy.settings import Settings
 from privacy.web import DbSession
@@ -91,7 +91,7 @@ async def submit_request_form(request: Request[Any, Any, Any], db_session: DbSes
             settings=request.app.state.settings,
             now=utcnow(),
         )
-    except ValidationError as error:
+    except (ValidationError, Invalid) as error:
         return public_page(
             request,
             "public_form.html",

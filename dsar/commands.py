@@ -54,6 +54,12 @@ def show_request(reference: str) -> None:
     )
     for correction in item.corrections:
         click.echo(f"  asks to correct: {correction.field} = {correction.value}")
+    if item.death:
+        died = item.death
+        click.echo(
+            f"  death of {died.email} on {died.died_on}, notified by {died.relationship.value.replace('_', ' ')}"
+        )
+        click.echo(f"  evidence: {died.evidence}")
     for step in item.steps:
         about = f" ({step.activity})" if step.activity else ""
         click.echo(f"  step {step.id}: {step.system}{about} {step.action} {step.status}")

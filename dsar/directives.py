@@ -24,7 +24,7 @@ from dsar import messages, systems
 from dsar.connectors import TOOLKIT, Payload
 from dsar.models import DataRequest, PostMortemDirective, RequestStep
 from dsar.schemas import AskedFor, DirectiveIn, DirectiveWish, ManualResultIn, Relationship, RequestStatus, RequestType
-from dsar.service import AWAITING_DECISION, add_event, death_of, directive_of, tell_person
+from dsar.service import AWAITING_DECISION, OPEN, add_event, death_of, directive_of, tell_person
 from privacy.db import field_context, rows_changed
 from privacy.errors import Conflict, FieldError, Invalid
 from privacy.keys import decrypt_field, encrypt_field, keyring_of
@@ -32,7 +32,7 @@ from privacy.register import service as register
 from privacy.settings import Settings
 
 CONFIRM_DEATH, CARRY_OUT = "confirm_death", "carry_out"
-IN_FORCE, CARRIED_OUT = "in_force", "carried_out"
+IN_FORCE, CARRYING_OUT, CARRIED_OUT = "in_force", "carrying_out", "carried_out"
 POST_MORTEM = (RequestType.DIRECTIVE.value, RequestType.DEATH_NOTICE.value)
 
 
@@ -60,6 +60,8 @@ async def put_in_force(session: AsyncSession, *, request: DataRequest, now: date
     request is answered at once."""
     directive = directive_of(session, request=request)
     assert directive is not None
+    if await _death_notified(session, email_hash=request.email_hash):
+        raise Conflict("a death has been notified for this email address: its directives can no longer change")
     ended = "revoked" if directive.revoke else "replaced"
     await session.execute(
         update(PostMortemDirective)
@@ -68,6 +70,7 @@ async def put_in_force(session: AsyncSession, *, request: DataRequest, now: date
     )
     if not directive.revoke:
         await _keep(session, request=request, directive=directive, now=now)
+    request.particulars_encrypted = None  # the directives live sealed on their own row, cleared when they end
     request.status, request.replied_at = RequestStatus.COMPLETED.value, now
     request.outcome = "directives revoked" if directive.revoke else "directives recorded"
     await add_event(session, request=request, kind="completed", actor="system", at=now)
@@ -95,6 +98,24 @@ async def _keep(session: AsyncSession, *, request: DataRequest, directive: Direc
             session.add(row)
     except IntegrityError as error:  # other directives of the same person put in force this instant
         raise Conflict("other directives were being recorded at the same moment: please try again") from error
+
+
+async def _death_notified(session: AsyncSession, *, email_hash: str) -> bool:
+    """Directives being or already carried out, or a death notice still open for this email: from
+    then on, whoever holds the mailbox cannot change what the person decided."""
+    ended = select(PostMortemDirective.id).where(
+        PostMortemDirective.email_hash == email_hash, PostMortemDirective.status.in_([CARRYING_OUT, CARRIED_OUT])
+    )
+    if await session.scalar(ended.limit(1)) is not None:
+        return True
+    notices = await session.scalars(
+        select(DataRequest).where(DataRequest.type == RequestType.DEATH_NOTICE.value, DataRequest.status.in_(OPEN))
+    )
+    keyring = keyring_of(session)
+    return any(
+        (death := death_of(session, request=notice)) is not None and keyring.lookup_hash(death.email) == email_hash
+        for notice in notices
+    )
 
 
 # A death notified
@@ -136,14 +157,16 @@ async def decide(
 async def _carry_out(session: AsyncSession, *, request: DataRequest, now: datetime) -> dict[str, str]:
     death = death_of(session, request=request)
     assert death is not None
-    directive = await session.scalar(
+    rows = await session.scalars(
         select(PostMortemDirective).where(
             PostMortemDirective.email_hash == keyring_of(session).lookup_hash(death.email),
-            PostMortemDirective.status.in_([IN_FORCE, CARRIED_OUT]),
+            PostMortemDirective.status.in_([IN_FORCE, CARRYING_OUT, CARRIED_OUT]),
         )
     )
-    if directive is not None and directive.status == CARRIED_OUT:
+    by_status = {row.status: row for row in rows}
+    if CARRYING_OUT in by_status or CARRIED_OUT in by_status:
         return {"outcome": "carried_out_already"}
+    directive = by_status.get(IN_FORCE)
     if directive is None:
         if death.relationship is not Relationship.HEIR:
             return {"outcome": "no_directives"}
@@ -156,17 +179,33 @@ async def _carry_out(session: AsyncSession, *, request: DataRequest, now: dateti
     claimed = update(PostMortemDirective).where(
         PostMortemDirective.id == directive.id, PostMortemDirective.status == IN_FORCE
     )
-    if not await rows_changed(
-        session, claimed.values(status=CARRIED_OUT, ended_at=now, content_encrypted=None, trusted_email_hash=None)
-    ):
+    if not await rows_changed(session, claimed.values(status=CARRYING_OUT, carried_out_by=request.reference)):
         return {"outcome": "carried_out_already"}
-    await add_event(session, request=request, kind="directives_found", actor="system", at=now, note=_note(content))
     if content.wish is DirectiveWish.AS_WRITTEN:
+        await add_event(session, request=request, kind="directives_found", actor="system", at=now, note=_note(content))
         session.add(RequestStep(request_id=request.id, system=TOOLKIT, action=CARRY_OUT, status=AWAITING_DECISION))
     else:
         action = "export" if content.wish is DirectiveWish.ACCESS else "erase"
         await systems.queue_for_every_system(session, request_id=request.id, action=action)
     return {"outcome": "directives", "wish": str(content.wish)}
+
+
+async def settle(session: AsyncSession, *, request: DataRequest, now: datetime) -> None:
+    """The death notice answered: the directives it carried out end, and what they said is cleared."""
+    await session.execute(
+        update(PostMortemDirective)
+        .where(PostMortemDirective.carried_out_by == request.reference, PostMortemDirective.status == CARRYING_OUT)
+        .values(status=CARRIED_OUT, ended_at=now, content_encrypted=None, trusted_email_hash=None)
+    )
+
+
+async def release(session: AsyncSession, *, request: DataRequest) -> None:
+    """The death notice refused before it was answered: the directives are in force again."""
+    await session.execute(
+        update(PostMortemDirective)
+        .where(PostMortemDirective.carried_out_by == request.reference, PostMortemDirective.status == CARRYING_OUT)
+        .values(status=IN_FORCE, carried_out_by=None)
+    )
 
 
 def _content_of(session: AsyncSession, directive: PostMortemDirective) -> DirectiveIn:
@@ -176,7 +215,7 @@ def _content_of(session: AsyncSession, directive: PostMortemDirective) -> Direct
 
 
 def _note(content: DirectiveIn) -> str:
-    """What staff read on the request's timeline: whom the directives name and what they say."""
+    """What staff read on the request's timeline to carry out directives as written."""
     said = content.instructions or "(no instructions)"
     return f"Directives ({content.wish}), naming {content.trusted_person}: {said}"
 

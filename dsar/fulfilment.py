@@ -311,7 +311,10 @@ async def _answer_when_all_done(
     if any(step.status != "done" for step in steps):
         return
     request.replied_at = now
-    answer = directives.answered_as(steps) if request.type == "death_notice" else request.type
+    answer = request.type
+    if request.type == "death_notice":
+        answer = directives.answered_as(steps)
+        await directives.settle(session, request=request, now=now)
     if answer in DECIDED:
         await _answer_decisions(session, request, [result_of(session, step) for step in steps], now=now)
         return

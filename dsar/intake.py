@@ -51,7 +51,7 @@ async def submit_request(session: AsyncSession, *, data: RequestIn, settings: Se
     if settings.request_clock_starts == "receipt":
         request.due_at = await deadline(session, start=now, months=1)
     await add_event(session, request=request, kind="received", actor="person", at=now)
-    await _send_first_code(session, request, now=now)
+    await send_first_code(session, request, now=now)
     return request
 
 
@@ -112,7 +112,7 @@ def _new_code(session: AsyncSession, request: DataRequest) -> tuple[str, str]:
     return code, _code_hash(session, request.id, code)
 
 
-async def _send_first_code(session: AsyncSession, request: DataRequest, *, now: datetime) -> None:
+async def send_first_code(session: AsyncSession, request: DataRequest, *, now: datetime) -> None:
     code, code_hash = _new_code(session, request)
     session.add(
         VerificationCode(request_id=request.id, code_hash=code_hash, expires_at=now + CODE_LIFETIME, sent_at=now)

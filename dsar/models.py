@@ -223,8 +223,9 @@ class PostMortemDirective(Base):
     email_hash: Mapped[str] = mapped_column(String(64), index=True)
     trusted_email_hash: Mapped[str | None] = mapped_column(String(64))
     content_encrypted: Mapped[str | None] = mapped_column(Text, info=encrypted("directive:{id}:content"))
-    status: Mapped[str] = mapped_column(String(20))  # in_force, replaced, revoked, carried_out
+    status: Mapped[str] = mapped_column(String(20))  # in_force, replaced, revoked, carrying_out, carried_out
     request_reference: Mapped[str] = mapped_column(String(20))
+    carried_out_by: Mapped[str | None] = mapped_column(String(20))  # the death notice's reference
     left_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
 

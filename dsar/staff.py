@@ -10,8 +10,8 @@ from datetime import date, datetime
 from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import messages
-from dsar.intake import check_asked
+from dsar import directives, messages
+from dsar.intake import check_asked, send_first_code
 from dsar.models import DataRequest, RequestStep
 from dsar.schemas import RefusalIn, RequestStatus, RequestSummary, RequestType, StaffRequestIn
 from dsar.service import (
@@ -58,7 +58,14 @@ async def record_staff_request(
     await add_event(
         session, request=request, kind="received", actor=actor.reference, at=data.received_at, note=data.notes
     )
-    await mark_verified(session, request=request, method=data.verification, settings=settings, now=now)
+    if data.type.value in directives.POST_MORTEM:
+        # Whoever records it, the person proves the email themselves: no one on staff can name
+        # themselves someone's trusted person.
+        if settings.request_clock_starts == "receipt":
+            request.due_at = await deadline(session, start=data.received_at, months=1)
+        await send_first_code(session, request, now=now)
+    else:
+        await mark_verified(session, request=request, method=data.verification, settings=settings, now=now)
     await session.flush()
     await _audit(session, request, actor=actor, action="request.recorded", now=now)
     return request
@@ -160,6 +167,8 @@ async def refuse_request(
     request.replied_at = now
     await add_event(session, request=request, kind="refused", actor=actor.reference, at=now, note=refusal.explanation)
     await session.execute(delete(RequestStep).where(RequestStep.request_id == request.id))
+    if request.type == RequestType.DEATH_NOTICE.value:
+        await directives.release(session, request=request)
     letter = messages.refusal(request.reference, refusal, organisation.lead_supervisory_authority)
     await tell_person(session, request=request, letter=letter, purpose="request.refused", now=now)
     await _audit(session, request, actor=actor, action="request.refused", now=now)

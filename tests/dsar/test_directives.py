@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dsar.models import PostMortemDirective
+from privacy.db import utcnow
 from privacy.settings import Settings
-from tests.dsar.conftest import ADA, crm_rows, download, sql_connector, verified
+from tests.dsar.conftest import ADA, code_in, crm_rows, download, letter, sql_connector, submit, verified
+from tests.dsar.test_pages import csrf_of
 from tests.mail_fixtures import Mailbox, body_of
 
 Client = AsyncTestClient[Litestar]
@@ -207,3 +209,56 @@ async def test_a_notice_names_someone_else_who_died_already(person: Client) -> N
     future = {**death(), "died_on": "2099-01-01"}
     ahead = await person.post("/api/v1/requests", json={"type": "death_notice", "email": BYRON, "death": future})
     assert ahead.status_code in (400, 422) and "in the future" in ahead.text
+
+
+async def test_staff_cannot_leave_directives_for_someone_the_person_proves_their_email_themselves(
+    person: Client, officer: dict[str, str], mailbox: Mailbox, background: Any
+) -> None:
+    """A directive recorded from a letter still waits for the person's own code: no one on staff
+    can name themselves someone's trusted person."""
+    recorded = await person.post(
+        "/api/v1/admin/requests", json=letter(utcnow(), type="directive", directive=directive(MALLORY)), headers=officer
+    )
+    assert recorded.status_code == 201, recorded.text
+    assert recorded.json()["status"] == "awaiting_verification" and recorded.json()["steps"] == []
+    await background()
+    assert code_in(mailbox, ADA), "the code goes to the person, not to staff"
+
+
+async def test_once_a_death_is_notified_the_directives_no_longer_change_and_a_refusal_restores_them(
+    person: Client,
+    officer: dict[str, str],
+    mailbox: Mailbox,
+    background: Any,
+    dsar_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    wishes = "Tell my readers that the blog ends."
+    await verified(
+        person, mailbox, background, type="directive", directive=directive(wish="as_written", instructions=wishes)
+    )
+    await background()
+    notice, _ = await notified(person, mailbox, background, officer, BYRON)
+
+    reference = (await submit(person, ADA, type="directive", directive=directive(MALLORY))).json()["reference"]
+    await background()
+    taken_over = await person.post(f"/api/v1/requests/{reference}/verify", json={"code": code_in(mailbox, ADA)})
+    assert taken_over.status_code == 409, "whoever holds the mailbox now cannot rewrite the directives"
+
+    detail = await _detail(person, officer, notice["reference"])
+    refusal = {"reason": "manifestly_unfounded", "explanation": "The certificate turned out to be forged."}
+    refused = await person.post(f"/api/v1/admin/requests/{detail['id']}/refuse", json=refusal, headers=officer)
+    assert refused.status_code in (200, 201), refused.text
+    async with dsar_sessions() as session:
+        [kept] = list(await session.scalars(select(PostMortemDirective)))
+        assert (kept.status, kept.carried_out_by) == ("in_force", None), "refused: the directives stand"
+        assert kept.content_encrypted is not None
+
+
+async def test_the_privacy_centre_form_says_what_is_wrong_with_a_notice_in_the_page(person: Client) -> None:
+    form = await person.get("/privacy/requests?lang=fr")
+    assert "Date du décès" in form.text
+    fields = {"type": "death_notice", "email": ADA, "deceased_email": ADA, "died_on": "2026-11-27"}
+    fields |= {"relationship": "heir", "evidence": "Acte de décès"}
+    sent = await person.post("/privacy/requests?lang=fr", data={"_csrf_token": csrf_of(form.text), **fields})
+    assert sent.status_code == 422 and sent.headers["content-type"].startswith("text/html")
+    assert "your own email address" in sent.text and "Acte de décès" in sent.text, "the form keeps what was typed"

@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('content_encrypted', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('request_reference', sa.String(length=20), nullable=False),
+    sa.Column('carried_out_by', sa.String(length=20), nullable=True),
     sa.Column('left_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
     sa.Column('ended_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_post_mortem_directives'))
