@@ -27,7 +27,7 @@ from dsar.service import (
 )
 from dsar.steps import mark_verified
 from privacy import auth
-from privacy.actors import Actor, Role
+from privacy.actors import Actor
 from privacy.audit import record_change
 from privacy.errors import Conflict, FieldError, Invalid
 from privacy.mail import queue_message
@@ -179,7 +179,7 @@ async def send_reminders(session: AsyncSession, *, settings: Settings, now: date
     """Remind the privacy team of open requests at each lead time and once when overdue; each
     reminder goes once (its outbox key)."""
     today = now.date()
-    team = await _privacy_team_emails(session)
+    team = await auth.privacy_team_emails(session)
     queued = 0
     for request in await session.scalars(select(DataRequest).where(DataRequest.status.in_(OPEN))):
         due = effective_due(request)
@@ -209,10 +209,3 @@ def _reminders_due(due: date, today: date, lead_days: tuple[int, ...]) -> list[s
     # the two-day reminder, not the seven-day one as well.
     reached = [lead for lead in lead_days if days_left <= lead]
     return [str(min(reached))] if reached else []
-
-
-async def _privacy_team_emails(session: AsyncSession) -> list[str]:
-    team = {Role.ADMIN.value, Role.PRIVACY_OFFICER.value}
-    return [
-        auth.user_label(session, user) for user in await auth.list_users(session) if user.active and user.role in team
-    ]

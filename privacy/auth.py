@@ -106,6 +106,12 @@ async def list_users(session: AsyncSession) -> list[StaffUser]:
     return list((await session.scalars(select(StaffUser).order_by(StaffUser.created_at))).all())
 
 
+async def privacy_team_emails(session: AsyncSession) -> list[str]:
+    """Whom reminders of legal deadlines go to: the active administrators and privacy officers."""
+    team = {Role.ADMIN.value, Role.PRIVACY_OFFICER.value}
+    return [user_label(session, user) for user in await list_users(session) if user.active and user.role in team]
+
+
 async def count_users(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(StaffUser)) or 0)
 

@@ -8,6 +8,7 @@ background work (the core's mail last, so a message queued during a pass goes ou
 
 from __future__ import annotations
 
+from breaches.domain import DOMAIN as BREACHES
 from consent.domain import DOMAIN as CONSENT
 from dsar.domain import DOMAIN as REQUESTS
 from privacy.config_file import Configuration
@@ -18,7 +19,7 @@ from privacy.register.domain import DOMAIN as REGISTER
 from retention.domain import DOMAIN as RETENTION
 from subprocessors.domain import DOMAIN as SUBPROCESSORS
 
-DOMAINS: list[Domain] = [SYSTEMS, REGISTER, CONSENT, RETENTION, SUBPROCESSORS, REQUESTS, NOTICE, CORE]
+DOMAINS: list[Domain] = [SYSTEMS, REGISTER, CONSENT, RETENTION, SUBPROCESSORS, REQUESTS, BREACHES, NOTICE, CORE]
 
 
 def configuration() -> Configuration:

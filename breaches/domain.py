@@ -1,0 +1,25 @@
+"""What the breach register brings to the toolkit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from breaches import endpoints, service
+from privacy.domain import Domain
+from privacy.settings import Settings
+
+
+async def remind_of_breach_clocks(session: AsyncSession, now: datetime, _settings: Settings) -> None:
+    await service.remind_privacy_team(session, now=now)
+
+
+DOMAIN = Domain(
+    name="breaches",
+    templates=Path(__file__).parent / "templates",
+    admin_routes=endpoints.ADMIN_CONTROLLERS,
+    jobs=[remind_of_breach_clocks],
+    bundle=[service.breaches_bundle_part],
+)

@@ -1,0 +1,59 @@
+"""the breach register (Art. 33-34)
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-04 19:40:00
+"""
+
+from collections.abc import Sequence
+
+import advanced_alchemy.types
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = '0013'
+down_revision: str | None = '0012'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    json_type = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
+    op.create_table('breaches',
+    sa.Column('id', advanced_alchemy.types.GUID(length=16), nullable=False),
+    sa.Column('reference', sa.String(length=20), nullable=False),
+    sa.Column('aware_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('content', json_type, nullable=False),
+    sa.Column('recorded_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_breaches')),
+    sa.UniqueConstraint('reference', name=op.f('uq_breaches_reference'))
+    )
+    with op.batch_alter_table('breaches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_breaches_aware_at'), ['aware_at'], unique=False)
+    op.create_table('breach_notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('breach_id', advanced_alchemy.types.GUID(length=16), nullable=False),
+    sa.Column('recipient', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('phase', sa.String(length=20), nullable=False),
+    sa.Column('sent_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('delay_reason', sa.String(length=2000), nullable=True),
+    sa.Column('authority_reference', sa.String(length=100), nullable=True),
+    sa.Column('document', json_type, nullable=False),
+    sa.ForeignKeyConstraint(['breach_id'], ['breaches.id'], name=op.f('fk_breach_notifications_breach_id_breaches'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_breach_notifications'))
+    )
+    with op.batch_alter_table('breach_notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_breach_notifications_breach_id'), ['breach_id'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('breach_notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_breach_notifications_breach_id'))
+    op.drop_table('breach_notifications')
+    with op.batch_alter_table('breaches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_breaches_aware_at'))
+    op.drop_table('breaches')
