@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from breaches import endpoints, service
+from breaches import commands, endpoints, pages, service
 from privacy.domain import Domain
 from privacy.settings import Settings
 
@@ -20,6 +20,8 @@ DOMAIN = Domain(
     name="breaches",
     templates=Path(__file__).parent / "templates",
     admin_routes=endpoints.ADMIN_CONTROLLERS,
+    console_routes=pages.CONSOLE_PAGES,
     jobs=[remind_of_breach_clocks],
     bundle=[service.breaches_bundle_part],
+    commands=[commands.breaches_group],
 )
