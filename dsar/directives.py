@@ -231,7 +231,7 @@ def answered_as(steps: list[RequestStep]) -> str:
 ANSWERS = {
     "refused": ("death notice not accepted", "We could not accept the evidence of the death: {reason}"),
     "not_named": (
-        "refused: the directives name another person",
+        "refused: directives name someone else",
         "The person left directives naming someone else to carry them out; they are carried out for that person only.",
     ),
     "carried_out_already": (

@@ -96,7 +96,7 @@ async def test_directives_are_carried_out_for_the_person_they_name_and_no_one_el
     ] == "completed"
 
     _, stranger = await notified(person, mailbox, background, officer, MALLORY)
-    assert (stranger["status"], stranger["outcome"]) == ("completed", "refused: the directives name another person")
+    assert (stranger["status"], stranger["outcome"]) == ("completed", "refused: directives name someone else")
     assert [step["action"] for step in stranger["steps"]] == ["confirm_death"], "nothing read for them"
     assert "naming someone else" in last_letter(mailbox, MALLORY)
     assert "lodge a complaint" in last_letter(mailbox, MALLORY)
@@ -131,7 +131,7 @@ async def test_directives_are_changed_and_revoked_and_then_only_heirs_may_act(
     await verified(person, mailbox, background, type="directive", directive=directive(MALLORY, wish="erasure"))
     await background()
     _, replaced = await notified(person, mailbox, background, officer, BYRON)
-    assert replaced["outcome"] == "refused: the directives name another person", "the new directives replace the old"
+    assert replaced["outcome"] == "refused: directives name someone else", "the new directives replace the old"
 
     await verified(person, mailbox, background, type="directive", directive={"revoke": True})
     await background()
