@@ -11,14 +11,16 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
-from breaches import document, service
+from breaches import communication, document, service
 from breaches.schemas import (
     AuthorityNotificationIn,
     BreachIn,
     BreachOut,
+    CommunicationOut,
     ControllersNotified,
     Document,
     NotificationOut,
+    PeopleIn,
 )
 from privacy.actors import Permission
 from privacy.db import utcnow
@@ -124,6 +126,24 @@ class BreachesController(Controller):
     ) -> ControllersNotified:
         return await service.notify_controllers(
             db_session, breach_id=breach_id, actor=current_actor(request), now=utcnow()
+        )
+
+    @post(
+        "/{breach_id:uuid}/people",
+        opt=EDIT,
+        status_code=200,
+        summary="Write to the people affected, each once, in their language (Art. 34)",
+    )
+    async def tell_people(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        breach_id: FromPath[uuid.UUID],
+        data: JSONBody[PeopleIn],
+    ) -> CommunicationOut:
+        row = await service.get_breach(db_session, breach_id=breach_id)
+        return await communication.tell_people(
+            db_session, row=row, people=data.people, actor=current_actor(request), now=utcnow()
         )
 
 

@@ -3,8 +3,11 @@ breach's page with the notification document and the notifications made."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import uuid
+from datetime import UTC
 from typing import Any
 
 import anyio.to_thread
@@ -13,8 +16,8 @@ from litestar.params import FromPath
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
-from breaches import document, service
-from breaches.schemas import AuthorityNotificationIn, BreachIn, Nature
+from breaches import communication, document, service
+from breaches.schemas import AuthorityNotificationIn, BreachIn, BreachOut, Nature, PeopleIn
 from privacy.actors import Permission
 from privacy.console import Form, console_page, submit_form
 from privacy.db import utcnow
@@ -93,7 +96,38 @@ def _breach_fields(data: dict[str, str]) -> dict[str, Any]:
         "measures_taken": data.get("measures_taken") or None,
         "measures_proposed": data.get("measures_proposed") or None,
         "handler": data.get("handler") or None,
+        "notify_authority": {"true": True, "false": False}.get(data.get("notify_authority", "")),
+        "no_notification_reason": data.get("no_notification_reason") or None,
+        "high_risk": True if data.get("high_risk") else None,
+        "advice": data.get("advice") or None,
+        "no_communication": data.get("no_communication") or None,
+        "no_communication_reason": data.get("no_communication_reason") or None,
     }
+
+
+FORM_TEXTS = (
+    "summary", "description", "people_affected", "records_affected", "consequences", "measures_taken",
+    "measures_proposed", "handler", "no_notification_reason", "advice", "no_communication_reason",
+)  # fmt: skip
+
+
+def _form_of(item: BreachOut) -> dict[str, str]:
+    """The form as the breach stands, to be changed and recorded again."""
+    values = {
+        "aware_at": item.aware_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M"),
+        "notify_authority": "" if item.notify_authority is None else str(item.notify_authority).lower(),
+        "high_risk": "yes" if item.high_risk else "",
+        "no_communication": item.no_communication.value if item.no_communication else "",
+    }
+    for name in FORM_TEXTS:
+        value = getattr(item, name)
+        values[name] = "" if value is None else str(value)
+    ticked = [
+        ("nature", [n.value for n in item.nature]),
+        ("activity", item.activities),
+        ("category", item.data_categories),
+    ]
+    return values | {f"{prefix}-{key}": "yes" for prefix, keys in ticked for key in keys}
 
 
 @get("/breaches/{breach_id:uuid}", opt=READ)
@@ -111,18 +145,67 @@ async def _breach(
     errors: list[FieldError] | None = None,
     status: int = 200,
     told: Any = None,
+    form: dict[str, str] | None = None,
 ) -> Template:
     row = await service.get_breach(db_session, breach_id=breach_id)
+    item = await service.breach_out(db_session, row=row, now=utcnow())
     return console_page(
         request,
         "breaches/breach.html",
         status_code=status,
         errors=errors or [],
-        item=await service.breach_out(db_session, row=row, now=utcnow()),
+        item=item,
+        form=form or _form_of(item),
+        activities=await register.list_activities(db_session),
+        categories=await register.data_categories(db_session),
         activity_names={a.key: a.name for a in await register.list_activities(db_session)},
         natures=NATURES,
         told=told,
     )
+
+
+@post("/breaches/{breach_id:uuid}", opt=EDIT)
+async def update_from_console(
+    request: Request[Any, Any, Any], db_session: DbSession, breach_id: FromPath[uuid.UUID], data: Form
+) -> Response[Any]:
+    """The form covers what the team learns by hand; what it leaves out (systems, dates) stays."""
+
+    async def update() -> str:
+        row = await service.get_breach(db_session, breach_id=breach_id)
+        breach = BreachIn.model_validate({**row.content, **_breach_fields(data)})
+        await service.update_breach(
+            db_session, breach_id=breach_id, breach=breach, actor=current_actor(request), now=utcnow()
+        )
+        return f"/console/breaches/{breach_id}"
+
+    async def again(errors: list[FieldError], status: int) -> Response[Any]:
+        return await _breach(request, db_session, breach_id, errors=errors, status=status, form=data)
+
+    return await submit_form(update, again=again)
+
+
+@post("/breaches/{breach_id:uuid}/people", opt=EDIT)
+async def people_from_console(
+    request: Request[Any, Any, Any], db_session: DbSession, breach_id: FromPath[uuid.UUID], data: Form
+) -> Response[Any]:
+    """The people affected as CSV lines (`email,language`), each written to once."""
+
+    async def tell() -> str:
+        rows = csv.reader(io.StringIO(data.get("people", "").strip()))
+        people = [
+            {"email": line[0].strip(), "language": (line[1].strip() or None) if len(line) > 1 else None}
+            for line in rows
+            if line
+        ]
+        listed = PeopleIn.model_validate({"people": people}).people
+        row = await service.get_breach(db_session, breach_id=breach_id)
+        await communication.tell_people(db_session, row=row, people=listed, actor=current_actor(request), now=utcnow())
+        return f"/console/breaches/{breach_id}"
+
+    async def again(errors: list[FieldError], status: int) -> Response[Any]:
+        return await _breach(request, db_session, breach_id, errors=errors, status=status)
+
+    return await submit_form(tell, again=again)
 
 
 @post("/breaches/{breach_id:uuid}/notifications", opt=EDIT)
@@ -187,6 +270,8 @@ CONSOLE_PAGES: list[ControllerRouterHandler] = [
     register_page,
     record_from_console,
     breach_page,
+    update_from_console,
+    people_from_console,
     notified_from_console,
     controllers_from_console,
     document_from_console,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from privacy.schemas import AwareTime, Flag, Key, Schema, ShortText, Text
+from privacy.schemas import AwareTime, Email, Flag, Key, Schema, ShortText, Text
 
 Keys = Annotated[list[Key], Field(default_factory=list, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)]
@@ -21,6 +21,14 @@ class Nature(StrEnum):
     CONFIDENTIALITY = "confidentiality"  # disclosed or accessed without authority
     INTEGRITY = "integrity"  # altered without authority
     AVAILABILITY = "availability"  # lost or destroyed, for a time or for good
+
+
+class NoCommunication(StrEnum):
+    """Art. 34(3): why the people affected are not told, though the risk to them is high."""
+
+    UNINTELLIGIBLE = "unintelligible"  # (a) the data is unintelligible to anyone not authorised, e.g. encrypted
+    RISK_NO_LONGER_LIKELY = "risk_no_longer_likely"  # (b) later measures ensure the high risk no longer arises
+    PUBLIC_COMMUNICATION = "public_communication"  # (c) telling each would take disproportionate effort
 
 
 class BreachIn(Schema):
@@ -49,6 +57,13 @@ class BreachIn(Schema):
         default=None, description="why the breach is unlikely to result in a risk (Art. 33(1)), when not notified"
     )
 
+    high_risk: Flag | None = Field(
+        default=None, description="likely to result in a high risk to the people: they are told (Art. 34(1))"
+    )
+    advice: Text | None = Field(default=None, description="what the people can do to protect themselves")
+    no_communication: NoCommunication | None = Field(default=None, description="Art. 34(3): why they are not told")
+    no_communication_reason: Reason | None = None
+
     @model_validator(mode="after")
     def _consistent(self) -> BreachIn:
         if self.started_at and self.ended_at and self.ended_at < self.started_at:
@@ -57,6 +72,8 @@ class BreachIn(Schema):
             raise ValueError("not notifying needs the reason the breach is unlikely to result in a risk")
         if self.notify_authority is not False and self.no_notification_reason is not None:
             raise ValueError("a reason not to notify goes with notify_authority: false")
+        if (self.no_communication is None) != (self.no_communication_reason is None):
+            raise ValueError("not telling the people names the exception of Art. 34(3) and explains it")
         return self
 
 
@@ -78,6 +95,30 @@ class ClockState(StrEnum):
     NOT_NOTIFIED = "not_notified"  # decided, with the reason
 
 
+class PeopleTold(Schema):
+    """Art. 34: the letters to the people affected, as the outbox delivers them."""
+
+    queued: int
+    sent: int
+    failed: int = Field(description="not delivered after every try")
+
+
+class PersonIn(Schema):
+    email: Email
+    language: Annotated[str, StringConstraints(pattern=r"^(en|de|fr)$")] | None = Field(
+        default=None, description="en, de or fr; the organisation's language when left out"
+    )
+
+
+class PeopleIn(Schema):
+    people: Annotated[list[PersonIn], Field(min_length=1, max_length=100_000)]
+
+
+class CommunicationOut(Schema):
+    queued: int = Field(description="letters queued now")
+    already: int = Field(description="people told before, not written to again")
+
+
 class BreachOut(BreachIn):
     id: str
     reference: str
@@ -87,6 +128,7 @@ class BreachOut(BreachIn):
     recorded_at: datetime
     updated_at: datetime
     notifications: list[NotificationOut]
+    people_told: PeopleTold
 
 
 class AuthorityNotificationIn(Schema):

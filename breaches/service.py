@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from breaches import letters
+from breaches import communication, letters
 from breaches.models import Breach, BreachNotification
 from breaches.schemas import (
     AuthorityNotificationIn,
@@ -150,6 +150,7 @@ async def breach_out(session: AsyncSession, *, row: Breach, now: datetime) -> Br
         recorded_at=row.recorded_at,
         updated_at=row.updated_at,
         notifications=[notification_out(item) for item in notifications],
+        people_told=await communication.people_told(session, row=row),
     )
 
 
@@ -323,6 +324,7 @@ async def breaches_bundle_part(session: AsyncSession, archive: Archive, now: dat
                 "notifications": [
                     notification_out(item).model_dump(mode="json", exclude={"id"}) for item in notifications
                 ],
+                "people_told": (await communication.people_told(session, row=row)).model_dump(),
             }
         )
     archive.add_json("breaches/register.json", register_)
