@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from privacy.countries import ADEQUATE_COUNTRIES, EEA
+from privacy.db import utcnow
 from privacy.register.schemas import (
     ActivityIn,
     ActivityRole,
@@ -97,6 +98,8 @@ def _accountability(activity: ActivityIn, _profile: OrganisationProfile | None) 
         yield Gap(field="dpia.status", message="Art. 35: a DPIA is required but has not started")
     if activity.dpia.status is DpiaStatus.COMPLETED and not activity.dpia.reference:
         yield Gap(field="dpia.reference", message="a completed DPIA needs a reference to the document")
+    if activity.dpia.review_on is not None and activity.dpia.review_on < utcnow().date():
+        yield Gap(field="dpia.review_on", message="Art. 35(11): the DPIA's review is overdue")
     needs_assessment = activity.special_categories or activity.automated_decisions.used
     if needs_assessment and activity.dpia.status is DpiaStatus.NOT_ASSESSED:
         yield Gap(

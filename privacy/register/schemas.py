@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, StringConstraints
 
 from privacy.assertions import check_public_keys
-from privacy.schemas import CountryCode, Email, Flag, Key, Schema, ShortText, Text, TextList
+from privacy.schemas import CountryCode, Day, Email, Flag, Key, Schema, ShortText, Text, TextList
 
 
 class LawfulBasis(StrEnum):
@@ -129,6 +129,7 @@ class AutomatedDecisions(Schema):
 class Dpia(Schema):
     status: DpiaStatus = DpiaStatus.NOT_ASSESSED
     reference: ShortText | None = None
+    review_on: Day | None = Field(default=None, description="when the assessment is reviewed (Art. 35(11))")
 
 
 class ActivityIn(Schema):

@@ -54,3 +54,30 @@ def test_an_officer_records_a_breach_and_its_notification(
     assert_accessible(page)
     page.get_by_role("button", name="Write to them (each once)").click()
     expect(page.get_by_text(re.compile("Letters queued: 2"))).to_be_visible()
+
+
+def test_an_officer_screens_an_activity_and_signs_off_its_dpia(
+    page: Page, settings: Settings, live_server: LiveServer
+) -> None:
+    sign_in_to_demo(page, settings, email="dpo@example.org", role="privacy_officer")
+    page.goto("/console/dpias")
+    assert_accessible(page)
+    page.get_by_role("link", name="Website analytics").click()
+    page.get_by_label("Systematic monitoring").check()
+    page.get_by_label("Data processed on a large scale").check()
+    page.get_by_role("button", name="Record the screening").click()
+    expect(page.get_by_role("status")).to_contain_text("In the register: required")
+    page.get_by_label("The processing and its purposes, described").fill("Page views measured with a self-hosted tool.")
+    page.get_by_label("Necessity and proportionality").fill("Only aggregated figures are kept.")
+    page.locator("#risk0-likelihood").select_option("significant")
+    page.locator("#risk0-severity").select_option("significant")
+    page.locator("#risk0-measures").fill("IP addresses truncated; no cross-site identifiers.")
+    page.get_by_label("The data protection officer's advice").fill("Proceed, with the human review documented.")
+    page.get_by_label("Review by").fill("2027-12-01")
+    page.get_by_role("button", name="Save a new version").click()
+    expect(page.get_by_role("status")).to_contain_text("Assessment version 1, in progress")
+    assert_accessible(page)
+    page.get_by_label("Who accepts the remaining risk for the organisation").fill("Managing director")
+    page.get_by_role("button", name="Sign off version 1").click()
+    expect(page.get_by_role("status")).to_contain_text("In the register: completed")
+    expect(page.get_by_role("status")).to_contain_text("signed off by Managing director")

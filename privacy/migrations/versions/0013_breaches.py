@@ -1,4 +1,4 @@
-"""the breach register (Art. 33-34)
+"""the breach register (Art. 33-34) and DPIAs (Art. 35)
 
 Revision ID: 0013
 Revises: 0012
@@ -48,9 +48,53 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('breach_notifications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_breach_notifications_breach_id'), ['breach_id'], unique=False)
+    op.create_table('dpia_screenings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('activity', sa.String(length=100), nullable=False),
+    sa.Column('criteria', json_type, nullable=False),
+    sa.Column('suggested_required', sa.Boolean(), nullable=False),
+    sa.Column('required', sa.Boolean(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('decided_by', sa.String(length=200), nullable=False),
+    sa.Column('decided_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dpia_screenings'))
+    )
+    with op.batch_alter_table('dpia_screenings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dpia_screenings_activity'), ['activity'], unique=False)
+    op.create_table('dpias',
+    sa.Column('id', advanced_alchemy.types.GUID(length=16), nullable=False),
+    sa.Column('activity', sa.String(length=100), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('content', json_type, nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('signed_off_by', sa.String(length=200), nullable=True),
+    sa.Column('signed_off_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('review_on', sa.Date(), nullable=True),
+    sa.Column('updated_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dpias')),
+    sa.UniqueConstraint('activity', name=op.f('uq_dpias_activity'))
+    )
+    with op.batch_alter_table('dpias', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dpias_review_on'), ['review_on'], unique=False)
+    op.create_table('dpia_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dpia_id', advanced_alchemy.types.GUID(length=16), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('content', json_type, nullable=False),
+    sa.Column('actor', sa.String(length=200), nullable=False),
+    sa.Column('at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['dpia_id'], ['dpias.id'], name=op.f('fk_dpia_versions_dpia_id_dpias'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dpia_versions'))
+    )
+    with op.batch_alter_table('dpia_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dpia_versions_dpia_id'), ['dpia_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table('dpia_versions')
+    op.drop_table('dpias')
+    op.drop_table('dpia_screenings')
     with op.batch_alter_table('breach_notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_breach_notifications_breach_id'))
     op.drop_table('breach_notifications')
