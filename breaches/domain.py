@@ -26,6 +26,6 @@ DOMAIN = Domain(
     admin_routes=[*endpoints.ADMIN_CONTROLLERS, dpia_endpoints.DpiasController],
     console_routes=[*pages.CONSOLE_PAGES, *dpia_pages.CONSOLE_PAGES],
     jobs=[remind_of_breach_clocks, remind_of_dpia_reviews],
-    bundle=[service.breaches_bundle_part],
+    bundle=[service.breaches_bundle_part, dpias.dpias_bundle_part],
     commands=[commands.breaches_group],
 )

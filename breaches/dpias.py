@@ -34,6 +34,7 @@ from breaches.dpia_schemas import (
 from privacy import auth
 from privacy.actors import Actor
 from privacy.audit import record_change
+from privacy.bundle import Archive
 from privacy.errors import Conflict, FieldError, Invalid, NotFound
 from privacy.mail import queue_message
 from privacy.register import service as register
@@ -249,3 +250,12 @@ async def remind_reviews(session: AsyncSession, *, now: datetime) -> int:
             )
             queued += sent is not None
     return queued
+
+
+async def dpias_bundle_part(session: AsyncSession, archive: Archive, now: datetime) -> None:
+    """Each activity's screening and DPIA status, and every assessment as it stands."""
+    archive.add_json(
+        "dpias/screenings.json", [item.model_dump(mode="json") for item in await summaries(session, now=now)]
+    )
+    assessments = await session.scalars(select(Dpia).order_by(Dpia.activity))
+    archive.add_json("dpias/assessments.json", [dpia_out(row).model_dump(mode="json") for row in assessments])

@@ -171,7 +171,7 @@ def verify_bundle(source: IO[bytes] | str, jwks: dict[str, Any]) -> BundleCheck:
         try:
             keys = KeySet.import_key_set(cast("KeySetSerialization", jwks))
             verified = jws.deserialize_compact(archive.read(SIGNATURE).decode(), keys, algorithms=[ALGORITHM])
-        except (JoseError, ValueError, zipfile.BadZipFile, zlib.error) as error:
+        except (JoseError, ValueError, zipfile.BadZipFile, zlib.error, NotImplementedError) as error:
             return BundleCheck([f"the manifest's signature does not verify: {type(error).__name__}"])
         if _sha256_of(archive, MANIFEST) != hashlib.sha256(verified.payload).hexdigest():
             return BundleCheck(["manifest.json differs from the manifest that was signed"])
@@ -189,13 +189,14 @@ def verify_bundle(source: IO[bytes] | str, jwks: dict[str, Any]) -> BundleCheck:
 
 
 def _sha256_of(archive: zipfile.ZipFile, name: str) -> str | None:
-    """None when the member cannot even be read back (a changed byte the ZIP's own CRC catches)."""
+    """None when the member cannot even be read back: a changed byte the ZIP's own CRC catches, or
+    one in its header naming a compression method that does not exist."""
     digest = hashlib.sha256()
     try:
         with archive.open(name) as member:
             while chunk := member.read(1 << 20):
                 digest.update(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError):
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
         return None
     return digest.hexdigest()
 
