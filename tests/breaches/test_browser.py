@@ -46,7 +46,7 @@ def test_an_officer_records_a_breach_and_its_notification(
     page.get_by_label("Sent (date and time, UTC)").fill(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M"))
     page.get_by_role("button", name="Record the notification").click()
     expect(page.get_by_role("status")).to_contain_text("has been notified")
-    expect(page.get_by_role("cell", name="initial")).to_be_visible()
+    expect(page.get_by_role("cell", name="Initial notification")).to_be_visible()
     page.get_by_label(re.compile("Likely to result in a high risk to them")).check()
     page.get_by_label("What they can do to protect themselves (in the letter)").fill("Beware of fake invoices.")
     page.get_by_role("button", name="Record what is known now").click()

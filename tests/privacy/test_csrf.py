@@ -89,6 +89,7 @@ class World:
     restriction_id: str = ""
     recipient_id: int = 0
     failed_step_id: int = 0
+    breach_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ async def confirmation(world: World) -> dict[str, str]:
 
 
 # In an order where each post with its token leaves what the next one needs; signing out last.
+AN_HOUR_AGO = (utcnow() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
 FORMS = [
     Form("/console/login", fixed("/console/login"), fields(email=ADMIN, password=PASSWORD)),
     Form("/console/activities/new", fixed("/console/activities/new"), fields(key="support", **ACTIVITY_FORM)),
@@ -232,6 +234,38 @@ FORMS = [
             reason="We do not accept a new analytics processor.",
         ),
     ),
+    Form("/console/breaches", fixed("/console/breaches"), fields(aware_at=AN_HOUR_AGO, summary="A walked breach")),
+    Form(
+        "/console/breaches/{breach_id:uuid}",
+        lambda w: f"/console/breaches/{w.breach_id}",
+        fields(aware_at=AN_HOUR_AGO, summary="What is known now", high_risk="yes", **{"activity-kunde-mail": "yes"}),
+    ),
+    Form(
+        "/console/breaches/{breach_id:uuid}/people",
+        lambda w: f"/console/breaches/{w.breach_id}/people",
+        fields(people="walker@example.org,en"),
+    ),
+    Form(
+        "/console/breaches/{breach_id:uuid}/notifications",
+        lambda w: f"/console/breaches/{w.breach_id}/notifications",
+        fields(phase="initial", notified_at=AN_HOUR_AGO),
+    ),
+    Form(
+        "/console/breaches/{breach_id:uuid}/controllers",
+        lambda w: f"/console/breaches/{w.breach_id}/controllers",
+        fields(),
+    ),
+    Form(
+        "/console/dpias/{key:str}/screening",
+        fixed("/console/dpias/service-delivery/screening"),
+        fields(**{"criterion-large_scale": "yes"}),
+    ),
+    Form(
+        "/console/dpias/{key:str}",
+        fixed("/console/dpias/service-delivery"),
+        fields(description="Hosting described.", necessity="Needed for the contract."),
+    ),
+    Form("/console/dpias/{key:str}/sign-off", fixed("/console/dpias/billing/sign-off"), fields(signed_by="CEO")),
     Form("/console/logout", fixed("/console/logout"), fields()),
 ]
 
@@ -280,11 +314,29 @@ async def world(settings: Settings) -> AsyncIterator[World]:
         world.recipient_id = rectification["recipients"][0]["id"]
         world.failed_step_id = await a_failed_step(sessions, world.restricted["id"])  # type: ignore[index]
         world.restriction_id = placed["id"]
+        world.breach_id = await a_breach_touching_a_controllers_data(browser, admin)
+        levels = {"likelihood": "limited", "severity": "limited"}
+        leak = {"description": "Leak", "measures": "Access control", **levels}
+        leak |= {"residual_likelihood": "limited", "residual_severity": "limited"}
+        ready = {"description": "Invoices.", "necessity": "Tax law.", "dpo_opinion": "Fine.", "review_on": "2027-12-01"}
+        ready["risks"] = [leak]  # type: ignore[assignment]
+        assert (await browser.put("/api/v1/admin/dpias/billing", json=ready, headers=admin)).status_code == 200
         intake = await browser.post("/api/v1/requests", json={"type": "access", "email": "ada@example.org"})
         world.public_reference = intake.json()["reference"]
         assert await login(browser, ADMIN) == 303
         yield world
     await app.state.db_config.get_engine().dispose()
+
+
+async def a_breach_touching_a_controllers_data(browser: Client, admin: dict[str, str]) -> str:
+    """A breach of data the organisation processes for a controller whose email the register holds."""
+    controller = {"name": "Kunde GmbH", "email": "privacy@kunde.example"}
+    processor = activity("kunde-mail", role="processor", controller=controller)
+    assert (await browser.post("/api/v1/admin/activities", json=processor, headers=admin)).status_code == 201
+    breach = {"aware_at": utcnow().isoformat(), "summary": "Walked breach", "activities": ["kunde-mail"]}
+    answer = await browser.post("/api/v1/admin/breaches", json=breach, headers=admin)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
 
 
 async def a_failed_step(sessions: Sessions, request_id: str) -> int:
