@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from breaches import commands, dpia_endpoints, dpia_pages, dpias, endpoints, pages, service
+from breaches import commands, dpia_endpoints, dpia_pages, dpias, endpoints, pages, record, service
 from privacy.domain import Domain
 from privacy.settings import Settings
 
@@ -28,4 +28,5 @@ DOMAIN = Domain(
     jobs=[remind_of_breach_clocks, remind_of_dpia_reviews],
     bundle=[service.breaches_bundle_part, dpias.dpias_bundle_part],
     commands=[commands.breaches_group],
+    record_annexes=[record.BREACH_REGISTER],
 )

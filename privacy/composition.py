@@ -15,11 +15,14 @@ from privacy.config_file import Configuration
 from privacy.core import CORE, SYSTEMS
 from privacy.domain import BundlePart, Domain, Job
 from privacy.notice.domain import DOMAIN as NOTICE
-from privacy.register.domain import DOMAIN as REGISTER
+from privacy.register.domain import register_domain
 from retention.domain import DOMAIN as RETENTION
 from subprocessors.domain import DOMAIN as SUBPROCESSORS
 
-DOMAINS: list[Domain] = [SYSTEMS, REGISTER, CONSENT, RETENTION, SUBPROCESSORS, REQUESTS, BREACHES, NOTICE, CORE]
+AROUND_THE_REGISTER: list[Domain] = [CONSENT, RETENTION, SUBPROCESSORS, REQUESTS, BREACHES, NOTICE]
+# The Art. 30 record ends with what the other domains annex to it (the breach register).
+REGISTER = register_domain(annexes=[annex for domain in AROUND_THE_REGISTER for annex in domain.record_annexes])
+DOMAINS: list[Domain] = [SYSTEMS, REGISTER, *AROUND_THE_REGISTER, CORE]
 
 
 def configuration() -> Configuration:

@@ -45,6 +45,18 @@ class ConfigSection:
     default: Any = None  # what the block is when the file leaves it out (None: not applied)
 
 
+@dataclass(frozen=True)
+class RecordAnnex:
+    """A table a domain adds after the activities of the Art. 30 record (the breach register, in
+    JSON, CSV and PDF alike): `rows` answers one line per item, keyed by the fields of `columns`
+    (field, label), without anyone's personal data."""
+
+    key: str
+    title: str
+    columns: Sequence[tuple[str, str]]
+    rows: Callable[[AsyncSession, datetime], Awaitable[list[dict[str, str | list[str]]]]]
+
+
 # Files a domain adds to the auditor's bundle; answers fields for the manifest, if any.
 BundlePart = Callable[[AsyncSession, "Archive", datetime], Awaitable[dict[str, Any] | None]]
 
@@ -68,5 +80,6 @@ class Domain:
     config: Sequence[ConfigSection] = ()
     bundle: Sequence[BundlePart] = ()
     commands: Sequence[click.Command] = ()
+    record_annexes: Sequence[RecordAnnex] = ()
     # The web service's components, kept in the app's state under their names.
     components: Callable[[Settings, SessionFactory], dict[str, Component]] | None = field(default=None)

@@ -3,19 +3,21 @@ and the Art. 30 record as JSON, CSV and PDF."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import anyio.to_thread
-from litestar import Controller, Request, Response, delete, get, post, put
+from litestar import Controller, Request, Response, Router, delete, get, post, put
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.types import ControllerRouterHandler
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.actors import Permission
 from privacy.csvfile import MEDIA_TYPE as CSV
 from privacy.db import utcnow
+from privacy.domain import RecordAnnex
 from privacy.register import service as register
-from privacy.register.exports import build_record, record_csv, record_pdf
+from privacy.register.exports import record_csv, record_pdf
 from privacy.register.schemas import ActivityIn, ActivityOut, ActivityVersionOut, DataCategory, OrganisationProfile
 from privacy.web import DbSession, attachment, current_actor
 
@@ -23,6 +25,7 @@ READ = {"permission": Permission.READ}
 EXPORT = {"permission": Permission.EXPORT}
 EDIT_REGISTER = {"permission": Permission.EDIT_REGISTER}
 EDIT_ORGANISATION = {"permission": Permission.EDIT_ORGANISATION}
+Annexes = NamedDependency[Sequence[RecordAnnex]]  # the tables other domains annex to the record
 
 
 class OrganisationController(Controller):
@@ -80,30 +83,32 @@ class ActivityController(Controller):
 
 
 class ExportController(Controller):
-    path = "/exports"
+    path = "/"
     tags = ["exports"]
 
     @get("/ropa.json", opt=EXPORT, summary="Art. 30 record as JSON")
-    async def ropa_json(self, db_session: DbSession) -> Response[dict[str, Any]]:
-        record = await _art30_record(db_session)
+    async def ropa_json(self, db_session: DbSession, annexes: Annexes) -> Response[dict[str, Any]]:
+        record = await register.art30_record(db_session, annexes, now=utcnow())
         return Response(record, headers=attachment("ropa.json"))
 
     @get("/ropa.csv", opt=EXPORT, summary="Art. 30 record as CSV, one row per activity", media_type=CSV)
-    async def ropa_csv(self, db_session: DbSession) -> Response[str]:
-        record = await _art30_record(db_session)
+    async def ropa_csv(self, db_session: DbSession, annexes: Annexes) -> Response[str]:
+        record = await register.art30_record(db_session, annexes, now=utcnow())
         return Response(record_csv(record), media_type=CSV, headers=attachment("ropa.csv"))
 
     @get("/ropa.pdf", opt=EXPORT, summary="Art. 30 record as PDF", media_type="application/pdf")
-    async def ropa_pdf(self, db_session: DbSession) -> Response[bytes]:
-        record = await _art30_record(db_session)
+    async def ropa_pdf(self, db_session: DbSession, annexes: Annexes) -> Response[bytes]:
+        record = await register.art30_record(db_session, annexes, now=utcnow())
         # Seconds of layout for a large register: off the event loop, so other requests go on.
         document = await anyio.to_thread.run_sync(record_pdf, record)
         return Response(document, media_type="application/pdf", headers=attachment("ropa.pdf"))
 
 
-async def _art30_record(session: AsyncSession) -> dict[str, Any]:
-    organisation = await register.require_organisation(session)
-    return build_record(organisation, await register.list_activities(session), generated_at=utcnow())
-
-
-ADMIN_CONTROLLERS: list[ControllerRouterHandler] = [OrganisationController, ActivityController, ExportController]
+def admin_routes(annexes: Sequence[RecordAnnex]) -> list[ControllerRouterHandler]:
+    """The register's admin API; the exports close the record with the tables other domains annex."""
+    exports = Router(
+        path="/exports",
+        route_handlers=[ExportController],
+        dependencies={"annexes": Provide(lambda: annexes, sync_to_thread=False)},
+    )
+    return [OrganisationController, ActivityController, exports]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from privacy.csvfile import csv_text
+from privacy.domain import RecordAnnex
 from privacy.pdf import render_pdf
 from privacy.register.schemas import ActivityOut, ActivityRole, Contact, OrganisationProfile, Transfer
 from privacy.register.taxonomy import ARTICLE_9_CONDITION_LABELS, DATA_CATEGORIES, LAWFUL_BASIS_LABELS, SAFEGUARD_LABELS
@@ -47,7 +48,11 @@ Value = str | list[str]
 
 
 def build_record(
-    organisation: OrganisationProfile, activities: list[ActivityOut], *, generated_at: datetime
+    organisation: OrganisationProfile,
+    activities: list[ActivityOut],
+    *,
+    annexes: list[dict[str, Any]],
+    generated_at: datetime,
 ) -> dict[str, Any]:
     controller = [a for a in activities if a.role is not ActivityRole.PROCESSOR]
     processor = [a for a in activities if a.role is ActivityRole.PROCESSOR]
@@ -56,7 +61,13 @@ def build_record(
         "organisation": organisation.model_dump(mode="json"),
         "controller_activities": [_controller_entry(organisation, a) for a in controller],
         "processor_activities": [_processor_entry(organisation, a) for a in processor],
+        "annexes": annexes,
     }
+
+
+def annex_table(annex: RecordAnnex, entries: list[dict[str, Value]]) -> dict[str, Any]:
+    columns = [{"field": field, "label": label} for field, label in annex.columns]
+    return {"key": annex.key, "title": annex.title, "columns": columns, "entries": entries}
 
 
 def _entry_head(activity: ActivityOut) -> dict[str, Value]:
@@ -128,7 +139,8 @@ def lawful_basis_text(activity: ActivityOut) -> str:
 
 
 def record_csv(record: dict[str, Any]) -> str:
-    """One row per activity; controller rows fill the Art. 30(1) columns, processor rows Art. 30(2)."""
+    """One row per activity; controller rows fill the Art. 30(1) columns, processor rows Art. 30(2).
+    Each annex follows after an empty row: its title, its header, its rows."""
     labels = [label for _, label in CONTROLLER_FIELDS] + [label for _, label in PROCESSOR_FIELDS]
     rows: list[list[Value]] = [["Record", "Reference", "Activity", "Version", *labels]]
     for entry in record["controller_activities"]:
@@ -137,6 +149,10 @@ def record_csv(record: dict[str, Any]) -> str:
     for entry in record["processor_activities"]:
         row = ["" for _ in CONTROLLER_FIELDS] + [entry[f] for f, _ in PROCESSOR_FIELDS]
         rows.append(["Art. 30(2) processor", entry["key"], entry["name"], entry["version"], *row])
+    for annex in record["annexes"]:
+        fields = [column["field"] for column in annex["columns"]]
+        rows += [[], [annex["title"]], [column["label"] for column in annex["columns"]]]
+        rows += [[entry[field] for field in fields] for entry in annex["entries"]]
     return csv_text(rows)
 
 

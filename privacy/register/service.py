@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +15,9 @@ from privacy.audit import record_change
 from privacy.bundle import Archive
 from privacy.config_file import Change, change_of
 from privacy.db import utcnow
+from privacy.domain import RecordAnnex
 from privacy.errors import Conflict, NotFound
-from privacy.register.exports import build_record, lawful_basis_text, record_csv, record_pdf, transfer_text
+from privacy.register.exports import annex_table, build_record, lawful_basis_text, record_csv, record_pdf, transfer_text
 from privacy.register.gaps import find_gaps
 from privacy.register.models import ActivityVersion, Organisation, ProcessingActivity
 from privacy.register.schemas import (
@@ -285,14 +287,22 @@ async def export_activities_block(session: AsyncSession) -> list[dict[str, Any]]
     return [as_activity_in(activity).model_dump(mode="json", exclude_defaults=True) for activity in activities]
 
 
-async def art30_bundle_part(session: AsyncSession, archive: Archive, now: datetime) -> dict[str, Any]:
-    """The auditor's bundle: the Art. 30 record as JSON, CSV and PDF."""
+async def art30_record(session: AsyncSession, annexes: Sequence[RecordAnnex], *, now: datetime) -> dict[str, Any]:
+    """The Art. 30 record: the activities, then the tables other domains annex to it."""
     organisation = await require_organisation(session)
-    record = build_record(organisation, await list_activities(session), generated_at=now)
+    tables = [annex_table(annex, await annex.rows(session, now)) for annex in annexes]
+    return build_record(organisation, await list_activities(session), annexes=tables, generated_at=now)
+
+
+async def art30_bundle_part(
+    session: AsyncSession, archive: Archive, now: datetime, *, annexes: Sequence[RecordAnnex]
+) -> dict[str, Any]:
+    """The auditor's bundle: the Art. 30 record as JSON, CSV and PDF."""
+    record = await art30_record(session, annexes, now=now)
     archive.add_json("register/ropa.json", record)
     archive.add("register/ropa.csv", record_csv(record).encode())
     archive.add("register/ropa.pdf", await anyio.to_thread.run_sync(record_pdf, record))  # seconds of layout
-    return {"organisation": organisation.legal_name}
+    return {"organisation": record["organisation"]["legal_name"]}
 
 
 async def information_for_the_person(session: AsyncSession) -> dict[str, Any]:
