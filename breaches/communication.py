@@ -9,13 +9,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from breaches import letters
 from breaches.document import LANGUAGE_OF_COUNTRY
 from breaches.models import Breach
-from breaches.schemas import BreachIn, CommunicationOut, PeopleTold, PersonIn
+from breaches.schemas import BreachIn, CommunicationOut, GatheredOut, PeopleTold, PersonIn
+from dsar import service as requests
 from privacy.actors import Actor
 from privacy.audit import record_change
 from privacy.errors import Conflict
@@ -23,8 +25,10 @@ from privacy.keys import keyring_of
 from privacy.mail import MAX_ATTEMPTS, queue_message
 from privacy.models import OutboxMessage
 from privacy.register import service as register
+from privacy.settings import Settings
 
 PURPOSE = "breach.people"
+MAX_PEOPLE = 100_000  # as many as one list sent by hand (PeopleIn)
 
 
 def _key_prefix(breach_id: uuid.UUID) -> str:
@@ -69,6 +73,32 @@ async def tell_people(
         now=now,
     )
     return answer
+
+
+async def gather_people(
+    session: AsyncSession, *, row: Breach, actor: Actor, settings: Settings, now: datetime
+) -> GatheredOut:
+    """The people the breach's systems and activities hold, found through the request connectors
+    (SQL ones; the others are named, to be listed by hand), each written to once, in the
+    organisation's language: the systems do not say each person's."""
+    breach = BreachIn.model_validate(row.content)
+    found, by_hand = await requests.people_in_systems(
+        session, systems=breach.systems, activities=breach.activities, limit=MAX_PEOPLE, settings=settings
+    )
+    if too_many := [name for name, emails in found.items() if len(emails) > MAX_PEOPLE]:
+        raise Conflict(f"more than {MAX_PEOPLE:,} people in {', '.join(too_many)}: upload the list in parts")
+    every = {email for emails in found.values() for email in emails}
+    people = [person for email in sorted(every) if (person := _person(email))]
+    told = await tell_people(session, row=row, people=people, actor=actor, now=now)
+    counts = {name: len(emails) for name, emails in found.items()}
+    return GatheredOut(**told.model_dump(), found=counts, unusable=len(every) - len(people), by_hand=by_hand)
+
+
+def _person(email: str) -> PersonIn | None:
+    try:
+        return PersonIn(email=email)
+    except ValidationError:
+        return None
 
 
 async def people_told(session: AsyncSession, *, row: Breach) -> PeopleTold:

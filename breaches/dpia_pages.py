@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
 from breaches import dpias
 from breaches.dpia_endpoints import dpia_pdf
 from breaches.dpia_schemas import CRITERIA_LABELS, LEVELS, DpiaIn, ScreeningIn, SignOffIn
+from privacy import auth
 from privacy.actors import Permission
 from privacy.console import Form, console_page, submit_form
 from privacy.db import utcnow
@@ -29,6 +30,12 @@ FEARED_EVENTS = (
     "Unwanted change of personal data",
     "Disappearance of personal data",
 )
+# The confirmation the page shows after a form it answers (`?done=`).
+DONE = {
+    "screened": "The screening is recorded; the register's DPIA status follows it.",
+    "saved": "Saved as a new version; the earlier ones are kept.",
+    "signed": "Signed off; the register's DPIA status follows.",
+}
 
 
 @get("/dpias", opt=READ)
@@ -38,8 +45,10 @@ async def dpias_page(request: Request[Any, Any, Any], db_session: DbSession) -> 
 
 
 @get("/dpias/{key:str}", opt=READ)
-async def dpia_page(request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> Template:
-    return await _dpia(request, db_session, key)
+async def dpia_page(
+    request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], done: FromQuery[str | None] = None
+) -> Template:
+    return await _dpia(request, db_session, key, done=DONE.get(done or ""))
 
 
 async def _dpia(
@@ -50,6 +59,7 @@ async def _dpia(
     errors: list[FieldError] | None = None,
     status: int = 200,
     form: dict[str, str] | None = None,
+    done: str | None = None,
 ) -> Template:
     activity = next((a for a in await register.list_activities(db_session) if a.key == key), None)
     if activity is None:
@@ -67,9 +77,11 @@ async def _dpia(
         activity=activity,
         dpia=current,
         screening=dpias.screening_out(screening) if screening else None,
+        screened_by=await auth.who_is(db_session, screening.decided_by) if screening else None,
         criteria=CRITERIA_LABELS,
         levels=LEVELS,
         feared_events=FEARED_EVENTS,
+        done=done,
         form=form or (_form_of(current.model_dump(mode="json")) if current else {}),
     )
 
@@ -94,7 +106,7 @@ async def screen_from_console(
             {"criteria": ticked, "required": decision, "reason": data.get("reason") or None}
         )
         await dpias.screen(db_session, key=key, screening=screening, actor=current_actor(request), now=utcnow())
-        return f"/console/dpias/{key}"
+        return f"/console/dpias/{key}?done=screened"
 
     async def again(errors: list[FieldError], status: int) -> Response[Any]:
         return await _dpia(request, db_session, key, errors=errors, status=status)
@@ -108,7 +120,7 @@ async def save_from_console(
 ) -> Response[Any]:
     async def save() -> str:
         await dpias.save(db_session, key=key, assessment=_assessment(data), actor=current_actor(request), now=utcnow())
-        return f"/console/dpias/{key}"
+        return f"/console/dpias/{key}?done=saved"
 
     async def again(errors: list[FieldError], status: int) -> Response[Any]:
         return await _dpia(request, db_session, key, errors=errors, status=status, form=data)
@@ -139,7 +151,7 @@ async def sign_off_from_console(
     async def sign_off() -> str:
         signed = SignOffIn.model_validate({"signed_by": data.get("signed_by", "")})
         await dpias.sign_off(db_session, key=key, sign_off=signed, actor=current_actor(request), now=utcnow())
-        return f"/console/dpias/{key}"
+        return f"/console/dpias/{key}?done=signed"
 
     async def again(errors: list[FieldError], status: int) -> Response[Any]:
         return await _dpia(request, db_session, key, errors=errors, status=status)

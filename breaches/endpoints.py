@@ -19,6 +19,7 @@ from breaches.schemas import (
     CommunicationOut,
     ControllersNotified,
     Document,
+    GatheredOut,
     NotificationOut,
     PeopleIn,
 )
@@ -144,6 +145,23 @@ class BreachesController(Controller):
         row = await service.get_breach(db_session, breach_id=breach_id)
         return await communication.tell_people(
             db_session, row=row, people=data.people, actor=current_actor(request), now=utcnow()
+        )
+
+    @post(
+        "/{breach_id:uuid}/people/gather",
+        opt=EDIT,
+        status_code=200,
+        summary="Write to everyone the breach's systems hold, found through the request connectors (Art. 34)",
+        description="The SQL connectors reaching the breach's systems or holding data for its activities are "
+        "read (each person once, in the organisation's language); HTTP and manual ones are named, to upload "
+        "their people by hand.",
+    )
+    async def gather_people(
+        self, request: Request[Any, Any, Any], db_session: DbSession, breach_id: FromPath[uuid.UUID]
+    ) -> GatheredOut:
+        row = await service.get_breach(db_session, breach_id=breach_id)
+        return await communication.gather_people(
+            db_session, row=row, actor=current_actor(request), settings=request.app.state.settings, now=utcnow()
         )
 
 

@@ -7,23 +7,26 @@ import csv
 import io
 import re
 import uuid
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
 from litestar import Request, Response, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from breaches import communication, document, service
-from breaches.schemas import AuthorityNotificationIn, BreachIn, BreachOut, Nature, PeopleIn
+from breaches.schemas import AuthorityNotificationIn, BreachIn, BreachOut, Nature, NoCommunication, PeopleIn
+from privacy import systems as systems_register
 from privacy.actors import Permission
 from privacy.console import Form, console_page, submit_form
 from privacy.db import utcnow
-from privacy.errors import FieldError
+from privacy.errors import FieldError, PrivacyError, form_errors
 from privacy.register import service as register
 from privacy.web import DbSession, current_actor
+from subprocessors import service as subprocessors
 
 READ = {"permission": Permission.READ}
 EDIT = {"permission": Permission.EDIT_REGISTER}
@@ -35,9 +38,42 @@ NATURES = {
 }
 
 
+EXCEPTIONS = {
+    NoCommunication.UNINTELLIGIBLE: "the data is unintelligible to anyone not authorised, e.g. encrypted",
+    NoCommunication.RISK_NO_LONGER_LIKELY: "later measures mean the high risk no longer arises",
+    NoCommunication.PUBLIC_COMMUNICATION: "telling each would take disproportionate effort: a public notice instead",
+}
+DECISIONS = {"true": True, "false": False}  # a select's value; empty is "not decided yet"
+# What a form's error names, as its label says (a field left out is named in words).
+FIELD_LABELS = {
+    "aware_at": "When the organisation became aware",
+    "summary": "What happened",
+    "people_affected": "Number of people affected",
+    "records_affected": "Number of records",
+    "no_notification_reason": "Why the breach is unlikely to result in a risk",
+    "no_communication_reason": "Why the people are not told",
+    "notified_at": "Sent",
+    "delay_reason": "Reasons for the delay",
+    "authority_reference": "The authority's reference",
+    "people": "The people affected",
+}
+# The confirmation a breach's page shows after a form it answers (`?done=`).
+DONE = {
+    "recorded": "The breach is recorded; the clock runs from when the organisation became aware.",
+    "updated": "Saved. The former version is kept in the audit trail.",
+    "notified": "The notification is recorded.",
+    "people": "The letters are queued; each person is written to once.",
+}
+
+
 def _utc(value: str) -> str | None:
     """A form's date and time (no zone) as UTC; anything else is left for the schema to refuse."""
     return f"{value}:00+00:00" if LOCAL_TIME.match(value) else (value or None)
+
+
+def _local(moment: datetime | None) -> str:
+    """A time as a form's date-and-time field shows it, in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
 @get("/breaches", opt=READ)
@@ -60,12 +96,23 @@ async def _register(
         "breaches/register.html",
         status_code=status,
         errors=errors or [],
+        field_labels=FIELD_LABELS,
         form=form or {},
         breaches=[await service.breach_out(db_session, row=row, now=now) for row in rows],
-        activities=await register.list_activities(db_session),
-        categories=await register.data_categories(db_session),
-        natures=NATURES,
+        **await _form_choices(db_session),
     )
+
+
+async def _form_choices(session: AsyncSession) -> dict[str, Any]:
+    """What the breach form offers to tick and choose, from the register."""
+    return {
+        "activities": await register.list_activities(session),
+        "categories": await register.data_categories(session),
+        "systems": [(system.key, system.name) for system in await systems_register.list_systems(session)],
+        "subprocessors": [(row.key, row.content["name"]) for row in await subprocessors.list_subprocessors(session)],
+        "natures": NATURES,
+        "exceptions": EXCEPTIONS,
+    }
 
 
 @post("/breaches", opt=EDIT)
@@ -73,7 +120,7 @@ async def record_from_console(request: Request[Any, Any, Any], db_session: DbSes
     async def record() -> str:
         breach = BreachIn.model_validate(_breach_fields(data))
         row = await service.record_breach(db_session, breach=breach, actor=current_actor(request), now=utcnow())
-        return f"/console/breaches/{row.id}"
+        return f"/console/breaches/{row.id}?done=recorded"
 
     async def again(errors: list[FieldError], status: int) -> Response[Any]:
         return await _register(request, db_session, errors=errors, form=data, status=status)
@@ -90,15 +137,19 @@ def _breach_fields(data: dict[str, str]) -> dict[str, Any]:
         "nature": [name.removeprefix("nature-") for name in ticked if name.startswith("nature-")],
         "activities": [name.removeprefix("activity-") for name in ticked if name.startswith("activity-")],
         "data_categories": [name.removeprefix("category-") for name in ticked if name.startswith("category-")],
+        "systems": [name.removeprefix("system-") for name in ticked if name.startswith("system-")],
+        "subprocessors": [name.removeprefix("subprocessor-") for name in ticked if name.startswith("subprocessor-")],
+        "started_at": _utc(data.get("started_at", "")),
+        "ended_at": _utc(data.get("ended_at", "")),
         "people_affected": data.get("people_affected") or None,
         "records_affected": data.get("records_affected") or None,
         "consequences": data.get("consequences") or None,
         "measures_taken": data.get("measures_taken") or None,
         "measures_proposed": data.get("measures_proposed") or None,
         "handler": data.get("handler") or None,
-        "notify_authority": {"true": True, "false": False}.get(data.get("notify_authority", "")),
+        "notify_authority": DECISIONS.get(data.get("notify_authority", "")),
         "no_notification_reason": data.get("no_notification_reason") or None,
-        "high_risk": True if data.get("high_risk") else None,
+        "high_risk": DECISIONS.get(data.get("high_risk", "")),
         "advice": data.get("advice") or None,
         "no_communication": data.get("no_communication") or None,
         "no_communication_reason": data.get("no_communication_reason") or None,
@@ -114,9 +165,11 @@ FORM_TEXTS = (
 def _form_of(item: BreachOut) -> dict[str, str]:
     """The form as the breach stands, to be changed and recorded again."""
     values = {
-        "aware_at": item.aware_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M"),
+        "aware_at": _local(item.aware_at),
+        "started_at": _local(item.started_at),
+        "ended_at": _local(item.ended_at),
         "notify_authority": "" if item.notify_authority is None else str(item.notify_authority).lower(),
-        "high_risk": "yes" if item.high_risk else "",
+        "high_risk": "" if item.high_risk is None else str(item.high_risk).lower(),
         "no_communication": item.no_communication.value if item.no_communication else "",
     }
     for name in FORM_TEXTS:
@@ -126,15 +179,20 @@ def _form_of(item: BreachOut) -> dict[str, str]:
         ("nature", [n.value for n in item.nature]),
         ("activity", item.activities),
         ("category", item.data_categories),
+        ("system", item.systems),
+        ("subprocessor", item.subprocessors),
     ]
     return values | {f"{prefix}-{key}": "yes" for prefix, keys in ticked for key in keys}
 
 
 @get("/breaches/{breach_id:uuid}", opt=READ)
 async def breach_page(
-    request: Request[Any, Any, Any], db_session: DbSession, breach_id: FromPath[uuid.UUID]
+    request: Request[Any, Any, Any],
+    db_session: DbSession,
+    breach_id: FromPath[uuid.UUID],
+    done: FromQuery[str | None] = None,
 ) -> Template:
-    return await _breach(request, db_session, breach_id)
+    return await _breach(request, db_session, breach_id, done=DONE.get(done or ""))
 
 
 async def _breach(
@@ -145,22 +203,29 @@ async def _breach(
     errors: list[FieldError] | None = None,
     status: int = 200,
     told: Any = None,
+    gathered: Any = None,
     form: dict[str, str] | None = None,
+    done: str | None = None,
 ) -> Template:
     row = await service.get_breach(db_session, breach_id=breach_id)
     item = await service.breach_out(db_session, row=row, now=utcnow())
+    choices = await _form_choices(db_session)
     return console_page(
         request,
         "breaches/breach.html",
         status_code=status,
         errors=errors or [],
+        field_labels=FIELD_LABELS,
         item=item,
         form=form or _form_of(item),
-        activities=await register.list_activities(db_session),
-        categories=await register.data_categories(db_session),
-        activity_names={a.key: a.name for a in await register.list_activities(db_session)},
-        natures=NATURES,
+        activity_names={a.key: a.name for a in choices["activities"]},
+        category_labels={c.key: c.label for c in choices["categories"]},
+        system_names=dict(choices["systems"]),
+        subprocessor_names=dict(choices["subprocessors"]),
         told=told,
+        gathered=gathered,
+        done=done,
+        **choices,
     )
 
 
@@ -176,7 +241,7 @@ async def update_from_console(
         await service.update_breach(
             db_session, breach_id=breach_id, breach=breach, actor=current_actor(request), now=utcnow()
         )
-        return f"/console/breaches/{breach_id}"
+        return f"/console/breaches/{breach_id}?done=updated"
 
     async def again(errors: list[FieldError], status: int) -> Response[Any]:
         return await _breach(request, db_session, breach_id, errors=errors, status=status, form=data)
@@ -200,12 +265,28 @@ async def people_from_console(
         listed = PeopleIn.model_validate({"people": people}).people
         row = await service.get_breach(db_session, breach_id=breach_id)
         await communication.tell_people(db_session, row=row, people=listed, actor=current_actor(request), now=utcnow())
-        return f"/console/breaches/{breach_id}"
+        return f"/console/breaches/{breach_id}?done=people"
 
     async def again(errors: list[FieldError], status: int) -> Response[Any]:
         return await _breach(request, db_session, breach_id, errors=errors, status=status)
 
     return await submit_form(tell, again=again)
+
+
+@post("/breaches/{breach_id:uuid}/people/gather", opt=EDIT)
+async def gathered_from_console(
+    request: Request[Any, Any, Any], db_session: DbSession, breach_id: FromPath[uuid.UUID]
+) -> Template:
+    """Everyone the linked systems hold, found through the request connectors, each written to once."""
+    row = await service.get_breach(db_session, breach_id=breach_id)
+    settings = request.app.state.settings
+    try:
+        gathered = await communication.gather_people(
+            db_session, row=row, actor=current_actor(request), settings=settings, now=utcnow()
+        )
+    except PrivacyError as error:
+        return await _breach(request, db_session, breach_id, errors=form_errors(error), status=error.status_code)
+    return await _breach(request, db_session, breach_id, gathered=gathered)
 
 
 @post("/breaches/{breach_id:uuid}/notifications", opt=EDIT)
@@ -239,7 +320,7 @@ async def notified_from_console(
             actor=current_actor(request),
             now=now,
         )
-        return f"/console/breaches/{breach_id}"
+        return f"/console/breaches/{breach_id}?done=notified"
 
     async def again(errors: list[FieldError], status: int) -> Response[Any]:
         return await _breach(request, db_session, breach_id, errors=errors, status=status)
@@ -272,6 +353,7 @@ CONSOLE_PAGES: list[ControllerRouterHandler] = [
     breach_page,
     update_from_console,
     people_from_console,
+    gathered_from_console,
     notified_from_console,
     controllers_from_console,
     document_from_console,

@@ -119,6 +119,12 @@ class CommunicationOut(Schema):
     already: int = Field(description="people told before, not written to again")
 
 
+class GatheredOut(CommunicationOut):
+    found: dict[str, int] = Field(description="people found in each SQL system linked to the breach")
+    unusable: int = Field(description="values found that are not email addresses, not written to")
+    by_hand: list[str] = Field(description="linked systems the toolkit cannot list (HTTP, manual): upload theirs")
+
+
 class BreachOut(BreachIn):
     id: str
     reference: str

@@ -228,6 +228,8 @@ async def notify_authority(
     )
     session.add(item)
     await session.flush()
+    if row.content.get("notify_authority") is None:
+        await _decide_notified(session, row, actor=actor, now=now)
     after = {"breach": row.reference, "phase": item.phase, "sent_at": item.sent_at.isoformat(), "late": late}
     await record_change(
         session,
@@ -240,6 +242,13 @@ async def notify_authority(
         now=now,
     )
     return item
+
+
+async def _decide_notified(session: AsyncSession, row: Breach, *, actor: Actor, now: datetime) -> None:
+    """A notification made is the decision to notify: the breach says so from then on."""
+    before = dict(row.content)
+    row.content, row.updated_at = {**before, "notify_authority": True}, now
+    await _audit(session, row, before=before, actor=actor, action="breach.updated", now=now)
 
 
 async def notify_controllers(

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dsar import messages, recipients
+from dsar import systems as connectors
+from dsar.connector_schemas import ConnectorIn, ConnectorKind
 from dsar.deadlines import legal_deadline
 from dsar.models import DataRequest, RequestEvent, RequestStep
 from dsar.schemas import (
@@ -33,6 +35,7 @@ from dsar.schemas import (
     StepOut,
     TimelineEntry,
 )
+from dsar.sql_connector import people_in_sql
 from privacy.db import field_context
 from privacy.errors import NotFound
 from privacy.keys import decrypt_field, encrypt_field, keyring_of
@@ -325,3 +328,24 @@ def summary(request: DataRequest, *, today: date, soon_days: int) -> RequestSumm
         overdue=open_ and due is not None and due < today,
         due_soon=open_ and due is not None and today <= due <= today + timedelta(days=soon_days),
     )
+
+
+async def people_in_systems(
+    session: AsyncSession, *, systems: list[str], activities: list[str], limit: int, settings: Settings
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Whom the enabled connectors reaching these registered systems, or holding data for these
+    activities, hold: the emails each SQL connector finds (at most `limit` and one more each), and
+    the names of the others (HTTP, manual), whose people are listed by hand."""
+    found: dict[str, list[str]] = {}
+    by_hand: list[str] = []
+    for row in await connectors.list_connectors(session):
+        config = ConnectorIn.model_validate(row.content)
+        linked = config.system in systems or set(config.activities) & set(activities)
+        if not config.enabled or not linked:
+            continue
+        if config.kind is ConnectorKind.SQL:
+            system = await connectors.system(session, key=config.key)
+            found[config.name] = await people_in_sql(system, limit=limit, settings=settings)
+        else:
+            by_hand.append(config.name)
+    return found, by_hand

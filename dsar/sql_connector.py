@@ -1,6 +1,7 @@
 """SQL databases as connectors: a person's rows found by a table mapping, exported, erased by
 deleting, anonymising or keeping them under a named legal obligation, or rectified in the columns
-the mapping allows, or flagged (suppressed after an objection, restricted)."""
+the mapping allows, or flagged (suppressed after an objection, restricted); and everyone they hold
+listed, for a breach's letters (Art. 34)."""
 
 from __future__ import annotations
 
@@ -136,3 +137,20 @@ async def flag_person(
         finally:
             await engine.dispose()
     return marked
+
+
+async def people_in_sql(system: System, *, limit: int, settings: Settings) -> list[str]:
+    """Everyone the mapped tables hold, as their emails (lower case, each once), read only: at most
+    `limit` and one more, so the caller can tell when there are more."""
+    found: set[str] = set()
+    async with reaching(system.reached.key):
+        engine = await _engine(system, read_only=True, settings=settings)
+        try:
+            async with engine.connect() as connection:
+                for mapping in system.config.tables:
+                    identity = func.lower(_table(mapping).c[mapping.identity_column])
+                    query = select(identity).where(identity.is_not(None)).distinct().limit(limit + 1)
+                    found.update(await connection.scalars(query))
+        finally:
+            await engine.dispose()
+    return sorted(found)[: limit + 1]

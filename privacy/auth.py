@@ -61,6 +61,20 @@ def user_label(session: AsyncSession, user: StaffUser) -> str:
     return decrypt_field(session, user.email_encrypted, context=email_context(user.id))
 
 
+async def who_is(session: AsyncSession, reference: str) -> str:
+    """Whom an actor's reference (`user:<id>`, as the audit trail keeps it) names, as staff read it:
+    a user's email, a token's name; anyone since removed by their reference."""
+    kind, _, identifier = reference.partition(":")
+    try:
+        if kind == "user" and (user := await session.get(StaffUser, uuid.UUID(identifier))):
+            return user_label(session, user)
+        if kind == "token" and (token := await session.get(ApiToken, uuid.UUID(identifier))):
+            return f"token {token.name}"
+    except ValueError:
+        pass
+    return reference
+
+
 def user_actor(session: AsyncSession, user: StaffUser, *, via_session: bool = False) -> Actor:
     return Actor(
         kind="user",

@@ -31,7 +31,7 @@ def console_page(
         template_name=template,
         status_code=status_code,
         headers=headers,
-        context={"actor": actor, "permissions": Permission, "errors": [], "form": {}, **context},
+        context={"actor": actor, "permissions": Permission, "errors": [], "field_labels": {}, "form": {}, **context},
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
-DOMAINS = ["consent", "dsar", "retention", "subprocessors", "privacy.register", "privacy.notice"]
+DOMAINS = ["consent", "dsar", "retention", "subprocessors", "breaches", "privacy.register", "privacy.notice"]
 # The composition root lists the domains; Alembic's environment loads their tables.
 COMPOSITION_ROOT = {"privacy.composition", "privacy.app", "privacy.cli", "privacy.__main__", "privacy.migrations.env"}
 # What one domain may use of another.
@@ -16,7 +16,7 @@ PUBLIC_MODULES = {"service", "schemas"}
 
 
 def modules() -> Iterator[tuple[str, Path]]:
-    for package in ["privacy", "consent", "dsar", "retention", "subprocessors"]:
+    for package in ["privacy", "consent", "dsar", "retention", "subprocessors", "breaches"]:
         for path in sorted((ROOT / package).rglob("*.py")):
             if "versions" in path.parts:
                 continue

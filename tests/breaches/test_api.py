@@ -160,6 +160,7 @@ async def test_notifications_come_in_phases_and_a_late_one_says_why(
     assert complement.status_code == 201
     shown = (await web.get(f"/api/v1/admin/breaches/{created['id']}", headers=officer)).json()
     assert shown["clock"] == "notified" and [n["phase"] for n in shown["notifications"]] == ["initial", "complement"]
+    assert shown["notify_authority"] is True, "the notification made is the decision to notify"
     async with breach_sessions() as session:
         actions = list(await session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("breach.%"))))
     assert actions.count("breach.authority_notified") == 2

@@ -9,6 +9,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.breaches.test_api import recorded
+from tests.conftest import register_system
+from tests.dsar.conftest import CRM, CRM_TABLES, run_sql, sql_connector
 from tests.mail_fixtures import Mailbox, body_of
 
 Client = AsyncTestClient[Litestar]
@@ -66,3 +68,34 @@ async def test_people_are_told_only_of_a_high_risk_and_an_exception_is_documente
 def _body(created: dict[str, Any]) -> dict[str, Any]:
     fields = ("aware_at", "summary", "nature", "activities", "data_categories")
     return {key: created[key] for key in fields}
+
+
+async def test_everyone_a_linked_system_holds_is_found_through_its_connector_and_told_once(
+    web: Client,
+    officer: dict[str, str],
+    admin: dict[str, str],
+    other_database: str,
+    mailbox: Mailbox,
+    background: Any,
+) -> None:
+    await run_sql(other_database, *[f"DROP TABLE IF EXISTS {name}" for name in CRM], *CRM_TABLES.strip().split(";\n"))
+    await run_sql(other_database, "INSERT INTO crm_tickets VALUES (4, 'written on a napkin', 'Call me')")
+    await register_system(web, admin, "crm", "sql", other_database)
+    assert (await web.put("/api/v1/admin/connectors/crm", json=sql_connector(), headers=admin)).status_code == 200
+    manual = {"key": "paper", "name": "Paper files", "kind": "manual", "activities": ["customer-support"]}
+    paper = await web.put(
+        "/api/v1/admin/connectors/paper", json={**manual, "owner_email": "files@example.org"}, headers=admin
+    )
+    assert paper.status_code == 200, paper.text
+    created = await recorded(web, officer, high_risk=True, activities=["customer-support"], **ADVICE)
+    url = f"/api/v1/admin/breaches/{created['id']}/people/gather"
+
+    first = await web.post(url, headers=officer)
+    assert first.status_code == 200, first.text
+    assert first.json() == {"queued": 2, "already": 0, "found": {"CRM": 3}, "unusable": 1, "by_hand": ["Paper files"]}
+    again = await web.post(url, headers=officer)
+    assert (again.json()["queued"], again.json()["already"]) == (0, 2), "nobody is written to twice"
+    await background()
+    assert len(mailbox.to("ada@example.org")) == len(mailbox.to("bob@example.org")) == 1
+    assert "Change your password" in body_of(mailbox.to("bob@example.org")[0])
+    await run_sql(other_database, *[f"DROP TABLE IF EXISTS {name}" for name in CRM])

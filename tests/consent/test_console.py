@@ -58,7 +58,7 @@ async def test_console_edits_the_set_up_and_shows_errors_with_their_path(
     broken = document.replace("policy_version: 2026-11", "policy_version: ''")
     refused = await visitor.post("/console/consent/setup", data={"document": broken, "_csrf_token": token})
     assert refused.status_code == 422
-    assert "<code>policy_version</code>" in refused.text
+    assert '<a href="#policy_version">Policy version</a>' in refused.text
 
     changed = document.replace("policy_version: 2026-11", "policy_version: 2026-12")
     saved = await visitor.post(

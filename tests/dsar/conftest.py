@@ -135,13 +135,13 @@ async def crm(other_database: str, person: Client, admin: dict[str, str]) -> Asy
     """Another system's database (a SQLite file here, a PostgreSQL database in CI), registered by
     an administrator as the system `crm`. Answers its URL, for the tests to look inside."""
     url = other_database
-    await _run(url, *[f"DROP TABLE IF EXISTS {name}" for name in CRM], *CRM_TABLES.strip().split(";\n"))
+    await run_sql(url, *[f"DROP TABLE IF EXISTS {name}" for name in CRM], *CRM_TABLES.strip().split(";\n"))
     await register_system(person, admin, "crm", "sql", url)
     yield url
-    await _run(url, *[f"DROP TABLE IF EXISTS {name}" for name in CRM])
+    await run_sql(url, *[f"DROP TABLE IF EXISTS {name}" for name in CRM])
 
 
-async def _run(url: str, *statements: str) -> None:
+async def run_sql(url: str, *statements: str) -> None:
     engine = create_async_engine(url, poolclass=NullPool)
     async with engine.begin() as connection:
         for statement in statements:

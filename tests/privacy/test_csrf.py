@@ -238,12 +238,17 @@ FORMS = [
     Form(
         "/console/breaches/{breach_id:uuid}",
         lambda w: f"/console/breaches/{w.breach_id}",
-        fields(aware_at=AN_HOUR_AGO, summary="What is known now", high_risk="yes", **{"activity-kunde-mail": "yes"}),
+        fields(aware_at=AN_HOUR_AGO, summary="What is known now", high_risk="true", **{"activity-kunde-mail": "yes"}),
     ),
     Form(
         "/console/breaches/{breach_id:uuid}/people",
         lambda w: f"/console/breaches/{w.breach_id}/people",
         fields(people="walker@example.org,en"),
+    ),
+    Form(
+        "/console/breaches/{breach_id:uuid}/people/gather",
+        lambda w: f"/console/breaches/{w.breach_id}/people/gather",
+        fields(),
     ),
     Form(
         "/console/breaches/{breach_id:uuid}/notifications",
