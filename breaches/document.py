@@ -46,7 +46,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "proposed": "Proposed",
         "delay": "Reasons for the delay (Art. 33(1))",
         "unknown": "not known yet",
-        "prepared": "Prepared on {now} UTC with the privacy toolkit.",
+        "prepared": "Prepared on {now} with the privacy toolkit.",
     },
     "de": {
         "title": "Meldung einer Verletzung des Schutzes personenbezogener Daten (Art. 33 DSGVO)",
@@ -75,7 +75,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "proposed": "Vorgeschlagen",
         "delay": "Gründe für die Verzögerung (Art. 33 Abs. 1)",
         "unknown": "noch nicht bekannt",
-        "prepared": "Erstellt am {now} UTC mit dem Privacy Toolkit.",
+        "prepared": "Erstellt am {now} mit dem Privacy Toolkit.",
     },
     "fr": {
         "title": "Notification d'une violation de données à caractère personnel (art. 33 RGPD)",
@@ -104,7 +104,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "proposed": "Proposées",
         "delay": "Motifs du retard (art. 33.1)",
         "unknown": "pas encore connu",
-        "prepared": "Établi le {now} UTC avec le privacy toolkit.",
+        "prepared": "Établi le {now} avec le privacy toolkit.",
     },
 }
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from breaches import communication
 from breaches.models import Breach, BreachNotification
-from breaches.schemas import ClockState, NoCommunication
+from breaches.schemas import ClockState, NoCommunication, PeopleTold
 from breaches.service import clock_of, list_breaches, notification_due, notifications_of
 from privacy.domain import RecordAnnex
 from privacy.register import service as register
@@ -18,9 +18,9 @@ from privacy.register import service as register
 Line = dict[str, str | list[str]]
 
 NATURES = {
-    "confidentiality": "confidentiality (disclosure or access)",
-    "integrity": "integrity (alteration)",
-    "availability": "availability (loss or destruction)",
+    "confidentiality": "Confidentiality (disclosure or access)",
+    "integrity": "Integrity (alteration)",
+    "availability": "Availability (loss or destruction)",
 }
 EXCEPTIONS = {
     NoCommunication.UNINTELLIGIBLE: "Art. 34(3)(a), the data is unintelligible to others",
@@ -66,7 +66,7 @@ async def breach_lines(session: AsyncSession, now: datetime) -> list[Line]:
                     text for text in (content.get("measures_taken"), content.get("measures_proposed")) if text
                 ],
                 "authority": _authority(row, notifications, now=now),
-                "people": _people(content, sent=told.sent, queued=told.queued),
+                "people": _people(content, told=told),
             }
         )
     return lines
@@ -80,20 +80,29 @@ def _minute(moment: datetime | str) -> str:
 def _period(content: dict[str, object]) -> str:
     started, ended = content.get("started_at"), content.get("ended_at")
     if not started:
-        return "start not known"
+        return "start not known yet"
     return f"from {_minute(str(started))} to {_minute(str(ended)) if ended else 'not ended yet'}"
 
 
 def _numbers(content: dict[str, object]) -> str:
     people, records = content.get("people_affected"), content.get("records_affected")
-    return f"{'not known' if people is None else people} people, {'not known' if records is None else records} records"
+    return "; ".join(
+        [
+            "people not known yet" if people is None else f"{people} people",
+            "records not known yet" if records is None else f"{records} records",
+        ]
+    )
 
 
 def _authority(row: Breach, notifications: list[BreachNotification], *, now: datetime) -> str:
     sent = [item for item in notifications if item.recipient == "authority"]
     if sent:
-        late = " (late, with the reasons for the delay)" if sent[0].late else ""
-        return f"notified on {_minute(sent[0].sent_at)}{late}; {len(sent)} notification(s)"
+        first = sent[0]
+        reference = f" (their reference {first.authority_reference})" if first.authority_reference else ""
+        late = ", late, with the reasons for the delay" if first.late else ""
+        complements = len(sent) - 1
+        more = f"; {complements} complement{'s' if complements > 1 else ''} since" if complements else ""
+        return f"{first.name} notified on {_minute(first.sent_at)} UTC{reference}{late}{more}"
     if row.content.get("notify_authority") is False:
         return f"not notified: {row.content['no_notification_reason']}"
     state, _ = clock_of(row, notifications, now=now)
@@ -101,14 +110,16 @@ def _authority(row: Breach, notifications: list[BreachNotification], *, now: dat
     return f"not notified yet: due {_minute(notification_due(row.aware_at))} UTC{late}"
 
 
-def _people(content: dict[str, object], *, sent: int, queued: int) -> str:
+def _people(content: dict[str, object], *, told: PeopleTold) -> str:
     exception = content.get("no_communication")
     if exception:
         return f"not told: {EXCEPTIONS[NoCommunication(str(exception))]}. {content['no_communication_reason']}"
     if content.get("high_risk"):
-        return f"high risk: {sent} of {queued} letters delivered" if queued else "high risk: no letter sent yet"
+        if not told.queued:
+            return "high risk, to be told: no letter queued yet"
+        return f"high risk, told: {told.queued} letters, {told.sent} delivered, {told.failed} not delivered"
     if content.get("high_risk") is False:
-        return "not a high risk to them: not required"
+        return "no high risk to them: not required"
     return "not decided yet"
 
 

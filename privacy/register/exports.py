@@ -10,7 +10,7 @@ from privacy.csvfile import csv_text
 from privacy.domain import RecordAnnex
 from privacy.pdf import render_pdf
 from privacy.register.schemas import ActivityOut, ActivityRole, Contact, OrganisationProfile, Transfer
-from privacy.register.taxonomy import ARTICLE_9_CONDITION_LABELS, DATA_CATEGORIES, LAWFUL_BASIS_LABELS, SAFEGUARD_LABELS
+from privacy.register.taxonomy import ARTICLE_9_CONDITION_LABELS, LAWFUL_BASIS_LABELS, SAFEGUARD_LABELS, category_label
 from privacy.templating import jinja_environment
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -31,6 +31,7 @@ CONTROLLER_FIELDS: list[tuple[str, str]] = [
     ("security_measures", "(g) Technical and organisational security measures"),
     ("lawful_basis", "Lawful basis (Art. 6(1))"),
     ("special_categories", "Special categories and Art. 9(2) condition"),
+    ("dpia", "Data protection impact assessment (Art. 35)"),
 ]
 
 # Art. 30(2)(a)-(d).
@@ -88,7 +89,7 @@ def _controller_entry(organisation: OrganisationProfile, activity: ActivityOut) 
         "dpo": _contact(organisation.dpo) if organisation.dpo else "",
         "purposes": activity.purpose,
         "data_subject_categories": activity.data_subject_categories,
-        "personal_data_categories": [DATA_CATEGORIES.get(c, c) for c in activity.personal_data_categories],
+        "personal_data_categories": [category_label(c) for c in activity.personal_data_categories],
         "recipients": activity.recipients,
         "transfers": [transfer_text(t) for t in activity.transfers],
         "retention": activity.retention,
@@ -99,6 +100,7 @@ def _controller_entry(organisation: OrganisationProfile, activity: ActivityOut) 
             f"{ARTICLE_9_CONDITION_LABELS[use.condition.value] if use.condition else 'no Art. 9(2) condition'})"
             for use in activity.special_categories
         ],
+        "dpia": dpia_text(activity),
     }
 
 
@@ -127,6 +129,13 @@ def transfer_text(transfer: Transfer) -> str:
     safeguard = SAFEGUARD_LABELS[transfer.safeguard.value] if transfer.safeguard else "no safeguard recorded"
     recipient = f"{transfer.recipient}, " if transfer.recipient else ""
     return f"{recipient}{transfer.country}: {safeguard}"
+
+
+def dpia_text(activity: ActivityOut) -> str:
+    dpia = activity.dpia
+    reference = f", {dpia.reference}" if dpia.reference else ""
+    review = f", to be reviewed by {dpia.review_on.isoformat()}" if dpia.review_on else ""
+    return f"{dpia.status.value.replace('_', ' ').capitalize()}{reference}{review}"
 
 
 def lawful_basis_text(activity: ActivityOut) -> str:

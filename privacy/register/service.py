@@ -29,7 +29,7 @@ from privacy.register.schemas import (
     LawfulBasis,
     OrganisationProfile,
 )
-from privacy.register.taxonomy import DATA_CATEGORIES
+from privacy.register.taxonomy import DATA_CATEGORIES, category_label
 from privacy.settings import Settings
 
 ORGANISATION_ROW = 1
@@ -87,7 +87,7 @@ async def data_categories(session: AsyncSession) -> list[DataCategory]:
     profile = await get_organisation(session)
     custom = profile.custom_data_categories if profile else []
     starter = [DataCategory(key=key, label=label, custom=False) for key, label in DATA_CATEGORIES.items()]
-    extra = [DataCategory(key=key, label=key.replace("_", " "), custom=True) for key in custom]
+    extra = [DataCategory(key=key, label=category_label(key), custom=True) for key in custom]
     return starter + extra
 
 

@@ -25,6 +25,11 @@ DATA_CATEGORIES: dict[str, str] = {
 }
 
 
+def category_label(key: str) -> str:
+    """A category as people read it: the starter taxonomy's label, or a custom key in words."""
+    return DATA_CATEGORIES.get(key) or key.replace("_", " ").capitalize()
+
+
 # How the exports name each value, with the article it comes from.
 LAWFUL_BASIS_LABELS = {
     "consent": "Consent (Art. 6(1)(a))",

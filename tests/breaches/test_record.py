@@ -51,14 +51,12 @@ async def test_the_json_record_lists_every_breach_with_its_decisions_and_no_one_
     assert set(lines) == {notified["reference"], kept["reference"]}
     first = lines[notified["reference"]]
     assert first["aware_at"] == "2026-11-02 09:15"
-    assert first["nature"] == ["confidentiality (disclosure or access)"]
-    assert first["numbers"] == "1200 people, 1500 records"
-    assert (
-        first["authority"].startswith("notified on ") and "late, with the reasons for the delay" in first["authority"]
-    )
-    assert first["people"] == "high risk: no letter sent yet"
+    assert first["nature"] == ["Confidentiality (disclosure or access)"]
+    assert first["numbers"] == "1200 people; 1500 records"
+    assert " notified on " in first["authority"] and first["authority"].endswith("late, with the reasons for the delay")
+    assert first["people"] == "high risk, to be told: no letter queued yet"
     assert lines[kept["reference"]]["authority"] == f"not notified: {NOT_NOTIFIED}"
-    assert lines[kept["reference"]]["people"] == "not a high risk to them: not required"
+    assert lines[kept["reference"]]["people"] == "no high risk to them: not required"
     assert "Jane Example" not in str(annex) and "Mustermann" not in str(annex)
 
 

@@ -102,7 +102,7 @@ async def test_custom_data_categories_extend_the_taxonomy(client: Client, admin:
     after = (await client.get("/api/v1/admin/activities/dns", headers=admin)).json()["gaps"]
     assert after == []
     categories = (await client.get("/api/v1/admin/organisation/data-categories", headers=admin)).json()
-    assert {"key": "zone_files", "label": "zone files", "custom": True} in categories
+    assert {"key": "zone_files", "label": "Zone files", "custom": True} in categories
 
 
 async def test_a_removed_activitys_key_can_be_used_again_and_continues_its_history(

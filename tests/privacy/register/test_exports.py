@@ -13,7 +13,7 @@ from tests.conftest import ORGANISATION, activity
 
 Client = AsyncTestClient[Litestar]
 # The CSV's columns, written out: the record's own, then Art. 30(1)(a)-(g) in the order of the CNIL,
-# Belgian DPA and ICO templates with lawful basis and Art. 9 condition closing the controller group
+# Belgian DPA and ICO templates with lawful basis, Art. 9 condition and DPIA closing the controller group
 # (docs/api.md, "The Art. 30 exports"), then Art. 30(2)(a)-(d).
 RECORD_COLUMNS = ["Record", "Reference", "Activity", "Version"]
 ARTICLE_30_1_COLUMNS = [
@@ -30,6 +30,7 @@ ARTICLE_30_1_COLUMNS = [
     "(g) Technical and organisational security measures",
     "Lawful basis (Art. 6(1))",
     "Special categories and Art. 9(2) condition",
+    "Data protection impact assessment (Art. 35)",
 ]
 ARTICLE_30_2_COLUMNS = [
     "(a) Processor and contact details",
@@ -43,7 +44,7 @@ ARTICLE_30_2_COLUMNS = [
 CONTROLLER_ENTRY_FIELDS = {
     "key", "name", "version", "controller", "joint_controllers", "representative", "dpo", "purposes",
     "data_subject_categories", "personal_data_categories", "recipients", "transfers", "retention",
-    "security_measures", "lawful_basis", "special_categories",
+    "security_measures", "lawful_basis", "special_categories", "dpia",
 }  # fmt: skip
 PROCESSOR_ENTRY_FIELDS = {
     "key", "name", "version", "processor", "controller", "representative", "dpo", "categories_of_processing",
@@ -100,6 +101,7 @@ async def test_csv_has_one_row_per_activity_in_article_30_order(
     billing = dict(zip(header, rows[1], strict=True))
     assert billing["(b) Purposes of the processing"] == "Invoice customers and keep accounting records"
     assert billing["(f) Time limits for erasure"] == "Ten years"
+    assert billing["Data protection impact assessment (Art. 35)"] == "Not required"
     hosting = dict(zip(header, rows[3], strict=True))
     assert hosting["Record"] == "Art. 30(2) processor"
     assert hosting["(a) Controller on whose behalf the processor acts"] == "Customer Ltd"
