@@ -44,6 +44,8 @@ def serve(host: str, port: int, workers: int) -> None:
     so it creates no login: `privacy demo` or `privacy users create` make staff users."""
     import uvicorn
 
+    # Unset, the service's links name the port it listens on; its workers read the environment.
+    os.environ.setdefault("PRIVACY_PUBLIC_URL", f"http://127.0.0.1:{port}")
     settings = commands.settings()
     if settings.embedded:
         commands.run(settings, operations.say_how_to_add_the_first_admin)

@@ -107,9 +107,10 @@ def embedded_environment(data_dir: Path) -> dict[str, str]:
     }
 
 
-def serve_output(data_dir: Path) -> str:
-    """Start `privacy serve`, wait until it answers, stop it; everything it wrote (its log)."""
-    port = free_port()
+def serve_output(data_dir: Path, *, port: int | None = None, fetch: str | None = None) -> str:
+    """Start `privacy serve`, wait until it answers, stop it; everything it wrote (its log), then
+    what it answered at `fetch` if asked."""
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "privacy", "serve", "--port", str(port)],
         env=embedded_environment(data_dir),
@@ -128,10 +129,19 @@ def serve_output(data_dir: Path) -> str:
                 time.sleep(0.2)
         else:
             pytest.fail("privacy serve did not become ready")
+        fetched = httpx.get(f"http://127.0.0.1:{port}{fetch}", timeout=10).text if fetch else ""
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=20)
-    return output
+    return output + fetched
+
+
+def test_without_a_public_url_the_service_links_to_the_port_it_serves(tmp_path: Path) -> None:
+    port = free_port()
+    assert run_privacy(tmp_path / "data", "demo").returncode == 0
+    feed = serve_output(tmp_path / "data", port=port, fetch="/subprocessors.atom")
+    assert f"http://127.0.0.1:{port}/privacy/subprocessors" in feed
+    assert "127.0.0.1:8000" not in feed
 
 
 async def test_first_admin_password_goes_to_the_terminal_of_demo_never_to_the_service_log(tmp_path: Path) -> None:
