@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 
+from consent.documents import Document, site_document
 from consent.receipts import read_receipt
 from consent.schemas import NECESSARY, ConsentSetup, Jurisdiction, LocationSource, Regime, Site
 from privacy.errors import Forbidden, NotFound
@@ -34,6 +35,7 @@ class LoadedSetup:
     texts: dict[str, dict[str, Any]] = field(default_factory=dict)  # per language, built once
     texts_json: dict[str, msgspec.Raw] = field(default_factory=dict)  # the same, encoded once
     jurisdictions: dict[tuple[str | None, str | None, str], Jurisdiction] = field(default_factory=dict)
+    site_documents: dict[str, Document] = field(default_factory=dict)  # per site, built once
 
     @property
     def categories(self) -> list[str]:
@@ -49,14 +51,22 @@ def banner_text_hash(setup: ConsentSetup) -> str:
 def in_memory(setup: ConsentSetup, *, revision: int, etag: str) -> LoadedSetup:
     """The set-up with what the decision path derives from it, computed once."""
     texts = {language: banner_texts(setup, language=language) for language in setup.texts}
+    text_hash = banner_text_hash(setup)
+    categories = [category.key for category in setup.categories]
     return LoadedSetup(
         revision,
         etag,
         setup,
-        banner_text_hash(setup),
+        text_hash,
         {site.key: site for site in setup.sites},
         texts,
         {language: msgspec.Raw(msgspec.json.encode(shown)) for language, shown in texts.items()},
+        site_documents={
+            site.key: site_document(
+                site=site.key, policy_version=setup.policy_version, text_hash=text_hash, categories=categories
+            )
+            for site in setup.sites
+        },
     )
 
 
@@ -82,6 +92,10 @@ def site_of(current: LoadedSetup, site_key: str) -> Site:
     if site is None:
         raise NotFound(f"unknown site '{site_key}'")
     return site
+
+
+def site_document_of(current: LoadedSetup, site_key: str) -> Document:
+    return current.site_documents[site_of(current, site_key).key]
 
 
 def allowed_origin(current: LoadedSetup, *, site_key: str, origin: str | None) -> str | None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import functools
 import uuid
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, HttpMethod, Request, Response, get, post, put, route
-from litestar.datastructures import Headers
+from litestar.datastructures import Cookie, Headers
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Template
@@ -20,6 +20,7 @@ from prometheus_client import Counter
 from consent import decisions, identity, records, setup
 from consent.cache import SetupCache
 from consent.decisions import LoadedSetup
+from consent.documents import SITE_DOCUMENT_MAX_AGE, Document
 from consent.location import CDN_HEADERS, locate
 from consent.recorder import RecordWriter
 from consent.schemas import (
@@ -31,6 +32,7 @@ from consent.schemas import (
     RecordIn,
     RecordOut,
     Regime,
+    SiteDocument,
 )
 from privacy.actors import Permission
 from privacy.db import utcnow
@@ -85,6 +87,28 @@ def cors_headers(headers: Headers, current: LoadedSetup, site_key: str) -> dict[
     return {} if origin is None else {"access-control-allow-origin": origin, "vary": "Origin"}
 
 
+def cached_answer(headers: Headers, document: Document, *, media_type: str, cache: dict[str, str]) -> Response[bytes]:
+    """The document, or 304 without a body when the client's copy (`If-None-Match`) is this one."""
+    answer_headers = {**cache, "etag": document.etag}
+    if document.matches(headers.get("if-none-match")):
+        return Response(b"", status_code=304, headers=answer_headers)
+    return Response(document.body, media_type=media_type, headers=answer_headers)
+
+
+def receipt_cookies(out: RecordOut, *, site: str, secure: bool, now: datetime) -> list[Cookie]:
+    """The receipt and its consent id as first-party cookies set by the service, which browsers
+    keep for the receipt's lifetime (script-set cookies are capped at 7 days by some). Readable by
+    the banner, which applies the receipt itself."""
+    lifetime = max(0, int((out.valid_until - now).total_seconds()))
+    return [
+        Cookie(key=name, value=value, max_age=lifetime, path="/", secure=secure, samesite="lax")
+        for name, value in (
+            (f"privacy_consent_{site}", out.receipt),
+            (f"privacy_consent_{site}_id", str(out.consent_id)),
+        )
+    ]
+
+
 class ConsentController(Controller):
     path = "/api/v1/consent"
     tags = ["consent"]
@@ -125,6 +149,21 @@ class ConsentController(Controller):
         ]
         return EncodedJSON(decisions.decision_json(current, verdict=verdict), answer_headers)
 
+    @get(
+        "/site",
+        summary="What a banner checks a standing receipt against: the site's policy version, text hash and categories",
+        description="The same for every visitor and cacheable by browsers and CDNs; revalidate with If-None-Match.",
+        responses={
+            200: ResponseSpec(SiteDocument, description="The site document", generate_examples=False),
+            304: ResponseSpec(None, description="The copy named in If-None-Match is current"),
+        },
+    )
+    async def site_document(self, request: Request[Any, Any, Any], site: Key) -> Response[bytes]:
+        document = decisions.site_document_of(request.app.state.consent_cache.require(), site)
+        # The same public document for every origin and visitor, as consent.js is.
+        cache = {"cache-control": f"public, max-age={SITE_DOCUMENT_MAX_AGE}", "access-control-allow-origin": "*"}
+        return cached_answer(request.headers, document, media_type="application/json", cache=cache)
+
     @post("/records", guards=[CONSENT_WRITES], summary="Record a visitor's choice; answers with a signed receipt")
     async def record(self, request: Request[Any, Any, Any], data: JSONBody[RecordIn]) -> Response[RecordOut]:
         cache: SetupCache = request.app.state.consent_cache
@@ -132,6 +171,7 @@ class ConsentController(Controller):
         headers = cors_headers(request.headers, current, data.site)
         where, address = visitor_jurisdiction(request, request.headers, current)
         writer: RecordWriter = request.app.state.consent_writer
+        now = utcnow()
         out = await records.record_choice(
             request.app.state.sessions,
             writer=writer,
@@ -141,9 +181,11 @@ class ConsentController(Controller):
             where=where,
             gpc=gpc_signal(request.headers),
             address=address,
-            now=utcnow(),
+            now=now,
         )
-        return Response(out, status_code=201, headers={**headers, "cache-control": "no-store"})
+        settings: Settings = request.app.state.settings
+        cookies = receipt_cookies(out, site=data.site, secure=settings.served_over_https, now=now)
+        return Response(out, status_code=201, headers={**headers, "cache-control": "no-store"}, cookies=cookies)
 
     @post(
         "/identity",
@@ -155,10 +197,13 @@ class ConsentController(Controller):
     ) -> Response[RecordOut]:
         current = request.app.state.consent_cache.require()
         headers = cors_headers(request.headers, current, data.site)
+        now = utcnow()
         out = await identity.persons_standing_choice(
-            db_session, current=current, site=data.site, token=data.identity, now=utcnow()
+            db_session, current=current, site=data.site, token=data.identity, now=now
         )
-        return Response(out, status_code=200, headers={**headers, "cache-control": "no-store"})
+        settings: Settings = request.app.state.settings
+        cookies = receipt_cookies(out, site=data.site, secure=settings.served_over_https, now=now)
+        return Response(out, status_code=200, headers={**headers, "cache-control": "no-store"}, cookies=cookies)
 
     @route(
         ["/records", "/identity"],
@@ -207,27 +252,24 @@ class ConsentSetupController(Controller):
         return data
 
 
-def _asset(name: str, media_type: str) -> Response[bytes]:
-    # Embedded in other sites' pages: cacheable for an hour, revalidated after.
-    return Response(
-        (STATIC / name).read_bytes(),
-        media_type=media_type,
-        headers={
-            "cache-control": "public, max-age=3600",
-            "cross-origin-resource-policy": "cross-origin",
-            "access-control-allow-origin": "*",
-        },
-    )
+ASSETS = {name: Document.of((STATIC / name).read_bytes()) for name in ("consent.js", "consent.css")}
+# Embedded in other sites' pages: cacheable for an hour, revalidated after.
+ASSET_CACHE = {
+    "cache-control": "public, max-age=3600",
+    "cross-origin-resource-policy": "cross-origin",
+    "access-control-allow-origin": "*",
+}
 
 
 @get("/consent.js", tags=["consent"], summary="The banner script", include_in_schema=False)
-async def consent_js() -> Response[bytes]:
-    return _asset("consent.js", "text/javascript")  # Litestar adds the charset
+async def consent_js(request: Request[Any, Any, Any]) -> Response[bytes]:
+    # Litestar adds the charset.
+    return cached_answer(request.headers, ASSETS["consent.js"], media_type="text/javascript", cache=ASSET_CACHE)
 
 
 @get("/consent.css", tags=["consent"], summary="The banner's styles", include_in_schema=False)
-async def consent_css() -> Response[bytes]:
-    return _asset("consent.css", "text/css")
+async def consent_css(request: Request[Any, Any, Any]) -> Response[bytes]:
+    return cached_answer(request.headers, ASSETS["consent.css"], media_type="text/css", cache=ASSET_CACHE)
 
 
 @get(

@@ -161,6 +161,16 @@ class Decision(Schema):
     texts: dict[str, object]
 
 
+class SiteDocument(Schema):
+    """What a site's banner checks a visitor's receipt against before applying it without asking
+    for a decision; the same for every visitor, so browsers and CDNs keep it."""
+
+    site: str
+    policy_version: str = Field(description="a receipt naming another version is asked again")
+    text_hash: str = Field(description="hash of everything the banner shows; a receipt naming another is asked again")
+    categories: list[str]
+
+
 IdentityAssertion = Annotated[str, StringConstraints(max_length=4096)]
 
 

@@ -66,7 +66,8 @@ def create_app(settings: Settings) -> Litestar:
             cookie_httponly=True,
             # Anchored: Litestar searches the path for each pattern, so "/health" alone would also
             # exempt a console form under /console/activities/health-records.
-            exclude=["^/api/", "^/health/", "^/metrics$", "^/schema", "^/static/"],
+            # The banner's files too: one cacheable answer for every visitor, with no cookie.
+            exclude=["^/api/", "^/health/", "^/metrics$", "^/schema", "^/static/", r"^/consent\.(js|css)$"],
         ),
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_templates())),
         openapi_config=OpenAPIConfig(

@@ -39,9 +39,15 @@
     granted = consent;
     gtag("consent", "update", decision.consent_mode = modeOf(consent));
     for (var key in before) if (before[key] && !consent[key]) forget(key);
-    var gated = d.querySelectorAll('script[type="text/plain"][data-category]');
-    for (var i = 0; i < gated.length; i++) if (consent[gated[i].getAttribute("data-category")]) run(gated[i]);
+    // A cached answer can arrive before the page is parsed: gated tags are looked for once it is.
+    whenParsed(function () {
+      var gated = d.querySelectorAll('script[type="text/plain"][data-category]');
+      for (var i = 0; i < gated.length; i++) if (granted[gated[i].getAttribute("data-category")]) run(gated[i]);
+    });
     listeners.forEach(function (fn) { try { fn(consent); } catch (e) { /* a listener's fault stays its own */ } });
+  }
+  function whenParsed(fn) {
+    if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", fn); else fn();
   }
   function modeOf(c) {
     var ad = c.advertising ? "granted" : "denied";
@@ -102,9 +108,13 @@
   }
 
   function keep(rec) {
-    writeReceipt(rec.receipt, rec.valid_until);
-    d.cookie = COOKIE + "_id=" + rec.consent_id + "; expires=" + new Date(rec.valid_until).toUTCString() +
-      "; path=/; SameSite=Lax";
+    // Served from the site's own origin, the service sets these cookies itself (Set-Cookie), which
+    // browsers keep for the receipt's lifetime; a script-set cookie may be capped at 7 days.
+    if (api !== location.origin) {
+      writeReceipt(rec.receipt, rec.valid_until);
+      d.cookie = COOKIE + "_id=" + rec.consent_id + "; expires=" + new Date(rec.valid_until).toUTCString() +
+        "; path=/; SameSite=Lax";
+    }
     return rec.receipt;
   }
   function post(path, body) {
@@ -182,7 +192,10 @@
   }
 
   w.privacyConsent = {
-    show: function () { if (decision) preferences(); },
+    show: function () {
+      if (decision && decision.texts) preferences();
+      else if (decision) ask(receipt).then(function (answer) { decision = answer; preferences(); })["catch"](function () {});
+    },
     get: function () { return Object.assign({}, granted); },
     on: function (event, fn) { if (event === "change") listeners.push(fn); }
   };
@@ -191,29 +204,55 @@
     if (target) { e.preventDefault(); w.privacyConsent.show(); }
   });
 
-  var css = el("link", { rel: "stylesheet", href: api + "/consent.css" });
-  d.head.appendChild(css);
   var query = "?site=" + encodeURIComponent(site) + "&lang=" + encodeURIComponent((d.documentElement.lang || "").slice(0, 2));
-  var receipt = readCookie(COOKIE);
+  var styled = false, receipt = readCookie(COOKIE);
+  function styles() {
+    if (!styled) d.head.appendChild(el("link", { rel: "stylesheet", href: api + "/consent.css" }));
+    styled = true;
+  }
+  function getJSON(url) {
+    return fetch(url, { credentials: "omit" }).then(function (r) { if (!r.ok) throw r; return r.json(); });
+  }
+  function ask(r) {
+    styles();
+    return getJSON(api + "/api/v1/consent/decision" + query + (r ? "&receipt=" + encodeURIComponent(r) : ""));
+  }
+  function claimsOf(r) {
+    try {
+      var c = JSON.parse(atob(r.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+      return c && c.exp * 1000 > Date.now() && Array.isArray(c.granted) ? c : null;
+    } catch (e) { return null; }
+  }
+  // A standing choice applies without a decision: its receipt is for this site, within its lifetime,
+  // and names the policy version and text the cached site document names. The service checks the
+  // signature whenever the receipt is sent. With a privacy signal, a receipt granting advertising
+  // is still decided by the service: the signal overrides it only where the visitor now is.
+  function standing(r) {
+    var c = r && claimsOf(r);
+    if (!c || c.site !== site ||
+        (navigator.globalPrivacyControl === true && c.granted.indexOf("advertising") >= 0)) return Promise.resolve(false);
+    return getJSON(api + "/api/v1/consent/site?site=" + encodeURIComponent(site)).then(function (doc) {
+      if (doc.policy_version !== c.pv || doc.text_hash !== c.th) return false;
+      decision = { policy_version: c.pv, consent: {} };
+      doc.categories.forEach(function (k) { decision.consent[k] = k === "necessary" || c.granted.indexOf(k) >= 0; });
+      apply(decision.consent);
+      return true;
+    }, function () { return false; });
+  }
+  function decide(answer) {
+    decision = answer;
+    var pending = (readCookie(COOKIE + "_pending") || "").split("|");
+    if (!receipt && pending[0] === answer.policy_version) {
+      answer.show_banner = false;
+      var chosen = pending[1].split(",");
+      for (var key in answer.consent) answer.consent[key] = key === "necessary" || chosen.indexOf(key) >= 0;
+      if (answer.gpc && answer.jurisdiction.regime === "opt_out") answer.consent.advertising = false;
+    }
+    apply(answer.consent);
+    if (answer.show_banner) whenParsed(show);
+  }
   (receipt || !identity ? Promise.resolve(receipt) : post("identity", { site: site, identity: identity })
     .then(function (rec) { return rec && (receipt = keep(rec)); }, function () { return null; }))
-    .then(function (r) {
-      return fetch(api + "/api/v1/consent/decision" + query + (r ? "&receipt=" + encodeURIComponent(r) : ""),
-        { credentials: "omit" });
-    })
-    .then(function (r) { if (!r.ok) throw r; return r.json(); })
-    .then(function (answer) {
-      decision = answer;
-      var pending = (readCookie(COOKIE + "_pending") || "").split("|");
-      if (!receipt && pending[0] === answer.policy_version) {
-        answer.show_banner = false;
-        var chosen = pending[1].split(",");
-        for (var key in answer.consent) answer.consent[key] = key === "necessary" || chosen.indexOf(key) >= 0;
-        if (answer.gpc && answer.jurisdiction.regime === "opt_out") answer.consent.advertising = false;
-      }
-      apply(answer.consent);
-      if (answer.show_banner) {
-        if (d.body) show(); else d.addEventListener("DOMContentLoaded", show);
-      }
-    })["catch"](function () { /* service unreachable: nothing optional runs, nothing breaks */ });
+    .then(function (r) { return standing(r).then(function (done) { return done || ask(r).then(decide); }); })
+    ["catch"](function () { /* service unreachable: nothing optional runs, nothing breaks */ });
 })();

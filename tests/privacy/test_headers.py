@@ -97,3 +97,11 @@ async def test_text_answers_name_their_charset_once(client: Client, path: str) -
     answer = await client.get(path)
     assert answer.status_code == 200
     assert answer.headers["content-type"].count("charset=") <= 1, answer.headers["content-type"]
+
+
+@pytest.mark.parametrize("path", ["/consent.js", "/consent.css"])
+async def test_what_caches_keep_for_every_visitor_sets_no_cookie(client: Client, path: str) -> None:
+    answer = await client.get(path)
+    assert answer.status_code == 200
+    assert answer.headers["cache-control"].startswith("public")
+    assert "set-cookie" not in answer.headers, "a shared cache would hand one visitor's cookie to all"
