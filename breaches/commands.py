@@ -18,7 +18,7 @@ from privacy.errors import Invalid, validation_errors
 CLI = Actor.system("command line")
 
 
-@click.group("breaches")
+@click.group("breaches", short_help="Personal data breaches, with their 72-hour clock.")
 def breaches_group() -> None:
     """Personal data breaches (Art. 33-34)."""
 

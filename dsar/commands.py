@@ -22,8 +22,19 @@ def requests_group() -> None:
 
 
 @requests_group.command("list")
-@click.option("--status", type=click.Choice([s.value for s in RequestStatus]), default=None)
-@click.option("--type", "type_", type=click.Choice([t.value for t in RequestType]), default=None)
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in RequestStatus]),
+    default=None,
+    help="Only the requests in this state.",
+)
+@click.option(
+    "--type",
+    "type_",
+    type=click.Choice([t.value for t in RequestType]),
+    default=None,
+    help="Only requests of this type.",
+)
 def list_requests(status: str | None, type_: str | None) -> None:
     """The inbox, earliest deadline first."""
 
@@ -71,7 +82,7 @@ async def _detail(sessions: SessionFactory, reference: str) -> RequestOut:
         return await service.request_out(session, request=request)
 
 
-@requests_group.command("decide")
+@requests_group.command("decide", short_help="Decide a step that needs staff: rectify, object, directive.")
 @click.argument("reference")
 @click.argument("step_id", type=int)
 @click.option("--field", "fields", multiple=True, metavar="NAME=VALUE", help="Rectification: a corrected value.")

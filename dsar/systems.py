@@ -18,7 +18,7 @@ from dsar.models import Connector, RequestStep
 from privacy import systems
 from privacy.actors import Actor, Permission
 from privacy.audit import record_change
-from privacy.config_file import Change, change_of
+from privacy.config_file import Change, apply_each, change_of
 from privacy.errors import FieldError, Forbidden, Invalid, NotFound
 from privacy.register import service as register
 from privacy.settings import Settings
@@ -203,11 +203,12 @@ async def apply_connectors_block(
     session: AsyncSession, connectors: list[ConnectorIn], actor: Actor, _settings: Settings, now: datetime
 ) -> list[Change]:
     known = {row.key for row in await list_connectors(session)}
-    changes = []
-    for connector in connectors:
+
+    async def apply_one(connector: ConnectorIn) -> Change:
         _, changed = await save_connector(session, connector=connector, actor=actor, now=now)
-        changes.append(change_of(f"connectors[{connector.key}]", existed=connector.key in known, changed=changed))
-    return changes
+        return change_of(f"connectors[{connector.key}]", existed=connector.key in known, changed=changed)
+
+    return await apply_each("connectors", connectors, apply_one)
 
 
 async def export_connectors_block(session: AsyncSession) -> list[dict[str, Any]] | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -25,7 +26,8 @@ from privacy.work import run_forever, run_jobs
 DEMO_FILE = "demo.yaml"
 
 
-@click.group()
+@click.group(context_settings={"max_content_width": 100})
+@click.version_option(package_name="privacy-toolkit", prog_name="privacy", message="%(prog)s %(version)s")
 def main() -> None:
     """privacy-toolkit: run an organisation's GDPR programme."""
 
@@ -36,9 +38,15 @@ for domain in DOMAINS:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (0.0.0.0: every one).")
+@click.option("--port", default=8000, show_default=True, type=int, help="The port to listen on.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Web processes (PostgreSQL for more than 1).",
+)
 def serve(host: str, port: int, workers: int) -> None:
     """Run the service (migrating the embedded default first). What it prints is the service's log,
     so it creates no login: `privacy demo` or `privacy users create` make staff users."""
@@ -71,7 +79,7 @@ def _prepare_multiprocess_metrics(settings: Settings) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
 
 
-@main.command()
+@main.command(short_help="Run the background work on its own (PostgreSQL: any number).")
 @click.option("--once", is_flag=True, help="One pass over the background work, then exit.")
 def worker(once: bool) -> None:
     """Run the background work on its own (mail, requests' steps, reminders, expiry, sweeps); any
@@ -87,7 +95,7 @@ def worker(once: bool) -> None:
     commands.run(settings, work)
 
 
-@main.command()
+@main.command(short_help="Load the example organisation; print the first admin login.")
 def demo() -> None:
     """Load the example organisation (a hosting company) through `privacy apply`; on an install
     without staff users, create an admin and print its login, once."""
@@ -99,7 +107,7 @@ def demo() -> None:
     commands.run(settings, lambda sessions: operations.ensure_first_admin(sessions, console=console))
 
 
-@main.command("apply")
+@main.command("apply", short_help="Create or update the configuration from a YAML file.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Print the changes; change nothing.")
 def apply_command(file: Path, dry_run: bool) -> None:
@@ -107,7 +115,17 @@ def apply_command(file: Path, dry_run: bool) -> None:
     settings = commands.settings()
     if file.stat().st_size > settings.max_yaml_bytes:  # refused before it is read into memory
         commands.fail(Invalid(f"the file is larger than {settings.max_yaml_bytes} bytes (PRIVACY_MAX_YAML_BYTES)"))
-    _apply_text(settings, file.read_text(), dry_run=dry_run, actor=Actor.system("apply"))
+    text = file.read_text()
+    if dry_run and settings.embedded and not settings.embedded_database_path.exists():
+        # Nothing to compare with yet: the dry run works on a throwaway database, so it creates no
+        # data folder, database or key on disk.
+        with tempfile.TemporaryDirectory(prefix="privacy-dry-run-") as scratch:
+            _apply_text(settings.model_copy(update={"data_dir": Path(scratch)}), text, dry_run=True, actor=APPLY)
+        return
+    _apply_text(settings, text, dry_run=dry_run, actor=APPLY)
+
+
+APPLY = Actor.system("apply")
 
 
 def _apply_text(settings: Settings, text: str, *, dry_run: bool, actor: Actor) -> None:
@@ -131,7 +149,7 @@ def _apply_text(settings: Settings, text: str, *, dry_run: bool, actor: Actor) -
     click.echo(f"{verb}: {counts['create']} created, {counts['update']} updated, {counts['unchanged']} unchanged")
 
 
-@main.command("export-config")
+@main.command("export-config", short_help="Write the current configuration as YAML.")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def export_config(file: Path | None) -> None:
     """Write the current configuration as YAML (to standard output without FILE)."""
@@ -152,7 +170,7 @@ def export_group() -> None:
     """Exports for auditors."""
 
 
-@export_group.command("audit-bundle")
+@export_group.command("audit-bundle", short_help="Write the auditor's bundle, a ZIP with a signed manifest.")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 def export_audit_bundle(file: Path) -> None:
     """Write the auditor's bundle (ZIP with a signed manifest) to FILE, showing each part as it goes."""

@@ -4,10 +4,10 @@ the file, validates every block at once, and applies and exports them in the ord
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError, create_model
@@ -15,12 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.actors import Actor
 from privacy.domain import ConfigSection
-from privacy.errors import FieldError, Invalid, validation_errors
+from privacy.errors import FieldError, Invalid, PrivacyError, validation_errors
 from privacy.schemas import Schema
 from privacy.settings import Settings
 from privacy.yaml_input import DEFAULT_MAX_BYTES, load_yaml
 
 FILE_HAS_ERRORS = "the configuration file has errors; nothing was applied"
+T = TypeVar("T")
 
 
 @dataclass
@@ -68,12 +69,20 @@ class Configuration:
     async def apply(
         self, session: AsyncSession, *, config: Any, actor: Actor, settings: Settings, now: datetime
     ) -> list[Change]:
-        """Create or update everything the file names, in the caller's transaction."""
+        """Create or update everything the file names, in the caller's transaction; every block is
+        tried, so the file's problems are reported together (the caller then applies nothing)."""
         changes: list[Change] = []
+        errors: list[FieldError] = []
         for section in self.sections:
             block = getattr(config, section.key)
-            if block is not None:
+            if block is None:
+                continue
+            try:
                 changes += await section.apply(session, block, actor, settings, now)
+            except PrivacyError as error:
+                errors += errors_under(section.key, error)
+        if errors:
+            raise Invalid(FILE_HAS_ERRORS, errors=errors)
         return changes
 
     async def export(self, session: AsyncSession) -> str:
@@ -83,6 +92,36 @@ class Configuration:
             if block is not None:
                 document[section.key] = block
         return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+async def apply_each(block: str, entries: Sequence[T], apply_one: Callable[[T], Awaitable[Change]]) -> list[Change]:
+    """Each entry of a list block in turn, every one tried: the problems of all of them reported
+    together, each under the entry's place in the file (`subprocessors[2].activities[0]`)."""
+    changes: list[Change] = []
+    errors: list[FieldError] = []
+    for index, entry in enumerate(entries):
+        try:
+            changes.append(await apply_one(entry))
+        except PrivacyError as error:
+            errors += errors_under(f"{block}[{index}]", error)
+    if errors:
+        raise Invalid(FILE_HAS_ERRORS, errors=errors)
+    return changes
+
+
+def errors_under(path: str, error: PrivacyError) -> list[FieldError]:
+    """An error's problems with their paths made whole (those `apply_each` placed stay as they
+    are); one without a path is the entry's own."""
+    found = error.errors or [FieldError("", error.detail)]
+    return [FieldError(_joined(path, item.path), item.message) for item in found]
+
+
+def _joined(path: str, inner: str) -> str:
+    if not inner or inner == "(file)":
+        return path
+    if inner.startswith(path):
+        return inner
+    return f"{path}{inner}" if inner.startswith("[") else f"{path}.{inner}"
 
 
 def _duplicate_keys(name: str, config: Any) -> list[FieldError]:

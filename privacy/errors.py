@@ -112,12 +112,30 @@ def error_path(location: tuple[int | str, ...] | list[int | str]) -> str:
     return path
 
 
+# What a value refused by its pattern should have been, in words: a person reads no regular expression.
+PATTERN_WORDS = {
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$": "an email address, such as privacy@example.org",
+    r"^[A-Z]{2}$": "a two-letter country code (ISO 3166-1), such as DE, FR or GB",
+    r"^[a-z0-9][a-z0-9_-]{0,99}$": "a key: lower-case letters, digits, - and _, starting with a letter or digit",
+    r"^[A-Za-z_][A-Za-z0-9_]{0,62}$": "a table or column name: letters, digits and _, not starting with a digit",
+    r"^[a-z]{2}$": "a two-letter language code (ISO 639-1), such as en, fr or de",
+    r"^(en|de|fr)$": "en, de or fr",
+    r"^\d{6}$": "the six digits of the code",
+    r"^https://": "an address starting with https://",
+    r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$": "an origin: http:// or https://, a host and maybe a port, no path",
+}
+
+
 def validation_errors(error: ValidationError) -> list[FieldError]:
     """Pydantic's errors as paths and messages a person can act on."""
     found = []
     for item in error.errors():
         location = tuple(item["loc"])
         message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "string_pattern_mismatch":
+            message = (
+                f"should be {PATTERN_WORDS.get(str(item['ctx']['pattern']), 'written in the form this field takes')}"
+            )
         found.append(FieldError(path=error_path(location) or "(file)", message=message))
     return found
 

@@ -29,7 +29,7 @@ def users() -> None:
 
 @users.command("create")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]), help="What the user may do.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_create(email: str, role: str, password_stdin: bool) -> None:
     """Create a staff user (prompts for the password)."""
@@ -51,9 +51,9 @@ def tokens() -> None:
     """API tokens."""
 
 
-@tokens.command("create")
-@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--name", required=True)
+@tokens.command("create", short_help="Create an API token, printed alone on the last line.")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]), help="What the token may do.")
+@click.option("--name", required=True, help='What the token is for, to recognise it (e.g. "auditor laptop").')
 def tokens_create(role: str, name: str) -> None:
     """Create an API token; the token is printed alone on the last line, once."""
 
@@ -67,7 +67,7 @@ def tokens_create(role: str, name: str) -> None:
     click.echo(secret)
 
 
-@click.command("verify-bundle")
+@click.command("verify-bundle", short_help="Check an audit bundle's signature and every file.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--jwks",
@@ -111,7 +111,7 @@ def keys() -> None:
     """Encryption keys."""
 
 
-@keys.command("rotate")
+@keys.command("rotate", short_help="Start a new field-encryption key and re-encrypt.")
 def keys_rotate() -> None:
     """Start a new field-encryption key and re-encrypt every stored field under it."""
 
@@ -184,7 +184,7 @@ def db_current() -> None:
     migration_commands(commands.settings()).current(verbose=False)
 
 
-@db.command("check")
+@db.command("check", short_help="Exit non-zero when models and migrations disagree.")
 def db_check() -> None:
     """Exit non-zero when the models and the migrations disagree or the database is behind."""
     output = io.StringIO()

@@ -9,7 +9,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
+import pycountry
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -20,10 +22,27 @@ from pydantic import (
 
 from privacy.actors import Role
 
+# Codes people write for a country that ISO 3166-1 gives another (the EU writes Greece EL).
+COUNTRY_CODES_MISTAKEN = {"UK": "GB", "EL": "GR"}
+
+
+def _a_country(code: str) -> str:
+    if code in COUNTRY_CODES_MISTAKEN:
+        raise ValueError(f"{code} is not an ISO 3166-1 country code: use {COUNTRY_CODES_MISTAKEN[code]}")
+    if pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"{code} is not a country code (ISO 3166-1), such as DE, FR or GB")
+    return code
+
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-CountryCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}$")]
+CountryCode = Annotated[
+    str,
+    BeforeValidator(lambda value: value.strip().upper() if isinstance(value, str) else value),
+    StringConstraints(pattern=r"^[A-Z]{2}$"),
+    AfterValidator(_a_country),
+]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")]
 
 

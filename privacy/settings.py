@@ -98,7 +98,11 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'privacy.sqlite3').resolve()}"
+        return f"sqlite+aiosqlite:///{self.embedded_database_path.resolve()}"
+
+    @property
+    def embedded_database_path(self) -> Path:
+        return self.data_dir / "privacy.sqlite3"
 
     @property
     def served_over_https(self) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.actors import Actor
 from privacy.audit import record_change
-from privacy.config_file import Change, change_of
+from privacy.config_file import Change, apply_each, change_of
 from privacy.db import Base, field_context
 from privacy.errors import Conflict, FieldError, Invalid, NotFound, PrivacyError, SystemUnavailable
 from privacy.json_input import parse_json
@@ -243,11 +243,12 @@ async def apply_systems_block(
     session: AsyncSession, registered: list[SystemIn], actor: Actor, settings: Settings, now: datetime
 ) -> list[Change]:
     known = {system.key for system in await list_systems(session)}
-    changes = []
-    for system in registered:
+
+    async def apply_one(system: SystemIn) -> Change:
         _, changed = await save_system(session, system=system, actor=actor, settings=settings, now=now)
-        changes.append(change_of(f"systems[{system.key}]", existed=system.key in known, changed=changed))
-    return changes
+        return change_of(f"systems[{system.key}]", existed=system.key in known, changed=changed)
+
+    return await apply_each("systems", registered, apply_one)
 
 
 async def export_systems_block(session: AsyncSession) -> list[dict[str, Any]] | None:

@@ -5,6 +5,7 @@ stand for billions of values."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -39,6 +40,16 @@ class _BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
+# YAML 1.2's booleans (its core schema): only true and false. YAML 1.1, PyYAML's default, also reads
+# yes, no, on and off as booleans, so Norway's code `NO` became `false`.
+BOOLEAN = "tag:yaml.org,2002:bool"
+_BoundedLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != BOOLEAN]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_BoundedLoader.add_implicit_resolver(BOOLEAN, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
 def load_yaml(text: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     """The document in `text` (None when empty), or `Invalid` saying what is wrong with it."""
     if len(text) > max_bytes or len(text.encode()) > max_bytes:
@@ -51,12 +62,26 @@ def load_yaml(text: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
         _check_expansion(node, max_bytes=max_bytes)
         return loader.construct_document(node)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None)
-        raise Invalid(f"not valid YAML{where}" + (f": {problem}" if problem else "")) from error
+        raise Invalid(f"not valid YAML: {_what_is_wrong(error)}") from error
     finally:
         loader.dispose()
+
+
+def _what_is_wrong(error: yaml.YAMLError) -> str:
+    """The parser's problem where a person can find it: what is wrong, and where the construct it
+    was reading starts (an unclosed quote is reported at the end of the file, not where it opens)."""
+    problem = getattr(error, "problem", None) or "it cannot be read"
+    mark, context, start = (getattr(error, name, None) for name in ("problem_mark", "context", "context_mark"))
+    if "'\\t'" in problem and mark:
+        return f"a tab at {_place(mark)}: YAML indents with spaces"
+    if context == "while scanning a quoted scalar" and start:
+        return f"the quoted value opened at {_place(start)} is not closed"
+    text = f"{problem} at {_place(mark)}" if mark else problem
+    return f"{text} ({context.removeprefix('while ')} that starts at {_place(start)})" if context and start else text
+
+
+def _place(mark: yaml.Mark) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
 
 
 def _check_expansion(root: Node, *, max_bytes: int) -> None:

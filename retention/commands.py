@@ -18,7 +18,7 @@ def retention_group() -> None:
     """Retention sweeps."""
 
 
-@retention_group.command("run")
+@retention_group.command("run", short_help="Sweep now, with progress; a killed sweep resumes where it was.")
 @click.option("--rule", "rule_key", default=None, help="One rule (by key); all enabled rules when left out.")
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted, anonymised, restricted or held.")
 def retention_run(rule_key: str | None, dry_run: bool) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from privacy.actors import Actor
 from privacy.audit import record_change
 from privacy.bundle import Archive
-from privacy.config_file import Change, change_of
+from privacy.config_file import Change, apply_each, change_of
 from privacy.csvfile import csv_bytes
 from privacy.errors import Conflict, FieldError, Invalid, NotFound
 from privacy.register import service as register
@@ -84,11 +84,11 @@ async def _check_links(session: AsyncSession, subprocessor: SubProcessorIn) -> N
     activities = {activity.key for activity in await register.list_activities(session)}
     categories = {category.key for category in await register.data_categories(session)}
     errors = [
-        FieldError(f"activities.{index}", f"no activity '{key}' in the register")
+        FieldError(f"activities[{index}]", f"no activity '{key}' in the register")
         for index, key in enumerate(subprocessor.activities)
         if key not in activities
     ] + [
-        FieldError(f"data_categories.{index}", f"no data category '{key}' in the register")
+        FieldError(f"data_categories[{index}]", f"no data category '{key}' in the register")
         for index, key in enumerate(subprocessor.data_categories)
         if key not in categories
     ]
@@ -289,12 +289,12 @@ async def apply_subprocessors_block(
     session: AsyncSession, subprocessors: list[SubProcessorIn], actor: Actor, _settings: Settings, now: datetime
 ) -> list[Change]:
     known = {row.key for row in await list_subprocessors(session)}
-    changes = []
-    for subprocessor in subprocessors:
+
+    async def apply_one(subprocessor: SubProcessorIn) -> Change:
         _, changed = await save_subprocessor(session, subprocessor=subprocessor, actor=actor, now=now)
-        path = f"subprocessors[{subprocessor.key}]"
-        changes.append(change_of(path, existed=subprocessor.key in known, changed=changed))
-    return changes
+        return change_of(f"subprocessors[{subprocessor.key}]", existed=subprocessor.key in known, changed=changed)
+
+    return await apply_each("subprocessors", subprocessors, apply_one)
 
 
 async def export_subprocessors_block(session: AsyncSession) -> list[dict[str, Any]] | None:

@@ -17,7 +17,7 @@ def notice_group() -> None:
     """The privacy notice."""
 
 
-@notice_group.command("publish")
+@notice_group.command("publish", short_help="Publish the privacy notice as the records stand now.")
 @click.option("--summary", required=True, help="What changed, for the revision history.")
 @click.option("--material", is_flag=True, help="A material change: the consent banner asks every visitor again.")
 def notice_publish(summary: str, material: bool) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from privacy.actors import Actor
 from privacy.audit import record_change
 from privacy.bundle import Archive
-from privacy.config_file import Change, change_of
+from privacy.config_file import Change, apply_each, change_of
 from privacy.db import utcnow
 from privacy.domain import RecordAnnex
 from privacy.errors import Conflict, NotFound
@@ -263,7 +263,9 @@ async def export_organisation_block(session: AsyncSession) -> dict[str, Any] | N
 async def apply_activities_block(
     session: AsyncSession, activities: list[ActivityIn], actor: Actor, _settings: Settings, now: datetime
 ) -> list[Change]:
-    return [await _apply_activity(session, activity=activity, actor=actor, now=now) for activity in activities]
+    return await apply_each(
+        "activities", activities, lambda activity: _apply_activity(session, activity=activity, actor=actor, now=now)
+    )
 
 
 async def _apply_activity(session: AsyncSession, *, activity: ActivityIn, actor: Actor, now: datetime) -> Change:

@@ -66,6 +66,28 @@ async def test_one_invalid_entry_applies_nothing_and_names_its_path(
     assert await activity_keys(sessions) == []
 
 
+async def test_every_reference_error_is_reported_in_one_pass_with_its_place(
+    settings: Settings, tmp_path: Path, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    hosting = {
+        "key": "hosting", "name": "Hosting GmbH", "service": "Hosting", "purpose": "Runs the service",
+        "processing_locations": ["DE"], "corporate_location": "DE", "transfer_mechanism": "not_needed",
+    }  # fmt: skip
+    subprocessors = [{**hosting, "activities": ["billing"]}, {**hosting, "key": "mail", "activities": ["helpdesk"]}]
+    connector = {"key": "paper", "name": "Paper", "kind": "manual", "activities": ["ghost"], "owner_email": "o@x.org"}
+    document = {
+        "organisation": ORGANISATION,
+        "activities": [activity("billing")],
+        "subprocessors": subprocessors,
+        "connectors": [connector],
+    }
+    result = run(settings, "apply", write(tmp_path, document))
+    assert result.returncode == 2
+    assert "subprocessors[1].activities[0]: no activity 'helpdesk' in the register" in result.stderr
+    assert "connectors[0].activities[0]: unknown activity 'ghost'" in result.stderr
+    assert await activity_keys(sessions) == [], "nothing is applied"
+
+
 def test_errors_name_paths_for_duplicates_and_nested_fields() -> None:
     entries = [activity("a"), activity("a", transfers=[{"country": "USA", "safeguard": "sccs_2021_914"}])]
     with pytest.raises(config_file.Invalid) as raised:

@@ -97,8 +97,8 @@ async def test_the_notice_period_cannot_be_shortened_and_each_step_comes_in_orde
     [
         ({"processing_locations": ["US"]}, ""),  # outside the EEA with "not needed"
         ({"processing_locations": ["IN"], "transfer_mechanism": "adequacy"}, ""),
-        ({"activities": ["no-such-activity"]}, "activities.0"),
-        ({"data_categories": ["dreams"]}, "data_categories.0"),
+        ({"activities": ["no-such-activity"]}, "activities[0]"),
+        ({"data_categories": ["dreams"]}, "data_categories[0]"),
         ({"corporate_location": "Germany"}, "corporate_location"),
     ],
 )
