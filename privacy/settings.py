@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     subprocessor_notice_days: int = Field(
         default=30, ge=1, description="how far ahead a sub-processor change is announced; objections run until then"
     )
-    retention_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    retention_batch_size: int = Field(
+        default=5000, ge=1, le=100_000, description="a sweep's first batch; the next ones follow a time budget"
+    )
     retention_lease_seconds: int = Field(default=300, ge=5, description="renewed after every batch")
     # Public writes, per client and minute, counted by each service process on its own.
     request_posts_per_minute: int = Field(

@@ -16,7 +16,7 @@ from privacy import systems
 from privacy.actors import Actor
 from privacy.audit import record_change
 from privacy.bundle import Archive
-from privacy.config_file import Change, change_of
+from privacy.config_file import Change, apply_each, change_of
 from privacy.db import field_context
 from privacy.errors import FieldError, Invalid, NotFound
 from privacy.keys import decrypt_field, encrypt_field, keyring_of
@@ -312,10 +312,12 @@ async def apply_retention_block(
     session: AsyncSession, retention: RetentionConfig, actor: Actor, _settings: Settings, now: datetime
 ) -> list[Change]:
     known = {row.key for row in await list_rules(session)}
-    changes = []
-    for rule in retention.rules:
+
+    async def apply_one(rule: RuleIn) -> Change:
         _, changed = await save_rule(session, rule=rule, actor=actor, now=now)
-        changes.append(change_of(f"retention.rules[{rule.key}]", existed=rule.key in known, changed=changed))
+        return change_of(f"retention.rules[{rule.key}]", existed=rule.key in known, changed=changed)
+
+    changes = await apply_each("retention.rules", retention.rules, apply_one)
     changed = await save_backups(session, schedules=retention.backups, actor=actor, now=now)
     changes.append(change_of("retention.backups", existed=True, changed=changed))
     return changes

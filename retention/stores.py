@@ -107,21 +107,9 @@ def held_condition(target: Target, holds: ActiveHolds) -> ColumnElement[bool]:
     if target.subject is not None and target.subject_hashed and holds.subject_hashes:
         conditions.append(and_(target.subject.is_not(None), target.subject.in_(sorted(holds.subject_hashes))))
     if target.subject is not None and not target.subject_hashed and holds.subjects:
-        subject = func.lower(target.subject)
+        subject = func.lower(func.trim(target.subject))  # as holds keep it: trimmed, lower case
         conditions.append(and_(target.subject.is_not(None), subject.in_(sorted(holds.subjects))))
     return or_(*conditions) if conditions else false()
-
-
-def holds_row(target: Target, row: dict[str, Any], holds: ActiveHolds) -> bool:
-    """Whether a legal hold covers a row read (its `key`, and its `subject` when the store has one)."""
-    if holds.whole_rule or str(row["key"]) in holds.record_keys:
-        return True
-    subject = row.get("subject")
-    if subject is None:
-        return False
-    if target.subject_hashed:
-        return str(subject) in holds.subject_hashes
-    return str(subject).strip().lower() in holds.subjects
 
 
 async def purge_on_system(

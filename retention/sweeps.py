@@ -5,6 +5,7 @@ no two workers sweep a rule at once; a finished sweep schedules the rule's next 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from privacy.outbound import open_sql_system
 from privacy.settings import Settings
 from privacy.systems import Connection, reaching
 from retention import service
-from retention.batches import Batch, Batching, batching_of, count_due, next_batch
+from retention.batches import Batch, Batching, batching_of, next_batch, next_size, prepared
 from retention.models import RetentionRule, RetentionRun
 from retention.schemas import Action, Counts, RuleIn
 from retention.service import SCHEDULES
@@ -38,11 +39,14 @@ async def sweep(
     dry_run: bool = False,
     batch_size: int | None = None,
     progress: Progress | None = None,
+    only_if_due: bool = False,
 ) -> RetentionRun:
     """Apply one rule, holding its lease so no other worker sweeps it at the same time. An
     unfinished run of the rule is resumed from its cursor, with its cutoff. When the store's
-    system fails, the run is recorded as failed with the reason and the failure raised."""
-    await _take_lease(session, rule_key, settings=settings, now=now)
+    system fails, the run is recorded as failed with the reason and the failure raised.
+    `only_if_due`: the rule is taken only while its time has come, so a worker that listed it as due
+    does not sweep it again after another worker has swept it and set its next time."""
+    await _take_lease(session, rule_key, settings=settings, now=now, only_if_due=only_if_due)
     try:
         loaded = await service.load_rule(session, key=rule_key)
         holds = await service.active_holds(session, rule_key=rule_key, today=now.date())
@@ -72,7 +76,7 @@ class Sweeping:
     holds: service.ActiveHolds
     settings: Settings
     dry_run: bool
-    batch_size: int
+    batch_size: int  # the first batch's rows; the next ones follow the time budget
 
     @property
     def rule(self) -> RuleIn:
@@ -82,9 +86,12 @@ class Sweeping:
 # The lease and the run record.
 
 
-async def _take_lease(session: AsyncSession, rule_key: str, *, settings: Settings, now: datetime) -> None:
+async def _take_lease(
+    session: AsyncSession, rule_key: str, *, settings: Settings, now: datetime, only_if_due: bool
+) -> None:
     lease = timedelta(seconds=settings.retention_lease_seconds)
-    if not await leases.take(session, RetentionRule, RetentionRule.key == rule_key, now=now, lease=lease):
+    conditions = [RetentionRule.key == rule_key, *([RetentionRule.next_run_at <= now] if only_if_due else [])]
+    if not await leases.take(session, RetentionRule, *conditions, now=now, lease=lease):
         if await session.scalar(select(RetentionRule.id).where(RetentionRule.key == rule_key)) is None:
             raise NotFound(f"no retention rule '{rule_key}'")
         raise Conflict(f"retention rule '{rule_key}' is being swept by another worker")
@@ -177,7 +184,6 @@ async def _sweep_table(
         sweeping.rule,
         sweeping.holds,
         cutoff=sweeping.run.cutoff,
-        size=sweeping.batch_size,
         hash_key=keyring_of(session).subkey("retention-keyed-hash"),
         dry_run=sweeping.dry_run,
     )
@@ -193,23 +199,24 @@ async def _sweep_batches(
     run = sweeping.run
     # One connection for the whole sweep, a transaction per batch on it.
     async with engine.connect() as connection:
-        total, held = await count_due(connection, batching)
-        if sweeping.rule.action is Action.DELETE:
-            run.counts = {**run.counts, "held": held}
+        batching, due = await prepared(connection, batching)
+        run.counts = {**run.counts, "held": due.held}
         await connection.commit()
-        done = 0
+        done, size = 0, sweeping.batch_size
         while True:
             cursor = batching.target.key_from_text(run.cursor) if run.cursor is not None else None
+            started = time.perf_counter()
             async with connection.begin() as transaction:
-                batch = await next_batch(connection, batching, cursor)
+                batch = await next_batch(connection, batching, cursor, size)
                 if sweeping.dry_run:
                     await transaction.rollback()
             if batch.last is None:
                 return
+            size = next_size(size, time.perf_counter() - started)
             await _record_batch(session, sweeping, batch)
             done += sum(batch.counts.values())
             if progress is not None:
-                progress(done, total)
+                progress(done, due.rows)
 
 
 async def _drop_whole_parts(
@@ -251,10 +258,10 @@ async def sweep_due_rules(session: AsyncSession, *, now: datetime, settings: Set
         if not (await service.load_rule(session, key=key)).rule.enabled:
             continue
         try:
-            await sweep(session, rule_key=key, settings=settings, now=now)
+            await sweep(session, rule_key=key, settings=settings, now=now, only_if_due=True)
             swept += 1
         except Conflict:
-            continue  # another worker has it
+            continue  # another worker has it, or has swept it since it was listed
         except SystemUnavailable:
             continue  # recorded as a failed run; tried again at the rule's next time
     return swept

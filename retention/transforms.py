@@ -17,6 +17,7 @@ from retention.schemas import ColumnTransform, Transform
 from retention.stores import Target
 
 HASH_PREFIX = "h:"
+HASH_LENGTH = 40  # hexadecimal digits of the HMAC-SHA256 kept after the prefix
 
 
 def transformed(value: Any, transform: ColumnTransform, hash_key: bytes) -> Any:
@@ -32,7 +33,7 @@ def transformed(value: Any, transform: ColumnTransform, hash_key: bytes) -> Any:
     text = str(value)
     if text.startswith(HASH_PREFIX):
         return value
-    return HASH_PREFIX + hmac.new(hash_key, text.encode(), hashlib.sha256).hexdigest()[:40]
+    return HASH_PREFIX + hmac.new(hash_key, text.encode(), hashlib.sha256).hexdigest()[:HASH_LENGTH]
 
 
 def _first_of_month(value: Any) -> Any:
@@ -85,11 +86,9 @@ async def _update_from_arrays(
 ) -> None:
     """The whole batch in one UPDATE joined to its new values sent as arrays: one round trip and one
     plan, where executemany costs a statement per row. Values travel as text and are cast back to
-    each column's own type, read from the catalogue once per sweep (kept in the target)."""
+    each column's own type."""
     quote = connection.dialect.identifier_preparer.quote
-    if not target.column_types:
-        target.column_types = await _column_types(connection, target.table.name, [target.key.name, *columns])
-    types = target.column_types
+    types = await column_types(connection, target)
     assignments = ", ".join(f"{quote(name)} = CAST(v.c{i} AS {types[name]})" for i, name in enumerate(columns))
     arrays = ", ".join(["CAST(:keys AS text[])", *(f"CAST(:c{i} AS text[])" for i in range(len(columns)))])
     names = ", ".join(["k", *(f"c{i}" for i in range(len(columns)))])
@@ -104,16 +103,19 @@ async def _update_from_arrays(
     await connection.execute(statement, parameters)
 
 
-async def _column_types(connection: AsyncConnection, table_name: str, columns: list[str]) -> dict[str, str]:
-    rows = await connection.execute(
-        text(
-            "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
-            "WHERE attrelid = CAST(:table AS regclass) AND attnum > 0 AND NOT attisdropped"
-        ),
-        {"table": table_name},
-    )
-    types = {str(name): str(type_name) for name, type_name in rows}
-    return {name: types[name] for name in columns}
+async def column_types(connection: AsyncConnection, target: Target) -> dict[str, str]:
+    """PostgreSQL's name of the type of each column of the target's table, read from the catalogue
+    once per sweep (kept in the target)."""
+    if not target.column_types:
+        rows = await connection.execute(
+            text(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = CAST(:table AS regclass) AND attnum > 0 AND NOT attisdropped"
+            ),
+            {"table": target.table.name},
+        )
+        target.column_types = {str(name): str(type_name) for name, type_name in rows}
+    return target.column_types
 
 
 def _as_text(value: Any) -> str | None:

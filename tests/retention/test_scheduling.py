@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from consent.models import ConsentRecord
 from privacy.actors import Role
 from privacy.composition import background_jobs
 from privacy.db import utcnow
+from privacy.errors import Conflict
 from privacy.models import OutboxMessage
 from privacy.settings import Settings
 from privacy.work import run_jobs
@@ -145,3 +147,15 @@ async def test_the_background_sweep_leaves_a_disabled_rule_alone_until_it_is_ena
     assert await runs_per_rule(sessions) == {"old-consent": 1, "old-mail": 1}
     next_mail = (await next_runs(sessions))["old-mail"]
     assert next_mail is not None and timedelta(hours=23) < next_mail - now < timedelta(hours=25), "daily, the default"
+
+
+async def test_a_worker_that_listed_a_rule_as_due_does_not_sweep_it_again_after_another_did(
+    sessions: Sessions, settings: Settings
+) -> None:
+    await save(sessions, rule("mail-daily", "delivered_mail", schedule="daily"), T0)
+    async with sessions() as session:  # the other worker's pass sweeps it and sets its next time
+        assert await sweeps.sweep_due_rules(session, now=T0, settings=settings) == 1
+    async with sessions() as session:  # this worker listed it as due before, and comes to it now
+        with pytest.raises(Conflict):
+            await sweeps.sweep(session, rule_key="mail-daily", settings=settings, now=T0, only_if_due=True)
+    assert await runs_per_rule(sessions) == {"mail-daily": 1}
