@@ -60,6 +60,7 @@ def load_yaml(text: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
         if node is None:
             return None
         _check_expansion(node, max_bytes=max_bytes)
+        _check_split_names(node)
         return loader.construct_document(node)
     except yaml.YAMLError as error:
         raise Invalid(f"not valid YAML: {_what_is_wrong(error)}") from error
@@ -82,6 +83,30 @@ def _what_is_wrong(error: yaml.YAMLError) -> str:
 
 def _place(mark: yaml.Mark) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+# The end of a company's name, alone as an item of a `[...]` list: "[Stripe, Inc., PayPal]" is three
+# items to YAML, where the author meant two.
+# (No two capitals alone: AG, SE, SA or BV are also countries' codes.)
+NAME_ENDINGS = re.compile(r"^(Inc|Ltd|LLC|LLP|GmbH|S\.A|SARL|B\.V|N\.V|plc|Co|Corp)\.?$")
+
+
+def _check_split_names(root: Node) -> None:
+    """Refuse an unquoted `[...]` list item that is only the end of a name split by its comma."""
+    pending, seen = [root], set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode) and node.flow_style:
+            for item in node.value[1:]:  # a name's ending follows the name
+                if isinstance(item, ScalarNode) and item.style is None and NAME_ENDINGS.match(item.value):
+                    raise Invalid(
+                        f"not valid YAML: at {_place(item.start_mark)}, '{item.value}' looks like the end of a "
+                        "name split by its comma: put the whole name in quotes"
+                    )
+        pending.extend(_children(node))
 
 
 def _check_expansion(root: Node, *, max_bytes: int) -> None:

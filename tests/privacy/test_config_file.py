@@ -105,6 +105,16 @@ def test_errors_name_paths_for_duplicates_and_nested_fields() -> None:
     assert found == {("activities[1].key", "duplicate key 'a'"), ("subprocessors[1].key", "duplicate key 'hosting'")}
 
 
+def test_a_name_split_by_its_comma_in_a_list_is_reported_where_it_is() -> None:
+    text = "activities:\n  - key: a\n    recipients: [Stripe, Inc., Payroll Ltd]\n"
+    with pytest.raises(config_file.Invalid, match=r"at line 3, column 26, 'Inc\.' looks like the end of a name"):
+        configuration().parse(text)
+    quoted = 'activities:\n  - key: a\n    recipients: ["Stripe, Inc.", Payroll Ltd]\n'
+    with pytest.raises(config_file.Invalid) as raised:  # read, then refused for what the activity lacks
+        configuration().parse(quoted)
+    assert "looks like the end of a name" not in str(raised.value.detail)
+
+
 def test_broken_yaml_names_the_line() -> None:
     with pytest.raises(config_file.Invalid, match="line 3"):
         configuration().parse("activities:\n  - key: [unclosed\n")
