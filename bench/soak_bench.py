@@ -211,6 +211,7 @@ def one_round(soak: Soak, number: int) -> Round:
     path = soak.workdir / f"soak-{number}.yaml"
     config_file(path, system_url=soak.system_url, store_url=soak.store_url, rule_key=rule_key, table=table)
     privacy(soak.env, "apply", str(path))
+    privacy(soak.env, "retention", "approve", rule_key, "--by", "soak benchmark", "--yes")  # after its dry run
     LoopbackSystem.taken()
     ports = [free_port(), free_port()]
     services = [start(soak.env, port) for port in ports]

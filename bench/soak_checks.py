@@ -217,7 +217,7 @@ async def runs_of(url: str, rule_key: str) -> list[Run]:
         rows = await connection.execute(
             text(
                 "SELECT status, cutoff, started_at, finished_at, counts, errors FROM retention_runs "
-                "WHERE rule_key = :rule ORDER BY id"
+                "WHERE rule_key = :rule AND NOT dry_run ORDER BY id"  # the reviewer's dry run changes nothing
             ),
             {"rule": rule_key},
         )

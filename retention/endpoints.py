@@ -14,8 +14,8 @@ from privacy.actors import Permission
 from privacy.db import utcnow
 from privacy.errors import FieldError, Invalid
 from privacy.web import DbSession, current_actor
-from retention import service, sweeps
-from retention.schemas import BackupSchedule, HoldIn, HoldOut, RuleIn, RunOut
+from retention import review, service, sweeps
+from retention.schemas import ApprovalIn, ApprovalOut, BackupSchedule, HoldIn, HoldOut, ReviewOut, RuleIn, RunOut
 
 READ = {"permission": Permission.READ}
 EDIT = {"permission": Permission.EDIT_REGISTER}
@@ -54,6 +54,23 @@ class RetentionController(Controller):
             db_session, rule_key=key, settings=request.app.state.settings, now=utcnow(), dry_run=True
         )
         return service.run_out(run)
+
+    @get("/rules/{key:str}/review", opt=READ, summary="Whether a rule awaits review, with its latest dry run")
+    async def rule_review(self, db_session: DbSession, key: FromPath[str]) -> ReviewOut:
+        return await review.review_of(db_session, key=key)
+
+    @post(
+        "/rules/{key:str}/approve",
+        opt=EDIT,
+        status_code=200,
+        summary="Approve a new or changed rule on the basis of the dry run seen: it runs from then on",
+    )
+    async def approve(
+        self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], data: JSONBody[ApprovalIn]
+    ) -> ApprovalOut:
+        return await review.approve_rule(
+            db_session, key=key, run_id=data.run, actor=current_actor(request), now=utcnow()
+        )
 
     @get("/runs", opt=READ, summary="The run log: counts per action, never the data")
     async def runs(

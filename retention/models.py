@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from advanced_alchemy.types import GUID
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privacy.db import Base, encrypted
@@ -16,7 +16,8 @@ from privacy.db import Base, encrypted
 
 class RetentionRule(Base):
     """`content` is the validated `RuleIn`. `system_key` copies its store's registered system, so
-    that system cannot be removed while a rule sweeps it."""
+    that system cannot be removed while a rule sweeps it. A new or changed rule is `awaiting_review`
+    and sweeps nothing until a person approves its dry run."""
 
     __tablename__ = "retention_rules"
 
@@ -28,6 +29,7 @@ class RetentionRule(Base):
     )
     next_run_at: Mapped[datetime | None] = mapped_column(index=True)
     lease_until: Mapped[datetime | None]
+    awaiting_review: Mapped[bool] = mapped_column(server_default=false())
     updated_at: Mapped[datetime]
 
 

@@ -179,6 +179,14 @@ class Counts(Schema):
     restricted: int = 0
     held: int = 0
 
+    def in_words(self, *, dry_run: bool) -> str:
+        """For a dry run `would delete 5, would anonymise 0, ...`; for a real one `deleted 5, anonymised 0, ...`."""
+        counts = [self.deleted, self.anonymised, self.restricted, self.held]
+        verbs = ["would delete", "would anonymise", "would restrict", "would hold"]
+        if not dry_run:
+            verbs = ["deleted", "anonymised", "restricted", "held"]
+        return ", ".join(f"{verb} {count}" for verb, count in zip(verbs, counts, strict=True))
+
 
 class RunOut(Schema):
     id: int
@@ -191,3 +199,22 @@ class RunOut(Schema):
     status: str
     counts: Counts
     errors: list[str]
+
+
+class ApprovalIn(Schema):
+    run: Annotated[int, Field(ge=1, description="the dry run of the rule as it is now whose counts the approver saw")]
+
+
+class ReviewOut(Schema):
+    """Whether a rule awaits review, and the latest finished dry run of the rule as it is now."""
+
+    rule: str
+    awaiting_review: bool
+    dry_run: RunOut | None
+
+
+class ApprovalOut(Schema):
+    rule: str
+    approved_by: str
+    approved_at: datetime
+    dry_run: RunOut

@@ -44,6 +44,7 @@ async def save_rule(session: AsyncSession, *, rule: RuleIn, actor: Actor, now: d
     if row is None:
         row = RetentionRule(key=rule.key, content={}, updated_at=now, next_run_at=now)
         session.add(row)
+    row.awaiting_review = row.awaiting_review or before is None or changes_what_it_sweeps(before, rule)
     row.content, row.system_key, row.updated_at = rule.public(), rule.store.system, now
     await session.flush()
     await record_change(
@@ -57,6 +58,16 @@ async def save_rule(session: AsyncSession, *, rule: RuleIn, actor: Actor, now: d
         now=now,
     )
     return row, True
+
+
+# What a rule removes, and from where: a change of any of these needs a person to see the dry run
+# again. What it serves in the register, its schedule and whether it is enabled do not.
+SWEEPS = ("period", "event", "action", "transforms", "store")
+
+
+def changes_what_it_sweeps(before: dict[str, Any], rule: RuleIn) -> bool:
+    earlier = RuleIn.model_validate(before)
+    return any(getattr(earlier, name) != getattr(rule, name) for name in SWEEPS)
 
 
 async def _check_links(session: AsyncSession, rule: RuleIn) -> None:
@@ -93,6 +104,7 @@ class LoadedRule:
 
     rule: RuleIn
     connection: systems.Connection | None
+    awaiting_review: bool
 
 
 async def load_rule(session: AsyncSession, *, key: str) -> LoadedRule:
@@ -101,14 +113,7 @@ async def load_rule(session: AsyncSession, *, key: str) -> LoadedRule:
         raise NotFound(f"no retention rule '{key}'")
     rule = RuleIn.model_validate(row.content)
     connection = await systems.connection(session, key=rule.store.system) if rule.store.system else None
-    return LoadedRule(rule, connection)
-
-
-async def rules_to_sweep(session: AsyncSession, *, key: str | None) -> list[RuleIn]:
-    """The rule named, enabled or not (a person asked for it), or else every enabled rule."""
-    if key is not None:
-        return [(await load_rule(session, key=key)).rule]
-    return [rule for rule in _rules_of(await list_rules(session)) if rule.enabled]
+    return LoadedRule(rule, connection, row.awaiting_review)
 
 
 def _rules_of(rows: list[RetentionRule]) -> list[RuleIn]:

@@ -5,6 +5,7 @@ no two workers sweep a rule at once; a finished sweep schedules the rule's next 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,12 +21,14 @@ from privacy.keys import keyring_of
 from privacy.outbound import open_sql_system
 from privacy.settings import Settings
 from privacy.systems import Connection, reaching
-from retention import service
+from retention import review, service
 from retention.batches import Batch, Batching, batching_of, next_batch, next_size, prepared
 from retention.models import RetentionRule, RetentionRun
 from retention.schemas import Action, Counts, RuleIn
 from retention.service import SCHEDULES
 from retention.stores import Target, purge_on_system, target_of
+
+logger = logging.getLogger("retention.sweeps")
 
 Progress = Callable[[int, int], None]  # rows done, rows in all
 
@@ -49,6 +52,8 @@ async def sweep(
     await _take_lease(session, rule_key, settings=settings, now=now, only_if_due=only_if_due)
     try:
         loaded = await service.load_rule(session, key=rule_key)
+        if loaded.awaiting_review and not dry_run:
+            raise Conflict(f"retention rule '{rule_key}' is awaiting review: a person approves its dry run first")
         holds = await service.active_holds(session, rule_key=rule_key, today=now.date())
         run = await _run_to_continue(session, loaded.rule, dry_run=dry_run, now=now)
         # No transaction of ours stays open while the store is swept: on the toolkit's own database
@@ -247,10 +252,14 @@ async def _schedule_next(session: AsyncSession, rule: RuleIn, *, now: datetime) 
 
 
 async def sweep_due_rules(session: AsyncSession, *, now: datetime, settings: Settings) -> int:
-    """Background work: every enabled rule whose time has come, one after the other."""
+    """Background work: every enabled rule whose time has come, one after the other. Rules awaiting
+    review are not swept; each gets one dry run for its reviewer."""
+    await _dry_run_for_review(session, now=now, settings=settings)
     due = list(
         await session.scalars(
-            select(RetentionRule.key).where(RetentionRule.next_run_at <= now).order_by(RetentionRule.next_run_at)
+            select(RetentionRule.key)
+            .where(RetentionRule.next_run_at <= now, RetentionRule.awaiting_review == false())
+            .order_by(RetentionRule.next_run_at)
         )
     )
     swept = 0
@@ -265,3 +274,12 @@ async def sweep_due_rules(session: AsyncSession, *, now: datetime, settings: Set
         except SystemUnavailable:
             continue  # recorded as a failed run; tried again at the rule's next time
     return swept
+
+
+async def _dry_run_for_review(session: AsyncSession, *, now: datetime, settings: Settings) -> None:
+    for key in await review.without_dry_run(session):
+        logger.info("retention rule %s is awaiting review: not swept until approved; dry run for its reviewer", key)
+        try:
+            await sweep(session, rule_key=key, settings=settings, now=now, dry_run=True)
+        except (Conflict, SystemUnavailable):
+            continue  # another worker has it, or the failed dry run is recorded for the reviewer

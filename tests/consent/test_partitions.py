@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from consent import partitions
@@ -16,6 +16,7 @@ from consent.models import ConsentRecord
 from privacy.db import utcnow
 from privacy.settings import Settings
 from retention import service, sweeps
+from retention.models import RetentionRule
 from retention.schemas import RuleIn
 from tests.conftest import SYSTEM
 
@@ -113,6 +114,10 @@ async def test_a_sweep_drops_whole_past_months_on_postgresql_and_deletes_the_sam
     body = {"key": "consent-proof", "period": "P1Y", "store": {"kind": "toolkit", "name": "consent_records"}}
     async with sessions() as session, session.begin():
         await service.save_rule(session, rule=RuleIn.model_validate(body), actor=SYSTEM, now=NOW)
+        # As if a person had approved its dry run (tests/retention/test_review.py shows how).
+        await session.execute(
+            update(RetentionRule).where(RetentionRule.key == "consent-proof").values(awaiting_review=False)
+        )
     async with sessions() as session:
         swept = service.run_out(await sweeps.sweep(session, rule_key="consent-proof", settings=settings, now=NOW))
     assert (swept.counts.deleted, swept.status) == (5, "finished")

@@ -35,8 +35,9 @@ async def test_request_records_go_a_year_after_the_reply_and_packages_when_they_
         first.replied_at = utcnow() - timedelta(days=366)
         second.replied_at = utcnow() - timedelta(days=364)
         await session.execute(update(RequestPackage).values(expires_at=utcnow() - timedelta(seconds=1)))
-        # The retention rule over closed requests (the demo's `request-records`) is due again.
-        await session.execute(update(RetentionRule).values(next_run_at=utcnow()))
+        # The retention rule over closed requests (the demo's `request-records`) is due again, and
+        # approved, as a person does after seeing its dry run.
+        await session.execute(update(RetentionRule).values(next_run_at=utcnow(), awaiting_review=False))
     await background()
     async with dsar_sessions() as session:
         assert [r.reference for r in (await session.scalars(select(DataRequest))).all()] == [second.reference]

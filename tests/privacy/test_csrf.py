@@ -28,6 +28,7 @@ from privacy.composition import background_jobs, configuration
 from privacy.db import Base, utcnow
 from privacy.settings import Settings
 from privacy.work import run_jobs
+from retention import review
 from tests.conftest import (
     PASSWORD,
     SYSTEM,
@@ -147,6 +148,14 @@ async def confirmation(world: World) -> dict[str, str]:
         letters = await mail.pending_messages(session)
     link = next(m for m in (re.search(r"subscription\?token=([\w-]+)", letter.body) for letter in letters) if m)
     return {"token": link.group(1), "action": "confirm"}
+
+
+async def dry_run_seen(world: World) -> dict[str, str]:
+    """The dry run that background work made of a demo rule awaiting review: what the approver saw."""
+    async with world.sessions() as session:
+        shown = await review.review_of(session, key="delivered-mail")
+    assert shown.dry_run is not None
+    return {"run": str(shown.dry_run.id)}
 
 
 # In an order where each post with its token leaves what the next one needs; signing out last.
@@ -271,6 +280,7 @@ FORMS = [
         fields(description="Hosting described.", necessity="Needed for the contract."),
     ),
     Form("/console/dpias/{key:str}/sign-off", fixed("/console/dpias/billing/sign-off"), fields(signed_by="CEO")),
+    Form("/console/retention/{key:str}/approve", fixed("/console/retention/delivered-mail/approve"), dry_run_seen),
     Form("/console/logout", fixed("/console/logout"), fields()),
 ]
 

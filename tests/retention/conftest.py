@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -19,6 +19,7 @@ from privacy.schemas import SystemIn
 from privacy.settings import Settings
 from privacy.systems import save_system
 from retention import service, sweeps
+from retention.models import RetentionRule
 from retention.schemas import RuleIn, RunOut
 from tests.conftest import SYSTEM, app_with_demo, client_of, sessions_of
 
@@ -119,9 +120,15 @@ def events_rule(**fields: Any) -> dict[str, Any]:
     return {"key": "web-analytics", "activity": "web-analytics", "period": "P180D", "store": store, **fields}
 
 
-async def save(sessions: Sessions, rule: dict[str, Any]) -> None:
+async def save(sessions: Sessions, rule: dict[str, Any], *, approved: bool = True) -> None:
+    """Save a rule at NOW; `approved`: as if a person had approved its dry run already (tests of
+    sweeps), else it awaits review as a new rule does."""
     async with sessions() as session, session.begin():
         await service.save_rule(session, rule=RuleIn.model_validate(rule), actor=SYSTEM, now=NOW)
+        if approved:
+            await session.execute(
+                update(RetentionRule).where(RetentionRule.key == rule["key"]).values(awaiting_review=False)
+            )
 
 
 async def run(sessions: Sessions, settings: Settings, **options: Any) -> RunOut:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from consent.models import ConsentRecord
@@ -53,13 +53,26 @@ def rule(key: str, store: str, **fields: Any) -> dict[str, Any]:
 
 
 async def save(sessions: Sessions, body: dict[str, Any], now: datetime) -> None:
+    """A rule saved and, as if a person had approved its dry run, no longer awaiting review."""
     async with sessions() as session, session.begin():
         await service.save_rule(session, rule=RuleIn.model_validate(body), actor=SYSTEM, now=now)
+        await session.execute(
+            update(RetentionRule).where(RetentionRule.key == body["key"]).values(awaiting_review=False)
+        )
+
+
+async def approve(client: Client, officer: dict[str, str], key: str) -> None:
+    """A person runs the rule's dry run and approves it."""
+    dry = await client.post(f"/api/v1/admin/retention/rules/{key}/dry-run", headers=officer)
+    approval = {"run": dry.json()["id"]}
+    approved = await client.post(f"/api/v1/admin/retention/rules/{key}/approve", json=approval, headers=officer)
+    assert approved.status_code == 200, approved.text
 
 
 async def runs_per_rule(sessions: Sessions) -> dict[str, int]:
     async with sessions() as session:
-        rows = await session.execute(select(RetentionRun.rule_key, func.count()).group_by(RetentionRun.rule_key))
+        real = select(RetentionRun.rule_key, func.count()).where(RetentionRun.dry_run == false())
+        rows = await session.execute(real.group_by(RetentionRun.rule_key))
         return dict(rows.all())  # type: ignore[arg-type]
 
 
@@ -126,6 +139,7 @@ async def test_the_background_sweep_leaves_a_disabled_rule_alone_until_it_is_ena
     for body in (disabled, rule("old-consent", "consent_records")):
         saved = await client.put(f"/api/v1/admin/retention/rules/{body['key']}", json=body, headers=officer)
         assert saved.status_code == 200, saved.text
+        await approve(client, officer, body["key"])
     scheduled = await next_runs(sessions)
 
     await run_jobs(sessions, background_jobs(), settings=settings)  # one pass of background work, as a worker makes it
@@ -135,7 +149,7 @@ async def test_the_background_sweep_leaves_a_disabled_rule_alone_until_it_is_ena
     assert await runs_per_rule(sessions) == {"old-consent": 1}
     assert (await next_runs(sessions))["old-mail"] == scheduled["old-mail"], "a skipped rule is not rescheduled"
     listed = (await client.get("/api/v1/admin/retention/runs", headers=officer)).json()
-    assert [run["rule"] for run in listed] == ["old-consent"]
+    assert [run["rule"] for run in listed if not run["dry_run"]] == ["old-consent"]
 
     enabled = await client.put(
         "/api/v1/admin/retention/rules/old-mail", json={**disabled, "enabled": True}, headers=officer

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import update
 
 from privacy.errors import NotFound
-from retention import service
+from retention import review, service
+from retention.models import RetentionRule
 from retention.schemas import BackupSchedule, RuleIn
 from tests.conftest import SYSTEM
 from tests.retention.conftest import NOW, Sessions
@@ -51,16 +53,25 @@ async def test_kept_until_is_the_shortest_period_of_the_enabled_rules_sweeping_t
         assert await service.kept_until(session, store="consent_records", event_at=event_at) is None
 
 
-async def test_a_sweep_now_takes_the_rule_named_even_disabled_or_else_every_enabled_rule(sessions: Sessions) -> None:
+async def test_a_sweep_now_takes_the_rule_named_even_disabled_or_else_every_enabled_approved_rule(
+    sessions: Sessions,
+) -> None:
     async with sessions() as session, session.begin():
         for key, enabled in [("b-mail", True), ("a-off", False), ("c-mail", True)]:
             rule = toolkit_rule(key, "P30D", "delivered_mail", enabled=enabled)
             await service.save_rule(session, rule=rule, actor=SYSTEM, now=NOW)
+        await session.execute(update(RetentionRule).where(RetentionRule.key != "c-mail").values(awaiting_review=False))
     async with sessions() as session:
-        assert [rule.key for rule in await service.rules_to_sweep(session, key=None)] == ["b-mail", "c-mail"]
-        assert [rule.key for rule in await service.rules_to_sweep(session, key="a-off")] == ["a-off"]
+        planned = await review.planned_rules(session, key=None)
+        assert [(p.rule.key, p.held_back(named=False)) for p in planned] == [
+            ("a-off", "disabled"),
+            ("b-mail", None),
+            ("c-mail", "awaiting review"),
+        ]
+        [named] = await review.planned_rules(session, key="a-off")
+        assert named.held_back(named=True) is None, "a person asked for it"
         with pytest.raises(NotFound):
-            await service.rules_to_sweep(session, key="no-such-rule")
+            await review.planned_rules(session, key="no-such-rule")
 
 
 def toolkit_rule(key: str, period: str, store: str, *, enabled: bool) -> RuleIn:
