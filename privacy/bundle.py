@@ -158,45 +158,56 @@ class BundleCheck:
         return not self.problems
 
 
+# What reading a member of a damaged ZIP raises: its CRC or deflate stream broken, a header naming
+# a compression method that does not exist, or its "encrypted" flag set (zipfile's RuntimeError).
+UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, UnicodeDecodeError)
+
+
 def verify_bundle(source: IO[bytes] | str, jwks: dict[str, Any]) -> BundleCheck:
     """Check the manifest's signature with the public key set alone, then every file against it."""
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as error:
+    except (OSError, *UNREADABLE) as error:
         return BundleCheck([f"not a readable ZIP: {error}"])
     with archive:
-        names = set(archive.namelist())
-        if not {MANIFEST, SIGNATURE} <= names:
-            return BundleCheck(["the manifest or its signature is missing"])
         try:
-            keys = KeySet.import_key_set(cast("KeySetSerialization", jwks))
-            verified = jws.deserialize_compact(archive.read(SIGNATURE).decode(), keys, algorithms=[ALGORITHM])
-        except (JoseError, ValueError, zipfile.BadZipFile, zlib.error, NotImplementedError) as error:
-            return BundleCheck([f"the manifest's signature does not verify: {type(error).__name__}"])
-        if _sha256_of(archive, MANIFEST) != hashlib.sha256(verified.payload).hexdigest():
-            return BundleCheck(["manifest.json differs from the manifest that was signed"])
-        manifest = json.loads(verified.payload)
-        problems = [
-            f"{entry['name']}: its SHA-256 differs from the manifest's"
-            for entry in manifest["files"]
-            if entry["name"] not in names or _sha256_of(archive, entry["name"]) != entry["sha256"]
-        ]
-        listed = {entry["name"] for entry in manifest["files"]} | {MANIFEST, SIGNATURE}
-        problems += [f"{name}: not in the manifest" for name in sorted(names - listed)]
-        if not problems and not _rebuilds_to(archive, source):
-            problems.append("the ZIP's own bytes (headers, order or padding) differ from those the toolkit writes")
-        return BundleCheck(problems, files=len(manifest["files"]), generated_at=manifest.get("generated_at"))
+            return _check_archive(archive, source, jwks)
+        except UNREADABLE as error:
+            return BundleCheck([f"a file in the ZIP cannot be read back: {type(error).__name__}"])
+
+
+def _check_archive(archive: zipfile.ZipFile, source: IO[bytes] | str, jwks: dict[str, Any]) -> BundleCheck:
+    names = set(archive.namelist())
+    if not {MANIFEST, SIGNATURE} <= names:
+        return BundleCheck(["the manifest or its signature is missing"])
+    try:
+        keys = KeySet.import_key_set(cast("KeySetSerialization", jwks))
+        verified = jws.deserialize_compact(archive.read(SIGNATURE).decode(), keys, algorithms=[ALGORITHM])
+    except (JoseError, ValueError) as error:
+        return BundleCheck([f"the manifest's signature does not verify: {type(error).__name__}"])
+    if _sha256_of(archive, MANIFEST) != hashlib.sha256(verified.payload).hexdigest():
+        return BundleCheck(["manifest.json differs from the manifest that was signed"])
+    manifest = json.loads(verified.payload)
+    problems = [
+        f"{entry['name']}: its SHA-256 differs from the manifest's"
+        for entry in manifest["files"]
+        if entry["name"] not in names or _sha256_of(archive, entry["name"]) != entry["sha256"]
+    ]
+    listed = {entry["name"] for entry in manifest["files"]} | {MANIFEST, SIGNATURE}
+    problems += [f"{name}: not in the manifest" for name in sorted(names - listed)]
+    if not problems and not _rebuilds_to(archive, source):
+        problems.append("the ZIP's own bytes (headers, order or padding) differ from those the toolkit writes")
+    return BundleCheck(problems, files=len(manifest["files"]), generated_at=manifest.get("generated_at"))
 
 
 def _sha256_of(archive: zipfile.ZipFile, name: str) -> str | None:
-    """None when the member cannot even be read back: a changed byte the ZIP's own CRC catches, or
-    one in its header naming a compression method that does not exist."""
+    """None when the member cannot be read back, so that one damaged file is named among the others."""
     digest = hashlib.sha256()
     try:
         with archive.open(name) as member:
             while chunk := member.read(1 << 20):
                 digest.update(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+    except UNREADABLE:
         return None
     return digest.hexdigest()
 

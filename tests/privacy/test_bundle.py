@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import struct
 import subprocess
 import sys
 import zipfile
@@ -88,7 +89,7 @@ async def test_bundle_holds_the_records_and_its_manifest_verifies_with_the_publi
 async def test_any_changed_byte_or_another_key_fails_the_check(web: Client, auditor: dict[str, str]) -> None:
     content = await bundle_of(web, auditor)
     jwks = (await web.get("/.well-known/jwks.json")).json()
-    for position in range(0, len(content), max(1, len(content) // 97)):
+    for position in [*range(0, len(content), max(1, len(content) // 97)), *zip_structure_positions(content)]:
         changed = bytearray(content)
         changed[position] ^= 0x01
         assert not verify_bundle(io.BytesIO(bytes(changed)), jwks).valid, f"byte {position} changed unnoticed"
@@ -109,6 +110,20 @@ async def test_any_changed_byte_or_another_key_fails_the_check(web: Client, audi
     )
     stranger = {"keys": [{**other.as_dict(private=False), "kid": jwks["keys"][0]["kid"], "alg": "Ed25519"}]}
     assert not verify_bundle(io.BytesIO(content), stranger).valid, "a bundle checks only with the key that signed it"
+
+
+def zip_structure_positions(content: bytes) -> list[int]:
+    """Every byte of the local headers and the central directory, where a flipped bit can mark a
+    file encrypted, name another compression method or break a name's encoding."""
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    headers = [
+        position
+        for info in archive.infolist()
+        for position in range(info.header_offset, info.header_offset + 30 + len(info.filename))
+    ]
+    end_of_directory = content.rfind(b"PK\x05\x06")
+    (directory_start,) = struct.unpack("<I", content[end_of_directory + 16 : end_of_directory + 20])
+    return [*headers, *range(directory_start, len(content))]
 
 
 def test_command_line_writes_and_verifies_a_bundle(settings: Settings, tmp_path: Path) -> None:
