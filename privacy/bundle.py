@@ -159,8 +159,9 @@ class BundleCheck:
 
 
 # What reading a member of a damaged ZIP raises: its CRC or deflate stream broken, a header naming
-# a compression method that does not exist, or its "encrypted" flag set (zipfile's RuntimeError).
-UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, UnicodeDecodeError)
+# a compression method that does not exist, or a name no longer UTF-8.
+UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, UnicodeDecodeError)
+ENCRYPTED = 0x1  # general purpose flag bit 0 (APPNOTE 4.4.4); the toolkit never writes it
 
 
 def verify_bundle(source: IO[bytes] | str, jwks: dict[str, Any]) -> BundleCheck:
@@ -180,6 +181,9 @@ def _check_archive(archive: zipfile.ZipFile, source: IO[bytes] | str, jwks: dict
     names = set(archive.namelist())
     if not {MANIFEST, SIGNATURE} <= names:
         return BundleCheck(["the manifest or its signature is missing"])
+    encrypted = [info.filename for info in archive.infolist() if info.flag_bits & ENCRYPTED]
+    if encrypted:
+        return BundleCheck([f"{name}: marked encrypted, which the toolkit never writes" for name in encrypted])
     try:
         keys = KeySet.import_key_set(cast("KeySetSerialization", jwks))
         verified = jws.deserialize_compact(archive.read(SIGNATURE).decode(), keys, algorithms=[ALGORITHM])
