@@ -12,15 +12,21 @@ from typing import Any
 
 import msgspec
 
+from consent.declarations import Declarations, declarations_of
 from consent.documents import Document, site_document
 from consent.receipts import read_receipt
-from consent.schemas import NECESSARY, ConsentSetup, Jurisdiction, LocationSource, Regime, Site
+from consent.schemas import NECESSARY, ConsentSetup, Jurisdiction, LocationSource, Regime, Signal, Site
 from privacy.errors import Forbidden, NotFound
 from privacy.keys import Keyring
 
-ADVERTISING = "advertising"
-ANALYTICS = "analytics"
 MEMO_LIMIT = 5000
+# Declarations made since receipts first carried the banner text hash enter it only when made, so
+# that an upgrade asks no visitor again.
+DECLARED_LATER: dict[str, dict[str, object]] = {
+    "categories": {"consent_mode": None, "gpc_opt_out": None, "exempt": False},
+    "services": {"first_party": None, "aggregated_only": None, "cross_site": None, "retention_months": None},
+    "texts": {"exempt": None},
+}
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class LoadedSetup:
     etag: str
     setup: ConsentSetup
     text_hash: str
+    declared: Declarations
     sites: dict[str, Site] = field(default_factory=dict)
     texts: dict[str, dict[str, Any]] = field(default_factory=dict)  # per language, built once
     texts_json: dict[str, msgspec.Raw] = field(default_factory=dict)  # the same, encoded once
@@ -45,6 +52,11 @@ class LoadedSetup:
 def banner_text_hash(setup: ConsentSetup) -> str:
     """Hash of everything the banner shows; a change asks every visitor again."""
     shown = setup.model_dump(mode="json", include={"texts", "categories", "services"})
+    for part, later in DECLARED_LATER.items():
+        for entry in shown[part].values() if part == "texts" else shown[part]:
+            for name, default in later.items():
+                if entry[name] == default:
+                    del entry[name]
     return hashlib.sha256(json.dumps(shown, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
@@ -52,18 +64,24 @@ def in_memory(setup: ConsentSetup, *, revision: int, etag: str) -> LoadedSetup:
     """The set-up with what the decision path derives from it, computed once."""
     texts = {language: banner_texts(setup, language=language) for language in setup.texts}
     text_hash = banner_text_hash(setup)
-    categories = [category.key for category in setup.categories]
+    declared = declarations_of(setup)
     return LoadedSetup(
         revision,
         etag,
         setup,
         text_hash,
+        declared,
         {site.key: site for site in setup.sites},
         texts,
         {language: msgspec.Raw(msgspec.json.encode(shown)) for language, shown in texts.items()},
         site_documents={
             site.key: site_document(
-                site=site.key, policy_version=setup.policy_version, text_hash=text_hash, categories=categories
+                site=site.key,
+                policy_version=setup.policy_version,
+                text_hash=text_hash,
+                categories=[category.key for category in setup.categories],
+                declared=declared,
+                exempt_in=setup.regimes.exempt_measurement if declared.exempt else [],
             )
             for site in setup.sites
         },
@@ -115,13 +133,21 @@ def banner_language(current: LoadedSetup, *, site: Site, requested: str | None) 
 
 
 def regime_for(setup: ConsentSetup, *, country: str | None, region: str | None) -> Regime:
+    """The region's own regime when it is listed, else the country's when it is, else the default:
+    a place no list names never escapes the default."""
     if country is None:
         return Regime.OPT_IN  # an unknown location gets the strictest regime
-    if country in setup.regimes.opt_in:
+    regimes = setup.regimes
+    subdivision = f"{country}-{region}"
+    if region and subdivision in regimes.opt_in_regions:
         return Regime.OPT_IN
-    if country == "US" and region in setup.regimes.us_opt_out_states:
+    if region and subdivision in regimes.opt_out_regions:
         return Regime.OPT_OUT
-    return setup.regimes.default
+    if country in regimes.opt_in:
+        return Regime.OPT_IN
+    if country in regimes.opt_out:
+        return Regime.OPT_OUT
+    return regimes.default
 
 
 def jurisdiction(
@@ -143,11 +169,19 @@ def jurisdiction(
     return where
 
 
+def exempt_here(current: LoadedSetup, where: Jurisdiction) -> tuple[str, ...]:
+    """The exempt audience measurement categories that run without consent where the visitor is:
+    in the opt-in regime of a country whose rules allow it (see `consent.exemption`)."""
+    if where.regime is Regime.OPT_IN and where.country in current.setup.regimes.exempt_measurement:
+        return current.declared.exempt
+    return ()
+
+
 def default_consent(current: LoadedSetup, *, regime: Regime, gpc: bool) -> dict[str, bool]:
     if regime is Regime.OPT_IN:
         return {key: key == NECESSARY for key in current.categories}
-    # Opt-out regimes: everything runs until the visitor objects; GPC objects to advertising.
-    return {key: not (gpc and key == ADVERTISING) for key in current.categories}
+    # Opt-out regimes: everything runs until the visitor objects; GPC objects to what it opts out of.
+    return {key: not (gpc and key in current.declared.gpc_opt_out) for key in current.categories}
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +195,7 @@ class Verdict:
     show_banner: bool
     consent: dict[str, bool]
     language: str
+    exempt: tuple[str, ...] = ()
 
 
 def decide(
@@ -177,17 +212,22 @@ def decide(
     site = site_of(current, site_key)
     standing = _standing_choice(current, site_key=site_key, receipt=receipt, keyring=keyring, now=now)
     consent = standing if standing is not None else default_consent(current, regime=where.regime, gpc=gpc)
+    exempt = exempt_here(current, where)
+    consent.update(dict.fromkeys(exempt, True))  # runs without consent, whatever was chosen
     if gpc and where.regime is Regime.OPT_OUT:
-        consent[ADVERTISING] = False  # in opt-out regimes the signal is binding, whatever was chosen
+        # In opt-out regimes the signal is binding, whatever was chosen.
+        consent.update(dict.fromkeys(current.declared.gpc_opt_out, False))
     hidden_by_gpc = gpc and where.regime is Regime.OPT_OUT and current.setup.regimes.gpc_hides_banner
+    nothing_to_ask = all(key == NECESSARY or key in exempt for key in current.categories)
     return Verdict(
         site=site.key,
         policy_version=current.setup.policy_version,
         jurisdiction=where,
         gpc=gpc,
-        show_banner=standing is None and not hidden_by_gpc,
+        show_banner=standing is None and not hidden_by_gpc and not nothing_to_ask,
         consent=consent,
         language=banner_language(current, site=site, requested=language),
+        exempt=exempt,
     )
 
 
@@ -222,18 +262,19 @@ def decision_json(current: LoadedSetup, *, verdict: Verdict) -> bytes:
             "gpc": verdict.gpc,
             "show_banner": verdict.show_banner,
             "consent": verdict.consent,
-            "consent_mode": consent_mode(verdict.consent),
+            "consent_mode": consent_mode(current.declared, verdict.consent),
+            "signals": current.declared.signals,
+            "gpc_opt_out": current.declared.gpc_opt_out,
+            "exempt": verdict.exempt,
             "texts": current.texts_json[verdict.language],
         }
     )
 
 
-def consent_mode(consent: dict[str, bool]) -> dict[str, str]:
-    """Google Consent Mode v2 signals (`ConsentMode`)."""
-    advertising = "granted" if consent.get(ADVERTISING) else "denied"
+def consent_mode(declared: Declarations, consent: dict[str, bool]) -> dict[str, str]:
+    """Google Consent Mode v2 signals (`ConsentMode`): each granted when the category declaring it
+    is, denied when none declares it."""
     return {
-        "ad_storage": advertising,
-        "ad_user_data": advertising,
-        "ad_personalization": advertising,
-        "analytics_storage": "granted" if consent.get(ANALYTICS) else "denied",
+        signal.value: "granted" if consent.get(declared.signals.get(signal.value, ""), False) else "denied"
+        for signal in Signal
     }

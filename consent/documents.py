@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from consent.declarations import Declarations
 from consent.schemas import SiteDocument
 
 # How long a browser or CDN may use the site document without revalidating: a new policy version
@@ -32,8 +33,26 @@ class Document:
         return "*" in held or self.etag in held
 
 
-def site_document(*, site: str, policy_version: str, text_hash: str, categories: list[str]) -> Document:
+def site_document(
+    *,
+    site: str,
+    policy_version: str,
+    text_hash: str,
+    categories: list[str],
+    declared: Declarations,
+    exempt_in: list[str],
+) -> Document:
     """What a banner holding a receipt needs to apply it without asking: the policy version and
-    banner text the receipt must name, and the site's categories (`SiteDocument`)."""
-    shown = SiteDocument(site=site, policy_version=policy_version, text_hash=text_hash, categories=categories)
+    banner text the receipt must name, the site's categories, and what they declare: the Consent
+    Mode signals each grants, and when the receipt is not enough (`SiteDocument`)."""
+    shown = SiteDocument(
+        site=site,
+        policy_version=policy_version,
+        text_hash=text_hash,
+        categories=categories,
+        signals=declared.signals,
+        gpc_opt_out=list(declared.gpc_opt_out),
+        exempt=list(declared.exempt),
+        exempt_in=exempt_in,
+    )
     return Document.of(shown.model_dump_json().encode())

@@ -13,7 +13,7 @@ from consent.location import CDN_HEADERS
 from consent.recorder import RecordWriter
 from consent.schemas import ConsentSetup
 from privacy.db import SessionFactory
-from privacy.domain import Component, ConfigSection, Domain
+from privacy.domain import Component, ConfigSection, ConsentsCollected, Domain
 from privacy.keys import ConfigurationError
 from privacy.settings import Settings
 
@@ -24,6 +24,12 @@ async def make_months_ahead(session: AsyncSession, now: datetime, _settings: Set
     if await partitions.is_partitioned(connection):
         await partitions.make_months_ahead(connection, now)
         await session.commit()
+
+
+async def categories_asked(session: AsyncSession) -> ConsentsCollected:
+    """The banner's categories: what a consent basis of the register may name as its purpose."""
+    loaded = await setup.load_setup(session)
+    return ConsentsCollected(categories=frozenset(c.key for c in loaded.setup.categories) if loaded else frozenset())
 
 
 def components(settings: Settings, sessions: SessionFactory) -> dict[str, Component]:
@@ -47,4 +53,5 @@ DOMAIN = Domain(
     config=[ConfigSection("consent", ConsentSetup, setup.apply_setup_block, setup.export_setup_block)],
     bundle=[statistics.statistics_bundle_part],
     components=components,
+    consents_collected=categories_asked,
 )

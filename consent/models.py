@@ -59,15 +59,19 @@ class ConsentRecord(Base):
 
 
 class ConsentSubject(Base):
-    """A consent id linked to a signed-in person of a site, by keyed hashes of the site's user id
-    and of their email: their choice follows them to other devices and into their access requests."""
+    """A signed-in person of a site linked to their one consent id there, by keyed hashes of the
+    site's user id and of their email: their choice follows them to other devices and into their
+    access requests. One id per person and site, whichever device chose first (the unique key).
+    A link without `subject_hash` is a second id that earlier versions made for the same person,
+    kept by the migration that made links unique: still theirs by email (their access request,
+    their erasure), never taken up again."""
 
     __tablename__ = "consent_subjects"
-    __table_args__ = (UniqueConstraint("site", "subject_hash", "consent_id"),)
+    __table_args__ = (UniqueConstraint("site", "subject_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consent_id: Mapped[uuid.UUID] = mapped_column(GUID, index=True)
     site: Mapped[str] = mapped_column(String(100))
-    subject_hash: Mapped[str] = mapped_column(String(64), index=True)
+    subject_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     email_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     linked_at: Mapped[datetime]

@@ -18,6 +18,7 @@ from consent.models import ConsentRecord
 from consent.receipts import read_receipt, record_out
 from consent.recorder import RecordWriter
 from consent.schemas import NECESSARY, Action, ConsentHistory, Jurisdiction, RecordEntry, RecordIn, RecordOut, Regime
+from privacy.assertions import Assertion
 from privacy.db import SessionFactory
 from privacy.errors import Conflict, FieldError, Invalid, NotFound
 from privacy.keys import Keyring
@@ -39,21 +40,24 @@ async def record_choice(
 ) -> RecordOut:
     """Store a visitor's choice and answer its signed receipt, only once the record is durable.
     Takes the session factory, not a session: one is opened only when the choice needs the
-    database (`needs_database`)."""
+    database (`needs_database`). A signed-in person's choice goes under their one consent id, with
+    the jurisdiction their site's application states for them, if it states one."""
     check_choice(current, data=data)
-
-    def record_under(consent_id: uuid.UUID) -> dict[str, Any]:
-        return new_record(
-            current, data=data, consent_id=consent_id, where=where, gpc=gpc, ip_truncated=truncate_ip(address), now=now
-        )
-
+    visitor = identity.signed_in(current, site_key=data.site, token=data.identity, now=now) if data.identity else None
+    if visitor is not None and visitor.where is not None:
+        where = visitor.where
+    consent_id = uuid.uuid4()
     if needs_database(data):
+        # Committed before the record is written: a concurrent first choice of the same person
+        # then finds their link and takes up the same id. (Should the record fail, the id stays
+        # theirs for their next choice.)
         async with sessions() as session, session.begin():
-            record = record_under(await resolve_consent_id(session, current=current, data=data, now=now))
-            await writer.write(record)  # the person's link commits only once the record is durable
-    else:
-        record = record_under(uuid.uuid4())
-        await writer.write(record)
+            person = visitor.person if visitor else None
+            consent_id = await resolve_consent_id(session, data=data, person=person, now=now)
+    record = new_record(
+        current, data=data, consent_id=consent_id, where=where, gpc=gpc, ip_truncated=truncate_ip(address), now=now
+    )
+    await writer.write(record)
     return record_out(record, keyring=keyring)
 
 
@@ -79,21 +83,18 @@ def check_choice(current: LoadedSetup, *, data: RecordIn) -> None:
 
 
 async def resolve_consent_id(
-    session: AsyncSession, *, current: LoadedSetup, data: RecordIn, now: datetime
+    session: AsyncSession, *, data: RecordIn, person: Assertion | None, now: datetime
 ) -> uuid.UUID:
-    """The consent id a choice is recorded under: the one it names (which must exist for the site),
-    or the signed-in person's own, or a new one. With an identity assertion, the id is linked to
-    that person in the caller's transaction, so the link stands only if the record is stored."""
-    person = identity.identify(current, site_key=data.site, token=data.identity, now=now) if data.identity else None
-    consent_id = data.consent_id
-    if consent_id is not None and not await _known_consent_id(session, consent_id=consent_id, site=data.site):
+    """The consent id a choice is recorded under: the signed-in person's own, whichever id their
+    device names (`identity.persons_consent_id`); else the one it names (which must exist for the
+    site); else a new one."""
+    if data.consent_id is not None and not await _known_consent_id(session, consent_id=data.consent_id, site=data.site):
         raise NotFound("unknown consent id for this site")
-    if consent_id is None and person is not None:
-        consent_id = await identity.persons_consent_id(session, site=data.site, person=person)
-    consent_id = consent_id or uuid.uuid4()
     if person is not None:
-        await identity.link_person(session, consent_id=consent_id, site=data.site, person=person, now=now)
-    return consent_id
+        return await identity.persons_consent_id(
+            session, site=data.site, person=person, offered=data.consent_id, now=now
+        )
+    return data.consent_id or uuid.uuid4()
 
 
 def granted_by(action: Action, *, choices: dict[str, bool], categories: list[str]) -> set[str]:

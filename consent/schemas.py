@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+import pycountry
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from privacy.assertions import check_public_keys
 from privacy.countries import EEA
-from privacy.schemas import Count, CountryCode, Flag, Key, Schema, ShortText, Text
+from privacy.schemas import Count, CountryCode, Flag, Key, Language, Schema, ShortText, Text
 
 NECESSARY = "necessary"
-Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 Origin = Annotated[str, StringConstraints(pattern=r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")]
-# ISO 3166-2 subdivision codes of the US states with comprehensive privacy laws that treat the
-# Global Privacy Control as an opt-out of sale, sharing and targeted advertising.
-US_GPC_STATES = ["CA", "CO", "CT", "DE", "MD", "MN", "MT", "NE", "NH", "NJ", "OR", "TX"]
+# What earlier versions stored as the default `us_opt_out_states`, which no one listed; read as
+# listed, it would take these states out of an opt-in default.
+EARLIER_DEFAULT_US_STATES = ["CA", "CO", "CT", "DE", "MD", "MN", "MT", "NE", "NH", "NJ", "OR", "TX"]
+REGION_CODE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")
 
 
 def entries_between(minimum: int = 0, maximum: int | None = None) -> AfterValidator:
@@ -47,6 +58,18 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
 
 
+class Signal(StrEnum):
+    """Google Consent Mode v2 signals."""
+
+    AD_STORAGE = "ad_storage"
+    AD_USER_DATA = "ad_user_data"
+    AD_PERSONALIZATION = "ad_personalization"
+    ANALYTICS_STORAGE = "analytics_storage"
+    FUNCTIONALITY_STORAGE = "functionality_storage"
+    PERSONALIZATION_STORAGE = "personalization_storage"
+    SECURITY_STORAGE = "security_storage"
+
+
 class BannerTexts(Schema):
     title: ShortText
     body: Text
@@ -54,12 +77,33 @@ class BannerTexts(Schema):
     reject_all: ShortText
     customise: ShortText
     save: ShortText
+    exempt: ShortText | None = Field(
+        default=None,
+        description="shown with a category that runs without consent where the visitor is (exempt audience "
+        "measurement); needed while a category is exempt",
+    )
 
 
 class Category(Schema):
     key: Key
     labels: dict[Language, ShortText]
     descriptions: dict[Language, Text] = Field(default_factory=dict)
+    consent_mode: list[Signal] | None = Field(
+        default=None,
+        max_length=len(Signal),
+        description="the Google Consent Mode signals this category grants; when left out, 'necessary' grants "
+        "security_storage, 'analytics' analytics_storage, 'advertising' the three ad signals, any other none",
+    )
+    gpc_opt_out: Flag | None = Field(
+        default=None,
+        description="a browser privacy signal (Global Privacy Control) opts out of this category, as of sale, "
+        "sharing or targeted advertising; when left out, it does for a category granting an ad signal",
+    )
+    exempt: Flag = Field(
+        default=False,
+        description="consent-exempt audience measurement: runs without consent in the opt-in regime of the "
+        "countries listed in regimes.exempt_measurement, its services meeting the conditions",
+    )
 
 
 class Cookie(Schema):
@@ -77,6 +121,13 @@ class Service(Schema):
     purpose: Text
     privacy_policy: Annotated[str, StringConstraints(max_length=500, pattern=r"^https://")] | None = None
     cookies: list[Cookie] = Field(default_factory=list, max_length=100)
+    # What exempt audience measurement must declare of each of its services (none is assumed).
+    first_party: Flag | None = Field(
+        default=None, description="what it collects is used for this site alone, never by the vendor for itself"
+    )
+    aggregated_only: Flag | None = Field(default=None, description="it produces aggregated statistics only")
+    cross_site: Flag | None = Field(default=None, description="it follows visitors across other sites or apps")
+    retention_months: Count | None = Field(default=None, ge=1, le=1200, description="how long what it collects is kept")
 
 
 class Site(Schema):
@@ -90,13 +141,56 @@ class Site(Schema):
     )
 
 
+def _region_code(value: object) -> object:
+    if isinstance(value, str) and not REGION_CODE.fullmatch(value.strip().upper()):
+        raise ValueError(f"'{value}' is not a region: write its ISO 3166-2 code, such as US-CA or CA-QC")
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+RegionCode = Annotated[str, BeforeValidator(_region_code)]
+
+
 class Regimes(Schema):
-    opt_in: list[CountryCode] = Field(default_factory=lambda: sorted(EEA | {"GB", "CH"}))
-    us_opt_out_states: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = Field(
-        default_factory=lambda: list(US_GPC_STATES)
-    )
+    """Where each regime applies: a region listed is its own; a country listed is its own; every
+    other country gets `default`, and an unknown location the opt-in regime."""
+
     default: Regime = Regime.OPT_OUT
+    opt_in: list[CountryCode] = Field(default_factory=lambda: sorted(EEA | {"GB", "CH"}), max_length=300)
+    opt_out: list[CountryCode] = Field(default_factory=list, max_length=300)
+    opt_in_regions: list[RegionCode] = Field(default_factory=list, max_length=500)
+    opt_out_regions: list[RegionCode] = Field(default_factory=list, max_length=500)
+    exempt_measurement: list[CountryCode] = Field(
+        default_factory=lambda: ["FR"],
+        max_length=300,
+        description="countries whose rules let exempt audience measurement run without consent in the opt-in "
+        "regime (France: CNIL guidelines of 17 September 2020, art. 5)",
+    )
     gpc_hides_banner: Flag = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _us_states(cls, data: Any) -> Any:
+        """`us_opt_out_states: [CA]`, the earlier spelling, is `opt_out_regions: [US-CA]`."""
+        if not isinstance(data, dict) or "us_opt_out_states" not in data:
+            return data
+        data = dict(data)
+        states, regions = data.pop("us_opt_out_states"), data.get("opt_out_regions", [])
+        if not isinstance(states, list) or not isinstance(regions, list):
+            raise ValueError("us_opt_out_states and opt_out_regions are lists, such as [CA, CO] and [US-CA]")
+        if states != EARLIER_DEFAULT_US_STATES:
+            data["opt_out_regions"] = [*regions, *(f"US-{s}" if isinstance(s, str) else s for s in states)]
+        return data
+
+    @model_validator(mode="after")
+    def _each_place_once(self) -> Regimes:
+        for kind, opt_in, opt_out in (
+            ("countries", self.opt_in, self.opt_out),
+            ("regions", self.opt_in_regions, self.opt_out_regions),
+        ):
+            both = sorted(set(opt_in) & set(opt_out))
+            if both:
+                raise ValueError(f"{kind} listed as both opt-in and opt-out: {', '.join(both)}")
+        return self
 
 
 class Lifetimes(Schema):
@@ -131,7 +225,8 @@ class ConsentSetup(Schema):
         return self
 
 
-LocationSource = Literal["cdn", "ip", "unknown"]
+# "application": stated by the site's own application in its signed identity assertion.
+LocationSource = Literal["cdn", "ip", "application", "unknown"]
 
 
 class Jurisdiction(Schema):
@@ -141,13 +236,19 @@ class Jurisdiction(Schema):
     source: LocationSource
 
 
-class ConsentMode(Schema):
-    """Google Consent Mode v2 signals."""
+Granted = Literal["granted", "denied"]
 
-    ad_storage: Literal["granted", "denied"]
-    analytics_storage: Literal["granted", "denied"]
-    ad_user_data: Literal["granted", "denied"]
-    ad_personalization: Literal["granted", "denied"]
+
+class ConsentMode(Schema):
+    """Google Consent Mode v2 signals, each granted when the category declaring it is."""
+
+    ad_storage: Granted
+    ad_user_data: Granted
+    ad_personalization: Granted
+    analytics_storage: Granted
+    functionality_storage: Granted
+    personalization_storage: Granted
+    security_storage: Granted
 
 
 class Decision(Schema):
@@ -158,6 +259,9 @@ class Decision(Schema):
     show_banner: bool
     consent: dict[str, bool]
     consent_mode: ConsentMode
+    signals: dict[str, str] = Field(description="each Consent Mode signal a category grants, and that category")
+    gpc_opt_out: list[str] = Field(description="the categories a privacy signal opts out of")
+    exempt: list[str] = Field(description="the categories that run without consent where the visitor is")
     texts: dict[str, object]
 
 
@@ -169,6 +273,10 @@ class SiteDocument(Schema):
     policy_version: str = Field(description="a receipt naming another version is asked again")
     text_hash: str = Field(description="hash of everything the banner shows; a receipt naming another is asked again")
     categories: list[str]
+    signals: dict[str, str] = Field(description="each Consent Mode signal a category grants, and that category")
+    gpc_opt_out: list[str] = Field(description="the categories a privacy signal opts out of")
+    exempt: list[str] = Field(description="the categories that may run without consent in some countries")
+    exempt_in: list[str] = Field(description="the countries where they do, in the opt-in regime")
 
 
 IdentityAssertion = Annotated[str, StringConstraints(max_length=4096)]
@@ -186,6 +294,34 @@ class RecordIn(Schema):
     identity: IdentityAssertion | None = Field(
         default=None, description="the site's assertion of its signed-in user: links this consent id to them"
     )
+
+
+@functools.cache
+def _subdivision_codes() -> frozenset[str]:
+    """ISO 3166-2 codes, such as US-CA."""
+    return frozenset(str(subdivision.code) for subdivision in pycountry.subdivisions)
+
+
+class StatedJurisdiction(Schema):
+    """Where the visitor is, as the site's own application states it in the `jurisdiction` claim of
+    its signed identity assertion (a choice it records server-side comes from its server's address,
+    not the visitor's): the country and, where the law differs within it, the region."""
+
+    country: CountryCode
+    region: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=6)] | None = None
+
+    @field_validator("region")
+    @classmethod
+    def _region_of_the_country(cls, region: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")
+        if region is None or country is None:  # a wrong country is reported on its own
+            return region
+        code = region.removeprefix(f"{country}-")
+        if f"{country}-{code}" not in _subdivision_codes():
+            raise ValueError(
+                f"{region} is not a region of {country}: give its ISO 3166-2 code, such as CA for California (US-CA)"
+            )
+        return code
 
 
 class IdentityIn(Schema):

@@ -4,6 +4,7 @@ file; every change is in the audit trail, and every process picks it up (`consen
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -11,13 +12,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consent.decisions import LoadedSetup, in_memory
+from consent.decisions import LoadedSetup, banner_text_hash, in_memory
+from consent.declarations import declaration_problems
+from consent.exemption import exemption_problems
 from consent.models import ConsentSetupRow
 from consent.schemas import ConsentSetup
 from privacy.actors import Actor
 from privacy.audit import record_change
 from privacy.config_file import Change, change_of
-from privacy.errors import NotFound
+from privacy.errors import Invalid, NotFound
 from privacy.settings import Settings
 from privacy.yaml_input import load_yaml
 
@@ -45,8 +48,16 @@ async def setup_etag(session: AsyncSession) -> str | None:
     return str(etag) if etag else None
 
 
+def check_setup(setup: ConsentSetup) -> None:
+    """What the categories declare agrees, and exempt measurement meets its conditions."""
+    problems = declaration_problems(setup) + exemption_problems(setup)
+    if problems:
+        raise Invalid("the consent set-up has errors; nothing was saved", errors=problems)
+
+
 async def save_setup(session: AsyncSession, *, setup: ConsentSetup, actor: Actor, now: datetime) -> bool:
-    """Create or replace the set-up; returns whether anything changed."""
+    """Create or replace the set-up, once checked; returns whether anything changed."""
+    check_setup(setup)
     row = await session.get(ConsentSetupRow, SETUP_ROW)
     after = setup.model_dump(mode="json")
     if row is not None and row.setup == after:
@@ -87,13 +98,47 @@ def setup_document(current: LoadedSetup | None) -> dict[str, Any]:
 
 # The `consent` block of the configuration file.
 
+# The policy version publishing a material change of the privacy notice gives the set-up
+# (`privacy.notice.service`). The notice owns it from then on: a configuration file re-applied
+# would otherwise put its own version back, and the banner would ask every visitor again.
+NOTICE_POLICY_VERSION = re.compile(r"notice-[0-9]+")
+
 
 async def apply_setup_block(
     session: AsyncSession, setup: ConsentSetup, actor: Actor, _settings: Settings, now: datetime
 ) -> list[Change]:
-    existed = await setup_etag(session) is not None
+    """The file's set-up, but the notice's policy version once it has one; says what changed,
+    and when the banner will ask every visitor again."""
+    current = await load_setup(session)
+    before = current.setup if current else None
+    kept = None
+    if before is not None and NOTICE_POLICY_VERSION.fullmatch(before.policy_version):
+        if setup.policy_version != before.policy_version:
+            kept = _kept_line(owned=before.policy_version, given=setup.policy_version)
+        setup = setup.model_copy(update={"policy_version": before.policy_version})
     changed = await save_setup(session, setup=setup, actor=actor, now=now)
-    return [change_of("consent", existed=existed, changed=changed, fields=["set-up"])]
+    fields = _what_changed(before, setup) if changed and before else []
+    return [change_of("consent", existed=before is not None, changed=changed, fields=fields), *([kept] if kept else [])]
+
+
+def _kept_line(*, owned: str, given: str) -> Change:
+    number = owned.removeprefix("notice-")
+    note = (
+        f"stays {owned}, set by version {number} of the privacy notice; the file's {given} is not applied "
+        "(publishing a material change of the notice asks visitors again)"
+    )
+    return Change("consent.policy_version", "kept", note=note)
+
+
+def _what_changed(before: ConsentSetup, after: ConsentSetup) -> list[str]:
+    """The parts of the set-up that changed, and whether visitors are asked again for it."""
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    fields = [key for key in new if key != "policy_version" and old.get(key) != new[key]]
+    if before.policy_version != after.policy_version:
+        fields.insert(0, f"policy_version from {before.policy_version} to {after.policy_version}")
+    if before.policy_version != after.policy_version or banner_text_hash(before) != banner_text_hash(after):
+        fields.append("the banner asks every visitor again")
+    return fields
 
 
 async def export_setup_block(session: AsyncSession) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from dsar.schemas import ConsentIn, ConsentOut
 from privacy.actors import Actor
 from privacy.audit import record_change
 from privacy.db import field_context
+from privacy.domain import ConsentsCollected
 from privacy.errors import FieldError, Invalid
 from privacy.keys import encrypt_field, keyring_of
 from privacy.register import service as register
@@ -27,11 +28,17 @@ from privacy.register.schemas import LawfulBasis
 WITHDRAW = "withdraw"
 
 
+async def activities_with_consents(session: AsyncSession) -> ConsentsCollected:
+    """The activities the organisation's own forms have recorded consents for."""
+    keys = await session.scalars(select(RecordedConsent.activity).distinct())
+    return ConsentsCollected(activities=frozenset(keys))
+
+
 async def record_consent(session: AsyncSession, *, consent: ConsentIn, actor: Actor, now: datetime) -> ConsentOut:
     """A consent given on one of the organisation's own forms, for an activity resting on consent."""
     activities = {activity.key: activity for activity in await register.list_activities(session)}
     activity = activities.get(consent.activity)
-    if activity is None or activity.lawful_basis is not LawfulBasis.CONSENT:
+    if activity is None or not activity.rests_on(LawfulBasis.CONSENT):
         raise Invalid(
             "a consent is recorded for an activity of the register resting on consent",
             errors=[FieldError("activity", "not an activity resting on consent")],

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dsar import centre, commands, endpoints, fulfilment, log, packages, pages, restriction, staff, systems
+from dsar import centre, commands, consents, endpoints, fulfilment, log, packages, pages, restriction, staff, systems
 from dsar.connector_schemas import ConnectorIn
 from privacy.domain import ConfigSection, Domain
 from privacy.settings import Settings
@@ -48,4 +48,5 @@ DOMAIN = Domain(
     ],
     bundle=[log.request_log_bundle_part],
     commands=[commands.requests_group],
+    consents_collected=consents.activities_with_consents,
 )

@@ -181,8 +181,8 @@ async def _processed_by_consent_or_contract(session: AsyncSession, found: system
     if not found.config.activities:
         return True
     activities = {activity.key: activity for activity in await register.list_activities(session)}
-    bases = {activities[key].lawful_basis for key in found.config.activities if key in activities}
-    return bool(bases & {LawfulBasis.CONSENT, LawfulBasis.CONTRACT})
+    linked = [activities[key] for key in found.config.activities if key in activities]
+    return any(activity.rests_on(LawfulBasis.CONSENT) or activity.rests_on(LawfulBasis.CONTRACT) for activity in linked)
 
 
 def _payload_from_answer(

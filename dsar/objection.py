@@ -29,7 +29,7 @@ DIRECT_MARKETING = "direct-marketing"
 
 async def objectable(session: AsyncSession) -> list[ObjectableOut]:
     return [
-        ObjectableOut(key=a.key, name=a.name, purpose=a.purpose, direct_marketing=a.direct_marketing)
+        ObjectableOut(key=a.key, name=a.name, purpose=a.purpose, direct_marketing=bool(a.direct_marketing))
         for a in await register.objectable_activities(session)
     ]
 

@@ -21,7 +21,7 @@ from litestar.types import ControllerRouterHandler
 from pydantic import BaseModel
 
 from privacy.api_page import ApiReferencePage
-from privacy.composition import DOMAINS, background_jobs, bundle_parts
+from privacy.composition import DOMAINS, background_jobs, bundle_parts, consent_sources
 from privacy.db import database_config
 from privacy.domain import Component
 from privacy.json_input import JSONCheckedRequest
@@ -86,6 +86,7 @@ def create_app(settings: Settings) -> Litestar:
                 "sessions": db_config.create_session_maker(),
                 "rate_limiter": RateLimiter(),  # public writes, counted by this process (privacy.ratelimit)
                 "bundle_parts": bundle_parts(),
+                "consent_sources": consent_sources(),
                 **components,
             }
         ),

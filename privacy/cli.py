@@ -144,15 +144,20 @@ def _apply_text(settings: Settings, text: str, *, dry_run: bool, actor: Actor) -
     for change in changes:
         if change.kind != "unchanged":
             click.echo(change.describe())
-    counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in ("create", "update", "unchanged")}
+    counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in ("create", "update", "unchanged", "warning")}
     verb = "would apply" if dry_run else "applied"
-    click.echo(f"{verb}: {counts['create']} created, {counts['update']} updated, {counts['unchanged']} unchanged")
+    warnings = f", {counts['warning']} to review (!)" if counts["warning"] else ""
+    click.echo(
+        f"{verb}: {counts['create']} created, {counts['update']} updated, {counts['unchanged']} unchanged{warnings}"
+    )
 
 
 @main.command("export-config", short_help="Write the current configuration as YAML.")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def export_config(file: Path | None) -> None:
-    """Write the current configuration as YAML (to standard output without FILE)."""
+    """Write the current configuration as YAML (to standard output without FILE): everything
+    `privacy apply` reads, sub-processors' lifecycles included, so another installation can be
+    recreated from it; systems' URLs and secrets are never written (a comment at its top says so)."""
 
     async def work(sessions: SessionFactory) -> str:
         async with sessions() as session:

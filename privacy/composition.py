@@ -13,7 +13,7 @@ from consent.domain import DOMAIN as CONSENT
 from dsar.domain import DOMAIN as REQUESTS
 from privacy.config_file import Configuration
 from privacy.core import CORE, SYSTEMS
-from privacy.domain import BundlePart, Domain, Job
+from privacy.domain import BundlePart, ConsentSource, Domain, Job
 from privacy.notice.domain import DOMAIN as NOTICE
 from privacy.register.domain import register_domain
 from retention.domain import DOMAIN as RETENTION
@@ -35,3 +35,7 @@ def background_jobs() -> list[Job]:
 
 def bundle_parts() -> list[BundlePart]:
     return [part for domain in DOMAINS for part in domain.bundle]
+
+
+def consent_sources() -> list[ConsentSource]:
+    return [domain.consents_collected for domain in DOMAINS if domain.consents_collected is not None]

@@ -22,17 +22,33 @@ from privacy.yaml_input import DEFAULT_MAX_BYTES, load_yaml
 
 FILE_HAS_ERRORS = "the configuration file has errors; nothing was applied"
 T = TypeVar("T")
+# What opens another system is never written to an export (a URL may hold a password): the file
+# names each system by its key, and says so.
+SYSTEM_SECRETS = {"url": "URL", "secret": "shared secret"}
+SECRETS_NOTE = """\
+# Not in this file: the URL (with any password in it) and the shared secret of each entry of
+# `systems`. They stay encrypted in the installation they were registered on; this file names each
+# system by its key, as its connectors and retention rules do. Where a system is not registered
+# yet, add `url:` (and `secret:` for an http system) to its entry before applying, or register it
+# there first (an administrator's PUT /api/v1/admin/systems/KEY).
+"""
 
 
 @dataclass
 class Change:
+    """What applying one entry did: create, update, unchanged; or kept (the file's value left
+    unapplied, `note` says why) or warning (applied, but a reviewer should look: `note`)."""
+
     path: str
-    kind: str  # create, update, unchanged
+    kind: str
     fields: list[str] = field(default_factory=list)
+    note: str = ""
 
     def describe(self) -> str:
         if self.kind == "update":
-            return f"~ {self.path}: {', '.join(self.fields)}"
+            return f"~ {self.path}: {', '.join(self.fields)}" if self.fields else f"~ {self.path}"
+        if self.kind in {"kept", "warning"}:
+            return f"{'=' if self.kind == 'kept' else '!'} {self.path}: {self.note}"
         return f"{'+' if self.kind == 'create' else '='} {self.path}"
 
 
@@ -82,16 +98,34 @@ class Configuration:
             except PrivacyError as error:
                 errors += errors_under(section.key, error)
         if errors:
-            raise Invalid(FILE_HAS_ERRORS, errors=errors)
+            raise Invalid(FILE_HAS_ERRORS, errors=[_secret_explained(error, config) for error in errors])
         return changes
 
     async def export(self, session: AsyncSession) -> str:
+        """Everything `apply` reads, as it stands, but the secrets of systems (`SECRETS_NOTE`)."""
         document: dict[str, Any] = {}
         for section in self.sections:
             block = await section.export(session)
             if block is not None:
                 document[section.key] = block
-        return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+        note = SECRETS_NOTE if document.get("systems") else ""
+        return note + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _secret_explained(error: FieldError, config: Any) -> FieldError:
+    """A system's URL or secret the file leaves out and this installation lacks, said in words: an
+    export never holds them, so this is what applying one elsewhere meets first."""
+    for index, system in enumerate(getattr(config, "systems", None) or []):
+        for name, words in SYSTEM_SECRETS.items():
+            # Left out of the file, the field can only be wrong by its absence here.
+            if error.path == f"systems[{index}].{name}" and getattr(system, name) is None:
+                return FieldError(
+                    error.path,
+                    f"'{system.key}' is not registered on this installation with its {words}, and the file has "
+                    f"none (an exported file never holds URLs or secrets): add `{name}:` to this entry, or "
+                    f"have an administrator register the system here first (PUT /api/v1/admin/systems/{system.key})",
+                )
+    return error
 
 
 async def apply_each(block: str, entries: Sequence[T], apply_one: Callable[[T], Awaitable[Change]]) -> list[Change]:

@@ -61,6 +61,22 @@ class RecordAnnex:
 BundlePart = Callable[[AsyncSession, "Archive", datetime], Awaitable[dict[str, Any] | None]]
 
 
+@dataclass(frozen=True)
+class ConsentsCollected:
+    """Where the consents the register's activities rest on are collected (Art. 7(1)): the
+    categories a banner asks about, and the activities the organisation's own forms have recorded
+    consents for. The register's gap check reads what every domain answers, together."""
+
+    categories: frozenset[str] = frozenset()
+    activities: frozenset[str] = frozenset()
+
+    def __or__(self, other: ConsentsCollected) -> ConsentsCollected:
+        return ConsentsCollected(self.categories | other.categories, self.activities | other.activities)
+
+
+ConsentSource = Callable[[AsyncSession], Awaitable[ConsentsCollected]]
+
+
 class Component(Protocol):
     """Something a domain keeps running beside the web service (a cache, a writer)."""
 
@@ -81,5 +97,6 @@ class Domain:
     bundle: Sequence[BundlePart] = ()
     commands: Sequence[click.Command] = ()
     record_annexes: Sequence[RecordAnnex] = ()
+    consents_collected: ConsentSource | None = None
     # The web service's components, kept in the app's state under their names.
     components: Callable[[Settings, SessionFactory], dict[str, Component]] | None = field(default=None)

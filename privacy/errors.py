@@ -136,6 +136,9 @@ def validation_errors(error: ValidationError) -> list[FieldError]:
             message = (
                 f"should be {PATTERN_WORDS.get(str(item['ctx']['pattern']), 'written in the form this field takes')}"
             )
+        if item["type"] == "enum":
+            choices = str(item["ctx"]["expected"]).replace("'", "")
+            message = f"'{str(item['input'])[:60]}' is not one of {choices}"
         found.append(FieldError(path=error_path(location) or "(file)", message=message))
     return found
 

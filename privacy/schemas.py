@@ -44,6 +44,7 @@ CountryCode = Annotated[
     AfterValidator(_a_country),
 ]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]  # ISO 639-1
 
 
 # Strict values for every input, public and staff. Litestar hands pydantic the decoded JSON (and

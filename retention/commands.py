@@ -1,5 +1,6 @@
 """`privacy retention run`: sweep now, with a progress bar per store; `privacy retention approve`:
-a rule awaiting review runs once a person has seen its dry run."""
+a rule awaiting review runs once a person has seen its dry run; `privacy retention holds`: the
+legal holds in words."""
 
 from __future__ import annotations
 
@@ -72,7 +73,24 @@ async def _sweep_with_progress(session: AsyncSession, key: str, settings: Settin
 
 def _counted(run: RunOut) -> str:
     words = run.counts.in_words(dry_run=run.dry_run)
-    return f"{run.rule} on {run.store}: {words} (cutoff {run.cutoff:%Y-%m-%d %H:%M} UTC)"
+    return f"{run.rule} on {run.store}: {words} (cutoff {run.cutoff:%Y-%m-%d %H:%M} UTC){run.held_in_words()}"
+
+
+@retention_group.command("holds", short_help="List the legal holds: what each covers, until when and why.")
+def retention_holds() -> None:
+    """Every legal hold, the latest placed first, in words: what it covers (never whom), how long it
+    keeps its rows, why, and who placed it."""
+    settings = commands.settings()
+
+    async def work(sessions: SessionFactory) -> list[str]:
+        async with sessions() as session:
+            return [
+                f"{hold.covers}, kept {hold.kept}: {hold.reason} (placed {hold.placed_at:%Y-%m-%d} by {hold.placed_by})"
+                for hold in await retention_service.list_holds(session)
+            ]
+
+    for line in commands.run(settings, work) or ["No legal holds."]:
+        click.echo(line)
 
 
 @retention_group.command("approve", short_help="Approve a rule awaiting review, after seeing its dry run.")

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.domain import ConfigSection, Domain
 from privacy.settings import Settings
-from retention import commands, endpoints, pages, service, sweeps
+from retention import commands, configuration, endpoints, pages, record, sweeps
 from retention.schemas import RetentionConfig
 
 
@@ -23,7 +23,12 @@ DOMAIN = Domain(
     admin_routes=endpoints.ADMIN_CONTROLLERS,
     console_routes=pages.CONSOLE_PAGES,
     jobs=[sweep_due_rules],
-    config=[ConfigSection("retention", RetentionConfig, service.apply_retention_block, service.export_retention_block)],
-    bundle=[service.retention_bundle_part],
+    config=[
+        ConfigSection(
+            "retention", RetentionConfig, configuration.apply_retention_block, configuration.export_retention_block
+        )
+    ],
+    bundle=[configuration.retention_bundle_part],
     commands=[commands.retention_group],
+    record_annexes=[record.BACKUPS],
 )

@@ -15,7 +15,17 @@ from privacy.db import utcnow
 from privacy.errors import FieldError, Invalid
 from privacy.web import DbSession, current_actor
 from retention import review, service, sweeps
-from retention.schemas import ApprovalIn, ApprovalOut, BackupSchedule, HoldIn, HoldOut, ReviewOut, RuleIn, RunOut
+from retention.schemas import (
+    ApprovalIn,
+    ApprovalOut,
+    BackupStore,
+    BackupStoreOut,
+    HoldIn,
+    HoldOut,
+    ReviewOut,
+    RuleIn,
+    RunOut,
+)
 
 READ = {"permission": Permission.READ}
 EDIT = {"permission": Permission.EDIT_REGISTER}
@@ -82,7 +92,12 @@ class RetentionController(Controller):
     async def holds(self, db_session: DbSession) -> list[HoldOut]:
         return await service.list_holds(db_session)
 
-    @post("/holds", opt=EDIT, status_code=201, summary="Place a legal hold: covered rows are never touched")
+    @post(
+        "/holds",
+        opt=EDIT,
+        status_code=201,
+        summary="Place a legal hold: covered rows are never touched, until a day or for a time after each row's event",
+    )
     async def place_hold(
         self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[HoldIn]
     ) -> dict[str, str]:
@@ -95,12 +110,16 @@ class RetentionController(Controller):
     ) -> None:
         await service.lift_hold(db_session, hold_id=hold_id, actor=current_actor(request), now=utcnow())
 
-    @put("/backups", opt=EDIT, summary="Replace the backup schedules")
+    @get("/backups", opt=READ, summary="Backup stores: where, whether encrypted, their schedules (also in words)")
+    async def backups(self, db_session: DbSession) -> list[BackupStoreOut]:
+        return await service.list_backups(db_session)
+
+    @put("/backups", opt=EDIT, summary="Replace the backup stores and their schedules")
     async def save_backups(
-        self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[list[BackupSchedule]]
-    ) -> list[BackupSchedule]:
-        await service.save_backups(db_session, schedules=data, actor=current_actor(request), now=utcnow())
-        return data
+        self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[list[BackupStore]]
+    ) -> list[BackupStoreOut]:
+        await service.save_backups(db_session, stores=data, actor=current_actor(request), now=utcnow())
+        return await service.list_backups(db_session)
 
 
 ADMIN_CONTROLLERS: list[ControllerRouterHandler] = [RetentionController]

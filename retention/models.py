@@ -1,5 +1,5 @@
-"""Tables of the retention domain: rules, legal holds, backup schedules and the run log (counts,
-never the data)."""
+"""Tables of the retention domain: rules, legal holds, backup stores with their schedules and the
+run log (counts, never the data)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from advanced_alchemy.types import GUID
-from sqlalchemy import ForeignKey, String, Text, false
+from sqlalchemy import ForeignKey, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privacy.db import Base, encrypted
@@ -34,7 +34,10 @@ class RetentionRule(Base):
 
 
 class LegalHold(Base):
-    """The held person's email is encrypted, with a keyed hash beside it for the toolkit's tables."""
+    """The held person's email is encrypted, with a keyed hash beside it for the toolkit's tables.
+    A hold keeps its rows until a day (`until`), for a period after each row's event (`kept_for`
+    after the store's column `after_column`), or until lifted. `key` names a hold kept in the
+    configuration file."""
 
     __tablename__ = "legal_holds"
 
@@ -47,6 +50,9 @@ class LegalHold(Base):
     placed_by: Mapped[str] = mapped_column(String(200))
     placed_at: Mapped[datetime]
     until: Mapped[date | None]
+    kept_for: Mapped[str | None] = mapped_column(String(40))
+    after_column: Mapped[str | None] = mapped_column(String(63))
+    key: Mapped[str | None] = mapped_column(String(100), unique=True)
 
 
 class RetentionRun(Base):
@@ -63,12 +69,26 @@ class RetentionRun(Base):
     cursor: Mapped[str | None] = mapped_column(String(200))
     counts: Mapped[dict[str, Any]]
     errors: Mapped[list[Any]]
+    holds: Mapped[list[Any]] = mapped_column(server_default=text("'[]'"))  # in force, in words
+
+
+class BackupStoreRow(Base):
+    """Where backups are kept. Stores moved from the schedules of before (migration 0015) have no
+    country, provider or encryption recorded until they are given."""
+
+    __tablename__ = "backup_stores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    country: Mapped[str | None] = mapped_column(String(2))
+    provider: Mapped[str | None] = mapped_column(String(300))
+    encrypted: Mapped[bool | None]
 
 
 class BackupScheduleRow(Base):
     __tablename__ = "backup_schedules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(300), unique=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("backup_stores.id", ondelete="CASCADE"), index=True)
     every: Mapped[str] = mapped_column(String(40))
     kept: Mapped[str] = mapped_column(String(40))

@@ -1,5 +1,5 @@
 """The console's retention page: rules (those awaiting review with their dry run and an approve
-button), what the sweeps removed over time, runs and holds."""
+button), what the sweeps removed over time, runs, holds and backups."""
 
 from __future__ import annotations
 
@@ -13,14 +13,15 @@ from privacy.console import Form, console_page, submit_form
 from privacy.db import utcnow
 from privacy.errors import FieldError
 from privacy.web import DbSession, current_actor
-from retention import review, service
+from retention import overview, review
+from retention.durations import duration_words
 from retention.schemas import ApprovalIn
 
 
 async def _retention(
     request: Request[Any, Any, Any], db_session: DbSession, *, errors: list[FieldError] | None = None, status: int = 200
 ) -> Response[Any]:
-    shown = await service.overview(db_session, now=utcnow())
+    shown = await overview.overview(db_session, now=utcnow())
     return console_page(
         request,
         "retention/console.html",
@@ -31,7 +32,9 @@ async def _retention(
         runs=shown.runs,
         removed=shown.removed,
         holds=shown.holds,
+        backups=shown.backups,
         backups_gone_by=shown.backups_gone_by,
+        duration_words=duration_words,
     )
 
 

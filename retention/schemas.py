@@ -11,7 +11,8 @@ import isodate
 from pydantic import AfterValidator, Field, StringConstraints, field_serializer, model_validator
 
 from privacy.db import toolkit_stores
-from privacy.schemas import Day, Flag, Key, Schema, ShortText
+from privacy.schemas import CountryCode, Day, Flag, Key, Schema, ShortText
+from retention.durations import duration_words, every_words
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
 
@@ -122,7 +123,9 @@ class RuleIn(Schema):
 
 
 class HoldIn(Schema):
-    """A legal hold: rows it covers are never touched while it stands."""
+    """A legal hold: rows it covers are never touched while it stands: until a day, for a period
+    after each row's event (a relative hold, such as a legal obligation to keep invoices a year
+    after their date), or until it is lifted."""
 
     rule: Key | None = Field(default=None, description="a whole rule")
     subject: Annotated[str, StringConstraints(max_length=254)] | None = Field(
@@ -133,18 +136,66 @@ class HoldIn(Schema):
     )
     reason: ShortText
     until: Day | None = None
+    kept_for: Duration | None = Field(
+        default=None, description="kept this long after each row's event (with after), such as P1Y"
+    )
+    after: Identifier | None = Field(
+        default=None, description="with kept_for: the store's column holding each row's event, such as invoice_date"
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> HoldIn:
         if sum(value is not None for value in (self.rule, self.subject, self.record_key)) == 0:
             raise ValueError("a hold covers a rule, a person (subject) or a record (record_key)")
+        if self.until is not None and self.kept_for is not None:
+            raise ValueError("a hold keeps rows until a day (until) or for a time after each row's event (kept_for)")
+        if (self.kept_for is None) != (self.after is None):
+            raise ValueError("a hold kept for a time after each row's event names both kept_for and after")
+        if self.kept_for is not None and self.rule is None:
+            raise ValueError("a hold kept for a time after each row's event names the rule whose store has that column")
         return self
 
 
+class FileHold(HoldIn):
+    """A legal hold kept in the configuration file (a standing legal obligation), named by its key:
+    applying the file again updates it. A person's email has no place in the file."""
+
+    key: Key
+
+    @model_validator(mode="after")
+    def _no_person(self) -> FileHold:
+        if self.subject is not None:
+            raise ValueError("a hold on a person is placed through the API, not written in the configuration file")
+        return self
+
+    def public(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_defaults=True)
+
+
+def kept_in_words(until: date | None, kept_for: str | None, after: str | None) -> str:
+    """How long a hold keeps its rows: "until 2031-01-02", "1 year after each invoice date"."""
+    if until is not None:
+        return f"until {until.isoformat()}"
+    if kept_for is not None:
+        return f"{duration_words(kept_for)} after each {(after or 'event').replace('_', ' ')}"
+    return "until lifted"
+
+
+def covers_in_words(rule: str | None, covers_a_person: bool, record_key: str | None) -> str:
+    """What a hold covers, never the person's email: "the whole rule invoices", "a person"."""
+    if covers_a_person:
+        return "a person" + (f" in rule {rule}" if rule else "")
+    if record_key is not None:
+        return f"record {record_key}" + (f" of rule {rule}" if rule else "")
+    return f"the whole rule {rule}"
+
+
 class HoldOut(Schema):
-    """A legal hold as staff see it: whom or what it covers, never the person's email."""
+    """A legal hold as staff see it: whom or what it covers, never the person's email. `covers` and
+    `kept` say it in words."""
 
     id: uuid.UUID
+    key: str | None
     rule: str | None
     record_key: str | None
     covers_a_person: bool
@@ -152,6 +203,10 @@ class HoldOut(Schema):
     placed_by: str
     placed_at: datetime
     until: date | None
+    kept_for: str | None
+    after: str | None
+    covers: str
+    kept: str
 
     @field_serializer("placed_at")
     def _placed_at(self, placed_at: datetime) -> str:
@@ -160,17 +215,57 @@ class HoldOut(Schema):
 
 
 class BackupSchedule(Schema):
-    name: ShortText
     every: Duration
     kept: Duration
 
+    def in_words(self) -> str:
+        """In words, such as "every day, kept 30 days"."""
+        return f"{every_words(self.every)}, kept {duration_words(self.kept)}"
+
+
+class BackupStore(Schema):
+    """Where copies of the data are kept (Art. 30(1)(g), Art. 32): the country (ISO 3166-1) and
+    the provider, whether the copies are encrypted, and each schedule taking them."""
+
+    name: ShortText
+    country: CountryCode
+    provider: ShortText
+    encrypted: Flag
+    schedules: list[BackupSchedule] = Field(min_length=1, max_length=20)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_a_schedule(cls, data: Any) -> Any:
+        if isinstance(data, dict) and {"every", "kept"} & data.keys():
+            raise ValueError(
+                "a backup store lists its schedules: name, country, provider, encrypted and "
+                "schedules: [{every: P1D, kept: P30D}]"
+            )
+        return data
+
+
+class BackupStoreOut(Schema):
+    """A backup store as recorded. Stores recorded before backups had a place (migration 0015) have
+    no country, provider or encryption until they are given; the words say "not recorded"."""
+
+    name: str
+    country: str | None
+    provider: str | None
+    encrypted: bool | None
+    schedules: list[BackupSchedule]
+    stored_in: str = Field(description="the country and the provider, in words")
+    encryption: str = Field(description="encrypted, not encrypted, or not recorded")
+    schedules_in_words: list[str] = Field(description="such as: every day, kept 30 days")
+
 
 class RetentionConfig(Schema):
-    """The `retention` block. Legal holds are not in it: they are placed and lifted by people, with
-    a reason, through the API or the command line."""
+    """The `retention` block. Its holds are standing ones, such as legal obligations to keep records
+    a time after their date, each with a key; holds on a person or a case are placed and lifted by
+    people, with a reason, through the API."""
 
     rules: list[RuleIn] = Field(default_factory=list, max_length=500)
-    backups: list[BackupSchedule] = Field(default_factory=list, max_length=50)
+    holds: list[FileHold] = Field(default_factory=list, max_length=200)
+    backups: list[BackupStore] = Field(default_factory=list, max_length=50)
 
 
 class Counts(Schema):
@@ -199,6 +294,12 @@ class RunOut(Schema):
     status: str
     counts: Counts
     errors: list[str]
+    holds: list[str] = Field(description="the legal holds in force for the run, in words (never whom they cover)")
+
+    def held_in_words(self) -> str:
+        """The holds in force, such as "; held by the whole rule invoices, 1 year after each invoice
+        date", or nothing."""
+        return f"; held by {'; '.join(self.holds)}" if self.holds else ""
 
 
 class ApprovalIn(Schema):

@@ -1,29 +1,39 @@
-"""Retention rules, legal holds and backup schedules, and what they imply: a rule's cutoff, the
-date by which data erased today is gone from every backup."""
+"""Retention rules, legal holds and backup stores, and what they imply: a rule's cutoff, the rows a
+sweep leaves alone, the date by which data erased today is gone from every backup."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import isodate
+import pycountry
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy import systems
 from privacy.actors import Actor
 from privacy.audit import record_change
-from privacy.bundle import Archive
-from privacy.config_file import Change, apply_each, change_of
-from privacy.db import field_context
+from privacy.db import field_context, toolkit_stores
 from privacy.errors import FieldError, Invalid, NotFound
 from privacy.keys import decrypt_field, encrypt_field, keyring_of
 from privacy.register import service as register
-from privacy.settings import Settings
-from retention.models import BackupScheduleRow, LegalHold, RetentionRule, RetentionRun
-from retention.schemas import BackupSchedule, Counts, HoldIn, HoldOut, RetentionConfig, RuleIn, RunOut
+from retention.models import BackupScheduleRow, BackupStoreRow, LegalHold, RetentionRule, RetentionRun
+from retention.schemas import (
+    BackupSchedule,
+    BackupStore,
+    BackupStoreOut,
+    Counts,
+    FileHold,
+    HoldIn,
+    HoldOut,
+    RuleIn,
+    RunOut,
+    covers_in_words,
+    kept_in_words,
+)
 
 SCHEDULES = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
 
@@ -121,13 +131,17 @@ def _rules_of(rows: list[RetentionRule]) -> list[RuleIn]:
 
 
 async def place_hold(session: AsyncSession, *, hold: HoldIn, actor: Actor, now: datetime) -> LegalHold:
+    await check_hold(session, hold)
     row = LegalHold(
+        key=hold.key if isinstance(hold, FileHold) else None,
         rule_key=hold.rule,
         record_key=hold.record_key,
         reason=hold.reason,
         placed_by=actor.reference,
         placed_at=now,
         until=hold.until,
+        kept_for=hold.kept_for,
+        after_column=hold.after,
     )
     if hold.subject is not None:
         row.subject_hash = keyring_of(session).lookup_hash(hold.subject)
@@ -136,6 +150,7 @@ async def place_hold(session: AsyncSession, *, hold: HoldIn, actor: Actor, now: 
         )
     session.add(row)
     await session.flush()
+    after = hold.model_dump(mode="json", exclude={"subject"}) | {"subject": hold.subject is not None}
     await record_change(
         session,
         actor=actor,
@@ -143,16 +158,24 @@ async def place_hold(session: AsyncSession, *, hold: HoldIn, actor: Actor, now: 
         object_type="legal_hold",
         object_id=str(row.id),
         before=None,
-        after={
-            "rule": hold.rule,
-            "record_key": hold.record_key,
-            "subject": hold.subject is not None,
-            "reason": hold.reason,
-            "until": hold.until,
-        },
+        after=after,
         now=now,
     )
     return row
+
+
+async def check_hold(session: AsyncSession, hold: HoldIn) -> None:
+    """A hold kept for a time after each row's event names a rule, and a column the rule's store has
+    (checked here for the toolkit's own tables; another system's table is known only when swept)."""
+    if hold.kept_for is None:
+        return
+    row = await session.scalar(select(RetentionRule).where(RetentionRule.key == hold.rule))
+    if row is None:
+        raise Invalid("the legal hold has errors", errors=[FieldError("rule", f"no retention rule '{hold.rule}'")])
+    store = RuleIn.model_validate(row.content).store
+    if store.kind == "toolkit" and (hold.after or "") not in toolkit_stores()[store.name or ""][0].c:
+        error = FieldError("after", f"the toolkit's store {store.name} has no column '{hold.after}'")
+        raise Invalid("the legal hold has errors", errors=[error])
 
 
 async def list_holds(session: AsyncSession) -> list[HoldOut]:
@@ -164,6 +187,7 @@ async def list_holds(session: AsyncSession) -> list[HoldOut]:
 def _hold_out(hold: LegalHold) -> HoldOut:
     return HoldOut(
         id=hold.id,
+        key=hold.key,
         rule=hold.rule_key,
         record_key=hold.record_key,
         covers_a_person=hold.subject_hash is not None,
@@ -171,7 +195,15 @@ def _hold_out(hold: LegalHold) -> HoldOut:
         placed_by=hold.placed_by,
         placed_at=hold.placed_at,
         until=hold.until,
+        kept_for=hold.kept_for,
+        after=hold.after_column,
+        covers=_covers(hold),
+        kept=kept_in_words(hold.until, hold.kept_for, hold.after_column),
     )
+
+
+def _covers(hold: LegalHold) -> str:
+    return covers_in_words(hold.rule_key, hold.subject_hash is not None, hold.record_key)
 
 
 async def lift_hold(session: AsyncSession, *, hold_id: uuid.UUID, actor: Actor, now: datetime) -> None:
@@ -194,55 +226,121 @@ async def lift_hold(session: AsyncSession, *, hold_id: uuid.UUID, actor: Actor, 
 
 @dataclass
 class ActiveHolds:
-    """What a sweep must leave alone today."""
+    """What a sweep must leave alone now: rows these holds cover, and among the rows each hold kept
+    for a time after their event covers, those whose event is recent enough."""
 
     whole_rule: bool
     subjects: set[str]  # emails, lower case (for other systems' tables)
     subject_hashes: set[str]  # keyed hashes (for the toolkit's own tables)
     record_keys: set[str]
+    kept_after: list[KeptAfter] = field(default_factory=list)
+    in_words: list[str] = field(default_factory=list)  # every hold in force, for the run record
+
+    def columns(self) -> list[str]:
+        """The store's columns the holds kept for a time after each row's event read."""
+        return [kept.column for kept in self.kept_after]
 
 
-async def active_holds(session: AsyncSession, *, rule_key: str, today: date) -> ActiveHolds:
-    rows = await session.scalars(select(LegalHold))
-    holds = [h for h in rows if h.until is None or h.until >= today]
+@dataclass(frozen=True)
+class KeptAfter:
+    """A hold keeping rows for a time after each one's event: the rows it covers (`scope`) whose
+    `column` is after `since`, now less that time."""
+
+    column: str
+    since: datetime
+    scope: ActiveHolds
+
+
+async def active_holds(session: AsyncSession, *, rule_key: str, now: datetime) -> ActiveHolds:
+    rows = await session.scalars(select(LegalHold).order_by(LegalHold.placed_at, LegalHold.id))
+    holds = [h for h in rows if h.rule_key in (None, rule_key) and (h.until is None or h.until >= now.date())]
+    kept_after = [
+        KeptAfter(h.after_column or "", cutoff(h.kept_for, now), _scope(session, [h]))
+        for h in holds
+        if h.kept_for is not None
+    ]
+    words = [f"{_covers(h)}, {kept_in_words(h.until, h.kept_for, h.after_column)}" for h in holds]
+    fixed = _scope(session, [h for h in holds if h.kept_for is None])
+    return replace(fixed, kept_after=kept_after, in_words=words)
+
+
+def _scope(session: AsyncSession, holds: list[LegalHold]) -> ActiveHolds:
     return ActiveHolds(
-        whole_rule=any(h.rule_key == rule_key and h.subject_hash is None and h.record_key is None for h in holds),
+        whole_rule=any(h.subject_hash is None and h.record_key is None for h in holds),
         subjects={
             decrypt_field(session, h.subject_encrypted, context=field_context(LegalHold.subject_encrypted))
             for h in holds
-            if h.subject_encrypted and h.rule_key in (None, rule_key)
+            if h.subject_encrypted
         },
-        subject_hashes={h.subject_hash for h in holds if h.subject_hash and h.rule_key in (None, rule_key)},
-        record_keys={h.record_key for h in holds if h.record_key and h.rule_key in (None, rule_key)},
+        subject_hashes={h.subject_hash for h in holds if h.subject_hash},
+        record_keys={h.record_key for h in holds if h.record_key},
     )
 
 
-async def list_backups(session: AsyncSession) -> list[BackupSchedule]:
-    return [
-        BackupSchedule(name=row.name, every=row.every, kept=row.kept)
-        for row in await session.scalars(select(BackupScheduleRow).order_by(BackupScheduleRow.name))
-    ]
+async def list_backups(session: AsyncSession) -> list[BackupStoreOut]:
+    stores = list(await session.scalars(select(BackupStoreRow).order_by(BackupStoreRow.name)))
+    schedules = await session.scalars(select(BackupScheduleRow).order_by(BackupScheduleRow.id))
+    by_store: dict[int, list[BackupSchedule]] = {store.id: [] for store in stores}
+    for schedule in schedules:
+        by_store[schedule.store_id].append(BackupSchedule(every=schedule.every, kept=schedule.kept))
+    return [backup_store_out(store, by_store[store.id]) for store in stores]
 
 
-async def save_backups(session: AsyncSession, *, schedules: list[BackupSchedule], actor: Actor, now: datetime) -> bool:
-    current = await list_backups(session)
-    wanted = sorted(schedules, key=lambda schedule: schedule.name)
-    if current == wanted:
-        return False
+def backup_store_out(store: BackupStoreRow, schedules: list[BackupSchedule]) -> BackupStoreOut:
+    country = pycountry.countries.get(alpha_2=store.country) if store.country else None
+    place = f"{country.name} ({store.country})" if country else "country not recorded"
+    encryption = {True: "encrypted", False: "not encrypted", None: "encryption not recorded"}[store.encrypted]
+    return BackupStoreOut(
+        name=store.name,
+        country=store.country,
+        provider=store.provider,
+        encrypted=store.encrypted,
+        schedules=schedules,
+        stored_in=f"{place}, {store.provider or 'provider not recorded'}",
+        encryption=encryption,
+        schedules_in_words=[schedule.in_words() for schedule in schedules],
+    )
+
+
+def _as_written(store: BackupStoreOut) -> dict[str, Any]:
+    """A store as the file or the API writes it (what is not recorded left out)."""
+    return store.model_dump(mode="json", include=set(BackupStore.model_fields), exclude_none=True)
+
+
+async def save_backups(session: AsyncSession, *, stores: list[BackupStore], actor: Actor, now: datetime) -> list[str]:
+    """Replace the backup stores and their schedules; answers the names of the stores added,
+    changed or removed (none when they are as given already)."""
+    before = [_as_written(store) for store in await list_backups(session)]
+    wanted = sorted(stores, key=lambda store: store.name)
+    after = [store.model_dump(mode="json") for store in wanted]
+    changed = sorted(
+        {store["name"] for store in before if store not in after} | {s["name"] for s in after if s not in before}
+    )
+    if not changed:
+        return []
     await session.execute(delete(BackupScheduleRow))
-    for schedule in wanted:
-        session.add(BackupScheduleRow(name=schedule.name, every=schedule.every, kept=schedule.kept))
+    await session.execute(delete(BackupStoreRow))
+    for store in wanted:
+        row = BackupStoreRow(name=store.name, country=store.country, provider=store.provider, encrypted=store.encrypted)
+        session.add(row)
+        await session.flush()
+        session.add_all(BackupScheduleRow(store_id=row.id, every=s.every, kept=s.kept) for s in store.schedules)
     await record_change(
         session,
         actor=actor,
         action="retention.backups_saved",
-        object_type="backup_schedules",
+        object_type="backup_stores",
         object_id="all",
-        before={"schedules": [s.model_dump() for s in current]},
-        after={"schedules": [s.model_dump() for s in wanted]},
+        before={"stores": before},
+        after={"stores": after},
         now=now,
     )
-    return True
+    return changed
+
+
+async def export_backups(session: AsyncSession) -> list[dict[str, Any]]:
+    """The backup stores as the configuration file writes them."""
+    return [_as_written(store) for store in await list_backups(session)]
 
 
 async def backups_gone_by(session: AsyncSession, *, erased_at: datetime) -> date | None:
@@ -275,72 +373,8 @@ def run_out(run: RetentionRun) -> RunOut:
         status=run.status,
         counts=Counts.model_validate(run.counts),
         errors=[str(error) for error in run.errors],
+        holds=[str(words) for words in run.holds],
     )
-
-
-@dataclass(frozen=True)
-class RetentionOverview:
-    """What the console's retention page shows."""
-
-    rules: list[tuple[RuleIn, datetime | None]]  # each rule with its next run
-    runs: list[RunOut]
-    removed: list[tuple[str, str, int]]  # (day, rule, rows deleted or anonymised), oldest first
-    holds: list[HoldOut]
-    backups_gone_by: date | None
-
-
-async def overview(session: AsyncSession, *, now: datetime) -> RetentionOverview:
-    rows = await list_rules(session)
-    runs = await list_runs(session)
-    return RetentionOverview(
-        rules=[(RuleIn.model_validate(row.content), row.next_run_at) for row in rows],
-        runs=runs,
-        removed=_removed(runs)[-30:],
-        holds=await list_holds(session),
-        backups_gone_by=await backups_gone_by(session, erased_at=now),
-    )
-
-
-def _removed(runs: list[RunOut]) -> list[tuple[str, str, int]]:
-    """Rows each real run deleted or anonymised, oldest run first; runs that removed none left out."""
-    return [
-        (run.started_at.date().isoformat(), run.rule, run.counts.deleted + run.counts.anonymised)
-        for run in reversed(runs)
-        if not run.dry_run and run.counts.deleted + run.counts.anonymised
-    ]
-
-
-# The `retention` block of the configuration file, and the retention part of the auditor's bundle.
-
-
-async def apply_retention_block(
-    session: AsyncSession, retention: RetentionConfig, actor: Actor, _settings: Settings, now: datetime
-) -> list[Change]:
-    known = {row.key for row in await list_rules(session)}
-
-    async def apply_one(rule: RuleIn) -> Change:
-        _, changed = await save_rule(session, rule=rule, actor=actor, now=now)
-        return change_of(f"retention.rules[{rule.key}]", existed=rule.key in known, changed=changed)
-
-    changes = await apply_each("retention.rules", retention.rules, apply_one)
-    changed = await save_backups(session, schedules=retention.backups, actor=actor, now=now)
-    changes.append(change_of("retention.backups", existed=True, changed=changed))
-    return changes
-
-
-async def export_retention_block(session: AsyncSession) -> dict[str, Any] | None:
-    rules, backups = await list_rules(session), await list_backups(session)
-    if not rules and not backups:
-        return None
-    return {"rules": [row.content for row in rules], "backups": [schedule.model_dump() for schedule in backups]}
-
-
-async def retention_bundle_part(session: AsyncSession, archive: Archive, now: datetime) -> None:
-    """Rules, every run with its counts (never the data), and the backup schedules."""
-    archive.add_json("retention/rules.json", [row.content for row in await list_rules(session)])
-    runs = await list_runs(session, limit=100_000)
-    archive.add_json("retention/runs.json", [run.model_dump(mode="json") for run in runs])
-    archive.add_json("retention/backups.json", [b.model_dump() for b in await list_backups(session)])
 
 
 async def kept_until(session: AsyncSession, *, store: str, event_at: datetime) -> date | None:

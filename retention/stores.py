@@ -41,23 +41,36 @@ class Target:
     column_types: dict[str, str] = field(default_factory=dict)  # PostgreSQL's names, read once per sweep
 
     def due(self, cutoff: datetime) -> ColumnElement[bool]:
+        column, moment = self._comparable(self.timestamp, cutoff)
+        due: ColumnElement[bool] = column < moment
+        return due
+
+    def later_than(self, column: ColumnElement[Any], moment: datetime) -> ColumnElement[bool]:
+        """Rows whose `column` holds a time after `moment` (a row without one is not)."""
+        compared, moment_compared = self._comparable(column, moment)
+        return and_(column.is_not(None), compared > moment_compared)
+
+    def _comparable(self, column: ColumnElement[Any], moment: datetime) -> tuple[ColumnElement[Any], Any]:
         if not self.naive_utc:
-            return self.timestamp < cutoff
-        moment = cutoff.astimezone(UTC).replace(tzinfo=None)
+            return column, moment
+        naive = moment.astimezone(UTC).replace(tzinfo=None)
         if self.url.startswith("sqlite"):
             # SQLite keeps times as text in whatever ISO form the application wrote: compare instants.
-            return func.julianday(self.timestamp) < func.julianday(moment.isoformat(sep=" "))
-        return self.timestamp < moment
+            return func.julianday(column), func.julianday(naive.isoformat(sep=" "))
+        return column, naive
 
     def column(self, name: str) -> ColumnElement[Any]:
         return self.table.c[name]
 
 
-def target_of(rule: RuleIn, database_url: str | None, settings: Settings) -> Target:
-    """The rows of a toolkit or sql store (an http store sweeps itself: see `purge_on_system`)."""
+def target_of(
+    rule: RuleIn, database_url: str | None, settings: Settings, *, hold_columns: list[str] | None = None
+) -> Target:
+    """The rows of a toolkit or sql store (an http store sweeps itself: see `purge_on_system`);
+    `hold_columns`: the columns legal holds read besides the rule's own."""
     if rule.store.kind == "toolkit":
         return _toolkit_target(rule.store.name or "", settings)
-    return _sql_target(rule, database_url or "")
+    return _sql_target(rule, database_url or "", hold_columns or [])
 
 
 def _toolkit_target(name: str, settings: Settings) -> Target:
@@ -77,11 +90,11 @@ def _toolkit_target(name: str, settings: Settings) -> Target:
     )
 
 
-def _sql_target(rule: RuleIn, database_url: str) -> Target:
-    """A table of another system, known only by the columns the rule names."""
+def _sql_target(rule: RuleIn, database_url: str, hold_columns: list[str]) -> Target:
+    """A table of another system, known only by the columns the rule and the holds name."""
     store = rule.store
     names = [store.timestamp_column, store.key_column, store.subject_column, store.restricted_column]
-    names += [t.column for t in rule.transforms]
+    names += [t.column for t in rule.transforms] + hold_columns
     other = table(store.table or "", *[column(name) for name in dict.fromkeys(n for n in names if n)])
     return Target(
         database_url,
@@ -109,7 +122,18 @@ def held_condition(target: Target, holds: ActiveHolds) -> ColumnElement[bool]:
     if target.subject is not None and not target.subject_hashed and holds.subjects:
         subject = func.lower(func.trim(target.subject))  # as holds keep it: trimmed, lower case
         conditions.append(and_(target.subject.is_not(None), subject.in_(sorted(holds.subjects))))
+    for kept in holds.kept_after:
+        recent = target.later_than(target.column(kept.column), kept.since)
+        conditions.append(and_(held_condition(target, kept.scope), recent))
     return or_(*conditions) if conditions else false()
+
+
+def _held_rows(holds: ActiveHolds) -> dict[str, Any]:
+    return {
+        "whole_rule": holds.whole_rule,
+        "subjects": sorted(holds.subjects),
+        "record_keys": sorted(holds.record_keys),
+    }
 
 
 async def purge_on_system(
@@ -122,7 +146,8 @@ async def purge_on_system(
     settings: Settings,
 ) -> dict[str, int]:
     """The other system purges its own rows, in its own batches: it gets the cutoff, the action,
-    the transforms and the holds in a signed request, and answers with its counts."""
+    the transforms and the holds in a signed request, and answers with its counts. A hold kept for
+    a time after each row's event (`kept_after`) covers its rows whose `column` is after `since`."""
     body = json.dumps(
         {
             "rule": rule.key,
@@ -131,9 +156,11 @@ async def purge_on_system(
             "transforms": [t.model_dump(mode="json") for t in rule.transforms],
             "dry_run": dry_run,
             "held": {
-                "whole_rule": holds.whole_rule,
-                "subjects": sorted(holds.subjects),
-                "record_keys": sorted(holds.record_keys),
+                **_held_rows(holds),
+                "kept_after": [
+                    {**_held_rows(kept.scope), "column": kept.column, "since": kept.since.isoformat()}
+                    for kept in holds.kept_after
+                ],
             },
         }
     ).encode()

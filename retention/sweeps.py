@@ -54,8 +54,9 @@ async def sweep(
         loaded = await service.load_rule(session, key=rule_key)
         if loaded.awaiting_review and not dry_run:
             raise Conflict(f"retention rule '{rule_key}' is awaiting review: a person approves its dry run first")
-        holds = await service.active_holds(session, rule_key=rule_key, today=now.date())
+        holds = await service.active_holds(session, rule_key=rule_key, now=now)
         run = await _run_to_continue(session, loaded.rule, dry_run=dry_run, now=now)
+        run.holds = holds.in_words
         # No transaction of ours stays open while the store is swept: on the toolkit's own database
         # an idle one would hold its locks against every other writer for the whole sweep.
         await session.commit()
@@ -122,6 +123,7 @@ async def _run_to_continue(session: AsyncSession, rule: RuleIn, *, dry_run: bool
         status="running",
         counts=Counts().model_dump(),
         errors=[],
+        holds=[],
     )
     session.add(run)
     await session.commit()
@@ -158,7 +160,8 @@ async def _sweep_store(session: AsyncSession, sweeping: Sweeping, progress: Prog
             if rule.store.kind == "http":
                 await _sweep_http(sweeping, connection)
             else:
-                target = target_of(rule, connection.url, sweeping.settings)
+                hold_columns = sweeping.holds.columns()
+                target = target_of(rule, connection.url, sweeping.settings, hold_columns=hold_columns)
                 engine = await open_sql_system(connection.url, read_only=sweeping.dry_run, settings=sweeping.settings)
                 await _sweep_table(session, engine, target, sweeping, progress)
         return
@@ -229,8 +232,9 @@ async def _drop_whole_parts(
 ) -> None:
     """Parts of a store wholly past the cutoff (months of consent records on PostgreSQL) go whole,
     each dropped in the transaction that adds its rows to the run's counts. A part holding a record
-    under a legal hold is left to the batches, which skip the held rows."""
-    if holds.whole_rule:
+    under a legal hold is left to the batches, which skip the held rows, and so is every part while
+    a hold keeps rows for a time after their event."""
+    if holds.whole_rule or holds.kept_after:
         return
     connection = await session.connection()
     for part in await parts.parts_before(connection, run.cutoff):

@@ -141,16 +141,24 @@ class SubProcessorsController(Controller):
     async def everything(self, db_session: DbSession) -> list[SubProcessorOut]:
         return [service.row_out(row) for row in await service.list_subprocessors(db_session)]
 
-    @put("/{key:str}", opt=EDIT, summary="Create (proposed) or update a sub-processor's published details")
+    @put(
+        "/{key:str}",
+        opt=EDIT,
+        summary="Create (proposed) or update a sub-processor's published details; `lifecycle` as the file has it",
+    )
     async def save(
         self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], data: JSONBody[SubProcessorIn]
     ) -> SubProcessorOut:
         if data.key != key:
             raise Invalid("the key in the body differs from the one in the path", errors=[FieldError("key", "differs")])
-        row, _ = await service.save_subprocessor(
-            db_session, subprocessor=data, actor=current_actor(request), now=utcnow()
+        saved = await service.save_subprocessor(
+            db_session,
+            subprocessor=data,
+            settings=request.app.state.settings,
+            actor=current_actor(request),
+            now=utcnow(),
         )
-        return service.row_out(row)
+        return service.row_out(saved.row)
 
     @post("/{key:str}/announce", opt=EDIT, status_code=200, summary="Announce: notice period, emails, objections open")
     async def announce(

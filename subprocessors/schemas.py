@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from privacy.countries import ADEQUATE_COUNTRIES, EEA
-from privacy.schemas import CountryCode, Day, Email, Flag, Key, Schema, ShortText, Text, TextList
+from privacy.schemas import AwareTime, CountryCode, Day, Email, Flag, Key, Schema, ShortText, Text, TextList
 
 
 class Role(StrEnum):
@@ -41,9 +41,45 @@ class Status(StrEnum):
     RETIRED = "retired"
 
 
+class Step(StrEnum):
+    """The changes of a sub-processor's lifecycle, in the order they come (a change of the
+    published details is not one of them)."""
+
+    PROPOSED = "proposed"
+    ANNOUNCED = "announced"
+    ACTIVATED = "activated"
+    RETIREMENT_ANNOUNCED = "retirement_announced"
+    RETIRED = "retired"
+
+
+ANNOUNCEMENTS = (Step.ANNOUNCED, Step.RETIREMENT_ANNOUNCED)
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+
+
+class LifecycleChangeIn(Schema):
+    """One dated change of a sub-processor's lifecycle, as the configuration file records it."""
+
+    change: Step
+    at: AwareTime = Field(description="when it happened, with its zone: 2026-03-01T09:30:00Z")
+    effective_on: Day | None = Field(default=None, description="an announcement's: the day the change takes effect")
+    summary: Summary | None = Field(default=None, description="an announcement's: what subscribers were told")
+
+    @model_validator(mode="after")
+    def _announcements_say_when(self) -> LifecycleChangeIn:
+        if self.change not in ANNOUNCEMENTS:
+            if self.effective_on is not None or self.summary is not None:
+                raise ValueError("only an announcement has effective_on and summary")
+        elif self.effective_on is None:
+            raise ValueError("an announcement names the day it takes effect in effective_on")
+        elif self.effective_on < self.at.date():
+            raise ValueError(f"it would take effect on {self.effective_on}, before it was announced")
+        return self
+
+
 class SubProcessorIn(Schema):
     """One sub-processor. `active_since` records one already in use when the toolkit is set up
-    (no announcement is made for it); every other one starts as proposed."""
+    (no announcement is made for it); every other one starts as proposed. `lifecycle` is what an
+    export writes: the dated changes after that (subprocessors.lifecycle)."""
 
     key: Key
     name: ShortText = Field(description="legal entity name")
@@ -58,6 +94,7 @@ class SubProcessorIn(Schema):
     customer_selectable: Flag = Field(default=False, description="applies only where the customer selects it")
     activities: Annotated[list[Key], Field(default_factory=list, max_length=200)]
     active_since: Day | None = None
+    lifecycle: Annotated[list[LifecycleChangeIn], Field(max_length=len(Step))] | None = None
 
     @model_validator(mode="after")
     def _transfers_have_a_mechanism(self) -> SubProcessorIn:
@@ -71,13 +108,13 @@ class SubProcessorIn(Schema):
         return self
 
     def content(self) -> dict[str, object]:
-        """What is published and versioned: everything but the set-up date."""
-        return self.model_dump(mode="json", exclude={"active_since"})
+        """What is published and versioned: everything but the lifecycle."""
+        return self.model_dump(mode="json", exclude={"active_since", "lifecycle"})
 
 
 class AnnouncementIn(Schema):
     effective_on: Day | None = Field(default=None, description="at least the notice period ahead; default: exactly it")
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    summary: Summary | None = None
 
 
 class SubscriptionIn(Schema):

@@ -4,7 +4,7 @@ the list as it stood on any day can be rebuilt."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -19,13 +19,13 @@ from privacy.csvfile import csv_bytes
 from privacy.errors import Conflict, FieldError, Invalid, NotFound
 from privacy.register import service as register
 from privacy.settings import Settings
-from subprocessors import notices
+from subprocessors import lifecycle, notices
+from subprocessors.lifecycle import ACTIVATE, RETIRE, add_change, enter
 from subprocessors.models import SubProcessor, SubProcessorChange
-from subprocessors.schemas import AnnouncementIn, ChangeOut, ListOut, Status, SubProcessorIn, SubProcessorOut
+from subprocessors.schemas import AnnouncementIn, ChangeOut, ListOut, Status, Step, SubProcessorIn, SubProcessorOut
 
 # Changes of sub-processors not yet announced are internal: the public list and feeds leave them out.
 PUBLISHED = (Status.ANNOUNCED.value, Status.ACTIVE.value, Status.RETIRED.value)
-ACTIVATE, RETIRE = "activate", "retire"
 
 
 async def list_subprocessors(session: AsyncSession) -> list[SubProcessor]:
@@ -39,45 +39,54 @@ async def get_subprocessor(session: AsyncSession, *, key: str) -> SubProcessor:
     return row
 
 
+@dataclass
+class Saved:
+    row: SubProcessor
+    created: bool
+    fields: list[str] = field(default_factory=list)  # what changed: published fields, `lifecycle`
+
+    @property
+    def changed(self) -> bool:
+        return self.created or bool(self.fields)
+
+
 async def save_subprocessor(
-    session: AsyncSession, *, subprocessor: SubProcessorIn, actor: Actor, now: datetime
-) -> tuple[SubProcessor, bool]:
-    """Create (proposed, or active since `active_since` for one already in use) or update the
-    published details; an update is a dated version of the list like any other change."""
+    session: AsyncSession, *, subprocessor: SubProcessorIn, settings: Settings, actor: Actor, now: datetime
+) -> Saved:
+    """Create (proposed, unless it states its lifecycle) or update the published details, an update
+    being a dated version of the list like any other change; then put on record the changes of its
+    lifecycle it states and the record lacks (`subprocessors.lifecycle`)."""
     await _check_links(session, subprocessor)
+    claim = lifecycle.claimed(subprocessor)
     row = await session.scalar(select(SubProcessor).where(SubProcessor.key == subprocessor.key))
     content = subprocessor.content()
-    if row is not None and row.content == content:
-        return row, False
-    before = None if row is None else {**row.content, "status": row.status}
     if row is None:
-        row = _new_row(subprocessor, now)
+        row = SubProcessor(key=subprocessor.key, content=content, status=Status.PROPOSED.value, updated_at=now)
         session.add(row)
-        kind, at = (
-            ("activated", datetime.combine(subprocessor.active_since, time(), UTC))
-            if subprocessor.active_since
-            else ("proposed", now)
-        )
+        saved = Saved(row, created=True)
+        claim = claim or [lifecycle.Entry(Step.PROPOSED, now)]
     else:
-        kind, at = "updated", now
-    row.content, row.updated_at = content, now
-    _add_change(session, row, kind=kind, at=at)
-    await record_change(
-        session,
-        actor=actor,
-        action="subprocessor.saved",
-        object_type="subprocessor",
-        object_id=row.key,
-        before=before,
-        after={**content, "status": row.status},
-        now=now,
-    )
-    return row, True
-
-
-def _new_row(subprocessor: SubProcessorIn, now: datetime) -> SubProcessor:
-    status = Status.ACTIVE if subprocessor.active_since else Status.PROPOSED
-    return SubProcessor(key=subprocessor.key, content={}, status=status.value, updated_at=now)
+        differing = [name for name in {**row.content, **content} if row.content.get(name) != content.get(name)]
+        saved = Saved(row, created=False, fields=differing)
+    before = None if saved.created else {**row.content, "status": row.status}
+    details_changed = saved.created or bool(saved.fields)
+    if saved.fields:
+        row.content, row.updated_at = content, now
+        add_change(session, row, kind="updated", at=now)
+    if claim and await lifecycle.put_on_record(session, row, claim, settings=settings, actor=actor, now=now):
+        saved.fields.append("lifecycle")
+    if details_changed:
+        await record_change(
+            session,
+            actor=actor,
+            action="subprocessor.saved",
+            object_type="subprocessor",
+            object_id=row.key,
+            before=before,
+            after={**content, "status": row.status},
+            now=now,
+        )
+    return saved
 
 
 async def _check_links(session: AsyncSession, subprocessor: SubProcessorIn) -> None:
@@ -94,22 +103,6 @@ async def _check_links(session: AsyncSession, subprocessor: SubProcessorIn) -> N
     ]
     if errors:
         raise Invalid("the sub-processor names what the register does not have", errors=errors)
-
-
-def _add_change(
-    session: AsyncSession, row: SubProcessor, *, kind: str, at: datetime, summary: str | None = None
-) -> SubProcessorChange:
-    change = SubProcessorChange(
-        key=row.key,
-        kind=kind,
-        at=at,
-        effective_on=row.effective_on,
-        status_after=row.status,
-        content=dict(row.content),
-        summary=summary,
-    )
-    session.add(change)
-    return change
 
 
 async def announce(
@@ -156,11 +149,11 @@ async def _announce_change(
             f"the notice period is {notice_days} days: the change can take effect on {earliest} at the earliest",
             errors=[FieldError("effective_on", f"before {earliest}")],
         )
-    if pending == ACTIVATE:
-        row.status = Status.ANNOUNCED.value
-    row.pending, row.effective_on, row.updated_at = pending, effective_on, now
-    kind = "announced" if pending == ACTIVATE else "retirement_announced"
-    change = _add_change(session, row, kind=kind, at=now, summary=announcement.summary)
+    step = Step.ANNOUNCED if pending == ACTIVATE else Step.RETIREMENT_ANNOUNCED
+    enter(row, step, effective_on=effective_on)
+    row.updated_at = now
+    kind = step.value
+    change = add_change(session, row, kind=kind, at=now, summary=announcement.summary)
     await session.flush()
     await record_change(
         session,
@@ -184,10 +177,10 @@ async def put_announced_changes_into_effect(session: AsyncSession, *, now: datet
         )
     )
     for row in due:
-        retiring = row.pending == RETIRE
-        row.status = (Status.RETIRED if retiring else Status.ACTIVE).value
-        row.pending, row.updated_at = None, now
-        _add_change(session, row, kind="retired" if retiring else "activated", at=now)
+        step = Step.RETIRED if row.pending == RETIRE else Step.ACTIVATED
+        enter(row, step)
+        row.updated_at = now
+        add_change(session, row, kind=step.value, at=now)
         await record_change(
             session,
             actor=Actor.system("background work"),
@@ -286,21 +279,21 @@ async def history(session: AsyncSession) -> list[SubProcessorChange]:
 
 
 async def apply_subprocessors_block(
-    session: AsyncSession, subprocessors: list[SubProcessorIn], actor: Actor, _settings: Settings, now: datetime
+    session: AsyncSession, subprocessors: list[SubProcessorIn], actor: Actor, settings: Settings, now: datetime
 ) -> list[Change]:
-    known = {row.key for row in await list_subprocessors(session)}
-
     async def apply_one(subprocessor: SubProcessorIn) -> Change:
-        _, changed = await save_subprocessor(session, subprocessor=subprocessor, actor=actor, now=now)
-        return change_of(f"subprocessors[{subprocessor.key}]", existed=subprocessor.key in known, changed=changed)
+        saved = await save_subprocessor(session, subprocessor=subprocessor, settings=settings, actor=actor, now=now)
+        path = f"subprocessors[{subprocessor.key}]"
+        return change_of(path, existed=not saved.created, changed=saved.changed, fields=saved.fields)
 
     return await apply_each("subprocessors", subprocessors, apply_one)
 
 
 async def export_subprocessors_block(session: AsyncSession) -> list[dict[str, Any]] | None:
-    """Without their lifecycle (announcements, retirements), which lives in the database."""
+    """Each with its lifecycle and dates; subscribers and objections, personal data, stay out."""
+    lifecycles = await lifecycle.on_record(session)
     rows = await list_subprocessors(session)
-    return [row.content for row in rows] or None
+    return [{**row.content, **lifecycle.exported(lifecycles.get(row.key, []))} for row in rows] or None
 
 
 async def subprocessors_bundle_part(session: AsyncSession, archive: Archive, now: datetime) -> None:

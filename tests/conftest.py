@@ -242,13 +242,14 @@ ORGANISATION: dict[str, Any] = {
 
 def activity(key: str = "billing", **fields: Any) -> dict[str, Any]:
     """A complete controller activity: no gaps unless a test takes something away."""
+    single_basis = {} if "lawful_bases" in fields else {"lawful_basis": "contract"}
     return {
         "key": key,
         "name": fields.pop("name", f"Activity {key}"),
         "purpose": "Invoice customers and keep accounting records",
         "data_subject_categories": ["Customers"],
         "personal_data_categories": ["contact", "billing"],
-        "lawful_basis": "contract",
+        **single_basis,
         "recipients": ["Payment provider"],
         "retention": "Ten years",
         "security_measures": ["Encryption at rest"],

@@ -13,11 +13,13 @@
     granted = {}, ran = {}, opener = null, root = null;
   var w = window, d = document;
 
-  // Google Consent Mode v2: everything denied until a decision says otherwise.
+  // Google Consent Mode v2: everything denied until a decision says otherwise; then each signal
+  // follows the category the set-up declares grants it.
+  var SIGNALS = ["ad_storage", "ad_user_data", "ad_personalization", "analytics_storage", "functionality_storage",
+    "personalization_storage", "security_storage"];
   w.dataLayer = w.dataLayer || [];
   function gtag() { w.dataLayer.push(arguments); }
-  gtag("consent", "default", { ad_storage: "denied", analytics_storage: "denied", ad_user_data: "denied",
-    ad_personalization: "denied", wait_for_update: 500 });
+  gtag("consent", "default", modeOf({}, { wait_for_update: 500 }));
 
   function readCookie(name) {
     var m = d.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
@@ -49,10 +51,18 @@
   function whenParsed(fn) {
     if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", fn); else fn();
   }
-  function modeOf(c) {
-    var ad = c.advertising ? "granted" : "denied";
-    return { ad_storage: ad, ad_user_data: ad, ad_personalization: ad,
-      analytics_storage: c.analytics ? "granted" : "denied" };
+  function modeOf(c, m) {
+    m = m || {};
+    SIGNALS.forEach(function (s) { m[s] = decision && c[decision.signals[s]] ? "granted" : "denied"; });
+    return m;
+  }
+  // What the visitor's place decides whatever was chosen: exempt measurement runs, and in opt-out
+  // regimes the privacy signal keeps off what it opts out of.
+  function bind(consent) {
+    (decision.exempt || []).forEach(function (k) { consent[k] = true; });
+    if (decision.gpc && decision.jurisdiction.regime === "opt_out")
+      decision.gpc_opt_out.forEach(function (k) { consent[k] = false; });
+    return consent;
   }
   function run(tag) {
     if (ran[tag.id || tag.src || tag.textContent]) return;
@@ -87,13 +97,14 @@
     cats.forEach(function (c) {
       consent[c.key] = c.key === "necessary" || action === "accept_all" || (action === "custom" && !!choices[c.key]);
     });
+    var chosen = Object.keys(consent).filter(function (k) { return consent[k]; }).join(",");
     close();
-    apply(consent);
+    apply(bind(consent));
     // Until the signed receipt arrives, the choice stands from this cookie: a visitor who leaves the
     // page at once must not find an older receipt granting what they just refused.
     expire(COOKIE);
-    d.cookie = COOKIE + "_pending=" + encodeURIComponent(decision.policy_version + "|" +
-      Object.keys(consent).filter(function (k) { return consent[k]; }).join(",")) + "; max-age=86400; path=/; SameSite=Lax";
+    d.cookie = COOKIE + "_pending=" + encodeURIComponent(decision.policy_version + "|" + chosen) +
+      "; max-age=86400; path=/; SameSite=Lax";
     var body = { site: site, policy_version: decision.policy_version, action: action, choices: choices || {},
       ui: action === "custom" ? "preferences" : "banner" };
     var previous = readCookie(COOKIE + "_id");
@@ -165,11 +176,14 @@
     box.appendChild(el("h2", { id: "pc-prefs" }, t.customise));
     t.categories.forEach(function (c) {
       var f = el("fieldset", {}), id = "pc-" + c.key;
+      // Exempt measurement runs here without consent: shown on, as needing none, and not asked.
+      var exempt = decision.exempt.indexOf(c.key) >= 0, fixed = exempt || c.key === "necessary";
       var box2 = el("input", { type: "checkbox", id: id, name: c.key });
-      box2.checked = c.key === "necessary" || !!granted[c.key];
-      if (c.key === "necessary") box2.disabled = true;
+      box2.checked = fixed || !!granted[c.key];
+      box2.disabled = fixed;
       var label = el("label", { "for": id }, c.label);
       f.appendChild(box2); f.appendChild(label);
+      if (exempt) f.appendChild(el("p", {}, t.exempt));
       if (c.description) f.appendChild(el("p", {}, c.description));
       if (c.services.length) {
         var ul = el("ul", {});
@@ -183,7 +197,10 @@
     });
     form.appendChild(button(t.save, function () {
       var choices = {};
-      t.categories.forEach(function (c) { choices[c.key] = form.querySelector("#pc-" + c.key).checked; });
+      t.categories.forEach(function (c) {
+        var b = form.querySelector("#pc-" + c.key);
+        if (!b.disabled) choices[c.key] = b.checked;
+      });
       choose("custom", choices);
     }));
     box.appendChild(form);
@@ -225,16 +242,20 @@
   }
   // A standing choice applies without a decision: its receipt is for this site, within its lifetime,
   // and names the policy version and text the cached site document names. The service checks the
-  // signature whenever the receipt is sent. With a privacy signal, a receipt granting advertising
-  // is still decided by the service: the signal overrides it only where the visitor now is.
+  // signature whenever the receipt is sent. The service still decides what the visitor's place may
+  // override: with a privacy signal, a receipt granting what the signal opts out of; and a receipt
+  // made where exempt measurement runs without consent that leaves it off. (A document kept from
+  // before categories declared their signals is not enough either.)
   function standing(r) {
     var c = r && claimsOf(r);
-    if (!c || c.site !== site ||
-        (navigator.globalPrivacyControl === true && c.granted.indexOf("advertising") >= 0)) return Promise.resolve(false);
+    if (!c || c.site !== site) return Promise.resolve(false);
     return getJSON(api + "/api/v1/consent/site?site=" + encodeURIComponent(site)).then(function (doc) {
-      if (doc.policy_version !== c.pv || doc.text_hash !== c.th) return false;
-      decision = { policy_version: c.pv, consent: {} };
-      doc.categories.forEach(function (k) { decision.consent[k] = k === "necessary" || c.granted.indexOf(k) >= 0; });
+      function has(k) { return c.granted.indexOf(k) >= 0; }
+      if (doc.policy_version !== c.pv || doc.text_hash !== c.th || !doc.signals ||
+          (navigator.globalPrivacyControl === true && doc.gpc_opt_out.some(has)) ||
+          (doc.exempt_in.indexOf((c.jur || {}).country) >= 0 && !doc.exempt.every(has))) return false;
+      decision = { policy_version: c.pv, consent: {}, signals: doc.signals };
+      doc.categories.forEach(function (k) { decision.consent[k] = k === "necessary" || has(k); });
       apply(decision.consent);
       return true;
     }, function () { return false; });
@@ -246,7 +267,7 @@
       answer.show_banner = false;
       var chosen = pending[1].split(",");
       for (var key in answer.consent) answer.consent[key] = key === "necessary" || chosen.indexOf(key) >= 0;
-      if (answer.gpc && answer.jurisdiction.regime === "opt_out") answer.consent.advertising = false;
+      bind(answer.consent);
     }
     apply(answer.consent);
     if (answer.show_banner) whenParsed(show);

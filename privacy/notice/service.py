@@ -72,8 +72,18 @@ def _purpose(activity: Any, labels: dict[str, str]) -> dict[str, Any]:
         "name": activity.name,
         "purpose": activity.purpose,
         "data": [labels.get(key, key) for key in activity.personal_data_categories],
-        "lawful_basis": activity.lawful_basis.value if activity.lawful_basis else None,
-        "legitimate_interest": activity.legitimate_interest,
+        "bases": [_basis(use, labels) for use in activity.lawful_bases],
+    }
+
+
+def _basis(use: Any, labels: dict[str, str]) -> dict[str, Any]:
+    covers = use.covers
+    scope = [*covers.data_subjects, *(labels.get(key, key) for key in covers.data_categories), *covers.countries]
+    return {
+        "basis": use.basis.value,
+        "scope": [*scope, *([covers.note] if covers.note else [])],
+        "interest": use.legitimate_interest,
+        "obligation": use.legal_obligation,
     }
 
 
@@ -177,6 +187,8 @@ async def publish(session: AsyncSession, *, summary: str, material: bool, actor:
 
 
 async def _ask_consent_again(session: AsyncSession, number: int, *, actor: Actor, now: datetime) -> None:
+    """The banner asks every visitor again under the policy version `notice-N`, which the notice
+    owns from then on: the configuration file, re-applied, keeps it (`consent.setup`)."""
     loaded = await consent_service.load_setup(session)
     if loaded is None:
         return

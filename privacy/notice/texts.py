@@ -26,6 +26,7 @@ NOTICE_TEXTS: dict[str, dict[str, Any]] = {
         "data": "Data",
         "basis": "Legal basis",
         "interest": "Our legitimate interest",
+        "basis_for": "For",
         "bases": {
             "consent": "Your consent (Art. 6(1)(a) GDPR); you may withdraw it at any time",
             "contract": "Performing our contract with you (Art. 6(1)(b) GDPR)",
@@ -122,6 +123,7 @@ NOTICE_TEXTS: dict[str, dict[str, Any]] = {
         "data": "Daten",
         "basis": "Rechtsgrundlage",
         "interest": "Unser berechtigtes Interesse",
+        "basis_for": "Für",
         "bases": {
             "consent": "Ihre Einwilligung (Art. 6 Abs. 1 lit. a DSGVO); Sie können sie jederzeit widerrufen",
             "contract": "Erfüllung unseres Vertrags mit Ihnen (Art. 6 Abs. 1 lit. b DSGVO)",

@@ -11,11 +11,12 @@ from litestar import Controller, Request, Response, Router, delete, get, post, p
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.types import ControllerRouterHandler
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.actors import Permission
 from privacy.csvfile import MEDIA_TYPE as CSV
 from privacy.db import utcnow
-from privacy.domain import RecordAnnex
+from privacy.domain import ConsentsCollected, RecordAnnex
 from privacy.register import service as register
 from privacy.register.exports import record_csv, record_pdf
 from privacy.register.schemas import ActivityIn, ActivityOut, ActivityVersionOut, DataCategory, OrganisationProfile
@@ -48,30 +49,40 @@ class OrganisationController(Controller):
         return await register.data_categories(db_session)
 
 
+async def consents_collected(request: Request[Any, Any, Any], session: AsyncSession) -> ConsentsCollected:
+    """Where the installation's domains collect consents (`privacy.composition.consent_sources`)."""
+    return await register.consents_collected(session, request.app.state.consent_sources)
+
+
+async def activity_with_gaps(request: Request[Any, Any, Any], session: AsyncSession, key: str) -> ActivityOut:
+    return await register.get_activity(session, key=key, consents=await consents_collected(request, session))
+
+
 class ActivityController(Controller):
     path = "/activities"
     tags = ["register"]
 
     @get("/", opt=READ, summary="The register, each activity with its gaps")
-    async def list_all(self, db_session: DbSession) -> list[ActivityOut]:
-        return await register.list_activities(db_session)
+    async def list_all(self, request: Request[Any, Any, Any], db_session: DbSession) -> list[ActivityOut]:
+        return await register.list_activities(db_session, consents=await consents_collected(request, db_session))
 
     @post("/", opt=EDIT_REGISTER, summary="Add an activity to the register")
     async def create(
         self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[ActivityIn]
     ) -> ActivityOut:
-        return await register.create_activity(db_session, activity=data, actor=current_actor(request))
+        await register.create_activity(db_session, activity=data, actor=current_actor(request))
+        return await activity_with_gaps(request, db_session, data.key)
 
     @get("/{key:str}", opt=READ, summary="One activity with its gaps")
-    async def show(self, db_session: DbSession, key: FromPath[str]) -> ActivityOut:
-        return await register.get_activity(db_session, key=key)
+    async def show(self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> ActivityOut:
+        return await activity_with_gaps(request, db_session, key)
 
     @put("/{key:str}", opt=EDIT_REGISTER, summary="Replace an activity (a new version is kept)")
     async def replace(
         self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str], data: JSONBody[ActivityIn]
     ) -> ActivityOut:
-        activity, _ = await register.update_activity(db_session, key=key, activity=data, actor=current_actor(request))
-        return activity
+        await register.update_activity(db_session, key=key, activity=data, actor=current_actor(request))
+        return await activity_with_gaps(request, db_session, key)
 
     @delete("/{key:str}", opt=EDIT_REGISTER, summary="Remove an activity (its history is kept)")
     async def remove(self, request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,15 @@ from typing import Any
 from privacy.csvfile import csv_text
 from privacy.domain import RecordAnnex
 from privacy.pdf import render_pdf
-from privacy.register.schemas import ActivityOut, ActivityRole, Contact, OrganisationProfile, Transfer
+from privacy.register.schemas import (
+    ActivityOut,
+    ActivityRole,
+    BasisScope,
+    BasisUse,
+    Contact,
+    OrganisationProfile,
+    Transfer,
+)
 from privacy.register.taxonomy import ARTICLE_9_CONDITION_LABELS, LAWFUL_BASIS_LABELS, SAFEGUARD_LABELS, category_label
 from privacy.templating import jinja_environment
 
@@ -29,7 +38,7 @@ CONTROLLER_FIELDS: list[tuple[str, str]] = [
     ("transfers", "(e) Transfers to third countries and safeguards"),
     ("retention", "(f) Time limits for erasure"),
     ("security_measures", "(g) Technical and organisational security measures"),
-    ("lawful_basis", "Lawful basis (Art. 6(1))"),
+    ("lawful_bases", "Lawful bases (Art. 6(1)) and what each covers"),
     ("special_categories", "Special categories and Art. 9(2) condition"),
     ("dpia", "Data protection impact assessment (Art. 35)"),
 ]
@@ -89,12 +98,12 @@ def _controller_entry(organisation: OrganisationProfile, activity: ActivityOut) 
         "dpo": _contact(organisation.dpo) if organisation.dpo else "",
         "purposes": activity.purpose,
         "data_subject_categories": activity.data_subject_categories,
-        "personal_data_categories": [category_label(c) for c in activity.personal_data_categories],
+        "personal_data_categories": [organisation.category_label(c) for c in activity.personal_data_categories],
         "recipients": activity.recipients,
         "transfers": [transfer_text(t) for t in activity.transfers],
         "retention": activity.retention,
         "security_measures": activity.security_measures,
-        "lawful_basis": lawful_basis_text(activity),
+        "lawful_bases": lawful_bases_text(activity, organisation),
         "special_categories": [
             f"{use.category.value.replace('_', ' ')} ("
             f"{ARTICLE_9_CONDITION_LABELS[use.condition.value] if use.condition else 'no Art. 9(2) condition'})"
@@ -138,13 +147,32 @@ def dpia_text(activity: ActivityOut) -> str:
     return f"{dpia.status.value.replace('_', ' ').capitalize()}{reference}{review}"
 
 
-def lawful_basis_text(activity: ActivityOut) -> str:
-    basis = activity.lawful_basis
-    if basis is None:
-        return ""
-    detail = activity.consent_purpose or activity.legitimate_interest or activity.legal_obligation
-    label = LAWFUL_BASIS_LABELS[basis.value]
-    return f"{label}: {detail}" if detail else label
+def lawful_bases_text(activity: ActivityOut, organisation: OrganisationProfile | None) -> list[str]:
+    label = organisation.category_label if organisation else category_label
+    return [basis_text(use, label) for use in activity.lawful_bases]
+
+
+def basis_text(use: BasisUse, label: Callable[[str], str]) -> str:
+    """ "Legal obligation (Art. 6(1)(c)): Code of Commerce, art. L123-22, for invoices and tax records"."""
+    detail = use.consent_purpose or use.legitimate_interest or use.legal_obligation
+    text = f"{LAWFUL_BASIS_LABELS[use.basis.value]}: {detail}" if detail else LAWFUL_BASIS_LABELS[use.basis.value]
+    scope = scope_text(use.covers, label)
+    return f"{text}, for {scope}" if scope else text
+
+
+def scope_text(covers: BasisScope, label: Callable[[str], str]) -> str:
+    parts = [
+        *covers.data_subjects,
+        *(_lowered(label(category)) for category in covers.data_categories),
+        *([f"in {', '.join(covers.countries)}"] if covers.countries else []),
+        *([covers.note] if covers.note else []),
+    ]
+    return "; ".join(parts)
+
+
+def _lowered(label: str) -> str:
+    """ "Technical identifiers (IP address...)" within a sentence: its first letter only."""
+    return label[:1].lower() + label[1:]
 
 
 def record_csv(record: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from privacy.register.schemas import ActivityIn, OrganisationProfile, Transfer
+from privacy.register.schemas import ActivityIn, BasisUse, CustomCategory, OrganisationProfile, Transfer
 
 SEPARATOR = "|"
 
@@ -49,12 +49,8 @@ def activity_from_form(form: dict[str, Any]) -> ActivityIn:
             "data_subject_categories": _lines(form, "data_subject_categories"),
             "personal_data_categories": _lines(form, "personal_data_categories"),
             "special_categories": [{"category": c, "condition": condition} for c, condition in special],
-            "lawful_basis": _optional(form, "lawful_basis"),
-            "direct_marketing": _text(form, "direct_marketing") == "yes",
-            "consent_purpose": _optional(form, "consent_purpose"),
-            "legitimate_interest": _optional(form, "legitimate_interest"),
-            "balancing_test": _optional(form, "balancing_test"),
-            "legal_obligation": _optional(form, "legal_obligation"),
+            "lawful_bases": _bases_from_form(form),
+            "direct_marketing": TRISTATE.get(_text(form, "direct_marketing")),
             "recipients": _lines(form, "recipients"),
             "transfers": [
                 {"country": country, "safeguard": safeguard, "recipient": recipient}
@@ -93,12 +89,8 @@ def activity_to_form(activity: ActivityIn) -> dict[str, str]:
             f"{u.category.value} {SEPARATOR} {u.condition.value if u.condition else ''}".strip(" |")
             for u in activity.special_categories
         ),
-        "lawful_basis": activity.lawful_basis.value if activity.lawful_basis else "",
-        "direct_marketing": "yes" if activity.direct_marketing else "",
-        "consent_purpose": activity.consent_purpose or "",
-        "legitimate_interest": activity.legitimate_interest or "",
-        "balancing_test": activity.balancing_test or "",
-        "legal_obligation": activity.legal_obligation or "",
+        **_bases_to_form(activity.lawful_bases),
+        "direct_marketing": {True: "yes", False: "no", None: ""}[activity.direct_marketing],
         "recipients": "\n".join(activity.recipients),
         "transfers": "\n".join(_transfer_line(t) for t in activity.transfers),
         "retention": activity.retention,
@@ -111,8 +103,55 @@ def activity_to_form(activity: ActivityIn) -> dict[str, str]:
     }
 
 
-def organisation_from_form(form: dict[str, Any]) -> OrganisationProfile:
-    return OrganisationProfile.model_validate(
+TRISTATE = {"yes": True, "no": False}
+BASIS_SPECIFICS = ("consent_purpose", "legitimate_interest", "balancing_test", "legal_obligation")
+
+
+def basis_rows(form: dict[str, Any]) -> int:
+    """How many bases the form shows: those the activity has, and one more to add."""
+    filled = [index for index in range(MAX_BASES) if form.get(f"basis_{index}")]
+    return min(MAX_BASES, (max(filled) + 2) if filled else 1)
+
+
+MAX_BASES = 10
+
+
+def _bases_from_form(form: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "basis": _text(form, f"basis_{index}"),
+            "covers": {
+                "data_subjects": _lines(form, f"basis_{index}_subjects"),
+                "data_categories": _lines(form, f"basis_{index}_categories"),
+                "countries": [
+                    code.strip().upper() for code in _text(form, f"basis_{index}_countries").split(",") if code.strip()
+                ],
+                "note": _text(form, f"basis_{index}_note"),
+            },
+            **{name: _optional(form, f"basis_{index}_{name}") for name in BASIS_SPECIFICS},
+        }
+        for index in range(MAX_BASES)
+        if _text(form, f"basis_{index}")
+    ]
+
+
+def _bases_to_form(bases: list[BasisUse]) -> dict[str, str]:
+    form: dict[str, str] = {}
+    for index, use in enumerate(bases):
+        form[f"basis_{index}"] = use.basis.value
+        form[f"basis_{index}_subjects"] = "\n".join(use.covers.data_subjects)
+        form[f"basis_{index}_categories"] = "\n".join(use.covers.data_categories)
+        form[f"basis_{index}_countries"] = ", ".join(use.covers.countries)
+        form[f"basis_{index}_note"] = use.covers.note
+        form.update({f"basis_{index}_{name}": getattr(use, name) or "" for name in BASIS_SPECIFICS})
+    return form
+
+
+def organisation_from_form(form: dict[str, Any], current: OrganisationProfile | None) -> OrganisationProfile:
+    """The profile the form gives; what the form does not show (the applications' keys, category
+    labels in other languages than English) is kept from `current`."""
+    kept = {category.key: category.labels for category in current.custom_data_categories} if current else {}
+    profile = OrganisationProfile.model_validate(
         {
             "legal_name": _text(form, "legal_name"),
             "address": _text(form, "address"),
@@ -122,9 +161,17 @@ def organisation_from_form(form: dict[str, Any]) -> OrganisationProfile:
             "eu_representative": _contact(form, "eu_representative"),
             "uk_representative": _contact(form, "uk_representative"),
             "lead_supervisory_authority": _optional(form, "lead_supervisory_authority"),
-            "custom_data_categories": _lines(form, "custom_data_categories"),
+            "custom_data_categories": [_custom_category(line, kept) for line in _lines(form, "custom_data_categories")],
         }
     )
+    return profile.model_copy(update={"applications": current.applications}) if current else profile
+
+
+def _custom_category(line: str, kept: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """One line of the form: "key | English label | description"."""
+    key, label, description = _columns(line, 3)
+    labels = {**kept.get(key or "", {}), **({"en": label} if label else {})}
+    return {"key": key, "labels": labels, "description": description or ""}
 
 
 def organisation_to_form(profile: OrganisationProfile | None) -> dict[str, str]:
@@ -136,7 +183,7 @@ def organisation_to_form(profile: OrganisationProfile | None) -> dict[str, str]:
         "country": profile.country,
         "contact_email": profile.contact_email,
         "lead_supervisory_authority": profile.lead_supervisory_authority or "",
-        "custom_data_categories": "\n".join(profile.custom_data_categories),
+        "custom_data_categories": "\n".join(_custom_category_line(c) for c in profile.custom_data_categories),
     }
     for prefix in ("dpo", "eu_representative", "uk_representative"):
         contact = getattr(profile, prefix)
@@ -144,6 +191,11 @@ def organisation_to_form(profile: OrganisationProfile | None) -> dict[str, str]:
         form[f"{prefix}_email"] = (contact.email or "") if contact else ""
         form[f"{prefix}_address"] = (contact.address or "") if contact else ""
     return form
+
+
+def _custom_category_line(category: CustomCategory) -> str:
+    label = category.labels.get("en", "")
+    return f"{category.key} {SEPARATOR} {label} {SEPARATOR} {category.description}".rstrip(" |")
 
 
 def _transfer_line(transfer: Transfer) -> str:

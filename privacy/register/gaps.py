@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from privacy.countries import ADEQUATE_COUNTRIES, EEA
 from privacy.db import utcnow
+from privacy.domain import ConsentsCollected
 from privacy.register.schemas import (
     ActivityIn,
     ActivityRole,
+    BasisScope,
+    BasisUse,
     DpiaStatus,
     Gap,
     LawfulBasis,
@@ -17,14 +22,24 @@ from privacy.register.schemas import (
 )
 from privacy.register.taxonomy import DATA_CATEGORIES
 
-Check = Callable[[ActivityIn, OrganisationProfile | None], Iterator[Gap]]
+
+@dataclass(frozen=True)
+class Context:
+    """What the checks compare an activity with: the organisation's profile, and where consents
+    are collected (None where the caller did not look: that check is left out)."""
+
+    profile: OrganisationProfile | None
+    consents: ConsentsCollected | None = None
 
 
-def find_gaps(activity: ActivityIn, profile: OrganisationProfile | None) -> list[Gap]:
-    return [gap for check in CHECKS for gap in check(activity, profile)]
+Check = Callable[[ActivityIn, Context], Iterator[Gap]]
 
 
-def _art30_fields(activity: ActivityIn, _profile: OrganisationProfile | None) -> Iterator[Gap]:
+def find_gaps(activity: ActivityIn, context: Context) -> list[Gap]:
+    return [gap for check in CHECKS for gap in check(activity, context)]
+
+
+def _art30_fields(activity: ActivityIn, _context: Context) -> Iterator[Gap]:
     if activity.role is ActivityRole.PROCESSOR:
         if activity.controller is None:
             yield Gap(field="controller", message="Art. 30(2)(a): name the controller on whose behalf you process")
@@ -43,23 +58,80 @@ def _art30_fields(activity: ActivityIn, _profile: OrganisationProfile | None) ->
         yield Gap(field="joint_controllers", message="Art. 26: name the joint controllers")
 
 
-def _lawful_basis(activity: ActivityIn, _profile: OrganisationProfile | None) -> Iterator[Gap]:
+def _lawful_bases(activity: ActivityIn, context: Context) -> Iterator[Gap]:
     if activity.role is ActivityRole.PROCESSOR:
         return
-    basis = activity.lawful_basis
-    if basis is None:
-        yield Gap(field="lawful_basis", message="Art. 6(1): no lawful basis")
-    elif basis is LawfulBasis.CONSENT and not activity.consent_purpose:
-        yield Gap(field="consent_purpose", message="consent basis without the consent purpose it depends on")
-    elif basis is LawfulBasis.LEGITIMATE_INTERESTS and not activity.legitimate_interest:
-        yield Gap(field="legitimate_interest", message="legitimate interests basis without the interest stated")
-    elif basis is LawfulBasis.LEGAL_OBLIGATION and not activity.legal_obligation:
-        yield Gap(field="legal_obligation", message="legal obligation basis without the obligation cited")
-    if basis is not LawfulBasis.CONSENT and activity.consent_purpose:
-        yield Gap(field="consent_purpose", message="a consent purpose is set but the basis is not consent")
+    if not activity.lawful_bases:
+        yield Gap(field="lawful_bases", message="Art. 6(1): no lawful basis")
+    for index, use in enumerate(activity.lawful_bases):
+        yield from _basis_gaps(activity, f"lawful_bases[{index}]", use)
+        if context.consents is not None and use.basis is LawfulBasis.CONSENT and use.consent_purpose:
+            yield from _consent_collected(activity, f"lawful_bases[{index}]", use.consent_purpose, context.consents)
+    whole = [use for use in activity.lawful_bases if use.covers == BasisScope()]
+    if len(activity.lawful_bases) > 1 and len(whole) > 1:
+        yield Gap(field="lawful_bases", message="several bases cover the whole activity: say what each one covers")
 
 
-def _special_categories(activity: ActivityIn, _profile: OrganisationProfile | None) -> Iterator[Gap]:
+# What each basis rests on (Art. 6(1)(a), (c), (f); Art. 7(1) for the proof of consent).
+BASIS_NEEDS = {
+    LawfulBasis.CONSENT: ("consent_purpose", "consent basis without the consent purpose it depends on"),
+    LawfulBasis.LEGITIMATE_INTERESTS: ("legitimate_interest", "legitimate interests basis without the interest stated"),
+    LawfulBasis.LEGAL_OBLIGATION: ("legal_obligation", "legal obligation basis without the obligation cited"),
+}
+SPECIFIC_TO = {
+    "consent_purpose": LawfulBasis.CONSENT,
+    "legitimate_interest": LawfulBasis.LEGITIMATE_INTERESTS,
+    "balancing_test": LawfulBasis.LEGITIMATE_INTERESTS,
+    "legal_obligation": LawfulBasis.LEGAL_OBLIGATION,
+}
+
+
+def _basis_gaps(activity: ActivityIn, path: str, use: BasisUse) -> Iterator[Gap]:
+    if use.basis in BASIS_NEEDS:
+        needed, message = BASIS_NEEDS[use.basis]
+        if not getattr(use, needed):
+            yield Gap(field=f"{path}.{needed}", message=message)
+    for name, basis in SPECIFIC_TO.items():
+        if getattr(use, name) and use.basis is not basis:
+            yield Gap(
+                field=f"{path}.{name}",
+                message=f"{name.replace('_', ' ')} is set but this basis is not {basis.value.replace('_', ' ')}",
+            )
+    for category in sorted(set(use.covers.data_categories) - set(activity.personal_data_categories)):
+        yield Gap(field=f"{path}.covers.data_categories", message=f"'{category}' is not among the activity's data")
+    for group in sorted(set(use.covers.data_subjects) - set(activity.data_subject_categories)):
+        yield Gap(field=f"{path}.covers.data_subjects", message=f"'{group}' is not among the activity's people")
+
+
+def _consent_collected(activity: ActivityIn, path: str, purpose: str, consents: ConsentsCollected) -> Iterator[Gap]:
+    """Art. 7(1): the consent must be provable, so it is asked somewhere the toolkit records it: a
+    banner's category, or the organisation's own forms recording consents for this activity."""
+    if purpose not in consents.categories and activity.key not in consents.activities:
+        yield Gap(
+            field=f"{path}.consent_purpose",
+            message=f"'{purpose}' names no consent category of a banner, and no consent is recorded for this "
+            "activity: where is the consent asked and its proof kept (Art. 7(1))?",
+        )
+
+
+# Words that mark an activity as direct marketing in the languages the toolkit speaks.
+MARKETING_WORDS = re.compile(
+    r"marketing|newsletter|advertis|promotion|prospect|mailing|publicit|werbung|reclame|publicidad|comercial",
+    re.IGNORECASE,
+)
+
+
+def _direct_marketing(activity: ActivityIn, _context: Context) -> Iterator[Gap]:
+    """Art. 21(2)-(3): an objection to direct marketing stops it, so the register must say which
+    activities are; one that reads like it and says neither way is a gap."""
+    if activity.direct_marketing is None and MARKETING_WORDS.search(f"{activity.name} {activity.purpose}"):
+        yield Gap(
+            field="direct_marketing",
+            message="reads like direct marketing: say whether it is, so that an objection reaches it (Art. 21(2))",
+        )
+
+
+def _special_categories(activity: ActivityIn, _context: Context) -> Iterator[Gap]:
     for index, use in enumerate(activity.special_categories):
         if use.condition is None:
             yield Gap(
@@ -68,7 +140,7 @@ def _special_categories(activity: ActivityIn, _profile: OrganisationProfile | No
             )
 
 
-def _transfers(activity: ActivityIn, _profile: OrganisationProfile | None) -> Iterator[Gap]:
+def _transfers(activity: ActivityIn, _context: Context) -> Iterator[Gap]:
     for index, transfer in enumerate(activity.transfers):
         field, country = f"transfers[{index}]", transfer.country
         if country in EEA:
@@ -81,8 +153,9 @@ def _transfers(activity: ActivityIn, _profile: OrganisationProfile | None) -> It
             yield Gap(field=f"{field}.safeguard", message="the Data Privacy Framework covers only the US")
 
 
-def _data_categories(activity: ActivityIn, profile: OrganisationProfile | None) -> Iterator[Gap]:
-    known = set(DATA_CATEGORIES) | set(profile.custom_data_categories if profile else [])
+def _data_categories(activity: ActivityIn, context: Context) -> Iterator[Gap]:
+    custom = context.profile.custom_data_categories if context.profile else []
+    known = set(DATA_CATEGORIES) | {category.key for category in custom}
     for index, category in enumerate(activity.personal_data_categories):
         if category not in known:
             yield Gap(
@@ -91,7 +164,7 @@ def _data_categories(activity: ActivityIn, profile: OrganisationProfile | None) 
             )
 
 
-def _accountability(activity: ActivityIn, _profile: OrganisationProfile | None) -> Iterator[Gap]:
+def _accountability(activity: ActivityIn, _context: Context) -> Iterator[Gap]:
     if activity.automated_decisions.used and not activity.automated_decisions.logic:
         yield Gap(field="automated_decisions.logic", message="Art. 22: describe the logic involved")
     if activity.dpia.status is DpiaStatus.REQUIRED:
@@ -108,4 +181,12 @@ def _accountability(activity: ActivityIn, _profile: OrganisationProfile | None) 
         )
 
 
-CHECKS: list[Check] = [_art30_fields, _lawful_basis, _special_categories, _transfers, _data_categories, _accountability]
+CHECKS: list[Check] = [
+    _art30_fields,
+    _lawful_bases,
+    _direct_marketing,
+    _special_categories,
+    _transfers,
+    _data_categories,
+    _accountability,
+]

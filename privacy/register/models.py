@@ -35,7 +35,6 @@ class ProcessingActivity(Base):
     key: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(30))
-    lawful_basis: Mapped[str | None] = mapped_column(String(30))
     content: Mapped[dict[str, Any]]
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,7 +14,15 @@ from privacy.actors import Permission
 from privacy.console import Form, console_page, submit_form
 from privacy.errors import FieldError
 from privacy.register import service as register
-from privacy.register.forms import activity_from_form, activity_to_form, organisation_from_form, organisation_to_form
+from privacy.register.endpoints import activity_with_gaps, consents_collected
+from privacy.register.exports import lawful_bases_text
+from privacy.register.forms import (
+    activity_from_form,
+    activity_to_form,
+    basis_rows,
+    organisation_from_form,
+    organisation_to_form,
+)
 from privacy.register.schemas import (
     ActivityRole,
     Article9Condition,
@@ -23,7 +31,6 @@ from privacy.register.schemas import (
     Safeguard,
     SpecialCategory,
 )
-from privacy.register.taxonomy import DATA_CATEGORIES
 from privacy.web import DbSession, current_actor
 
 READ = {"permission": Permission.READ}
@@ -43,16 +50,24 @@ def page(request: Request[Any, Any, Any], template: str, status_code: int = 200,
     return console_page(request, f"register/{template}", status_code=status_code, choices=CHOICES, **context)
 
 
+def activity_form_page(
+    request: Request[Any, Any, Any], *, form: dict[str, Any], creating: bool, errors: list[FieldError] | None = None
+) -> Template:
+    status = 422 if errors else 200
+    context = {"form": form, "creating": creating, "errors": errors or [], "basis_rows": basis_rows(form)}
+    return page(request, "activity_form.html", status, **context)
+
+
 @get("/", opt=READ)
 async def register_list(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
-    activities = await register.list_activities(db_session)
+    activities = await register.list_activities(db_session, consents=await consents_collected(request, db_session))
     organisation = await register.get_organisation(db_session)
     return page(request, "register.html", activities=activities, organisation=organisation)
 
 
 @get("/activities/new", opt=EDIT_REGISTER)
 async def new_activity_form(request: Request[Any, Any, Any]) -> Template:
-    return page(request, "activity_form.html", creating=True)
+    return activity_form_page(request, form={}, creating=True)
 
 
 @post("/activities/new", opt=EDIT_REGISTER)
@@ -63,24 +78,31 @@ async def create_activity(request: Request[Any, Any, Any], db_session: DbSession
         return f"/console/activities/{created.key}"
 
     async def again(errors: list[FieldError], status: int) -> Response[Any]:
-        return page(request, "activity_form.html", 422, form=data, errors=errors, creating=True)
+        return activity_form_page(request, form=data, errors=errors, creating=True)
 
     return await submit_form(create, again=again)
 
 
 @get("/activities/{key:str}", opt=READ)
 async def activity_detail(request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> Template:
-    activity = await register.get_activity(db_session, key=key)
+    activity = await activity_with_gaps(request, db_session, key)
     versions = await register.activity_versions(db_session, key=key)
+    organisation = await register.get_organisation(db_session)
     return page(
-        request, "activity.html", activity=activity, versions=list(reversed(versions)), category_labels=DATA_CATEGORIES
+        request,
+        "activity.html",
+        activity=activity,
+        bases=lawful_bases_text(activity, organisation),
+        versions=list(reversed(versions)),
+        category_labels={c.key: c.label for c in await register.data_categories(db_session)},
     )
 
 
 @get("/activities/{key:str}/edit", opt=EDIT_REGISTER)
 async def edit_activity_form(request: Request[Any, Any, Any], db_session: DbSession, key: FromPath[str]) -> Template:
     activity = await register.get_activity(db_session, key=key)
-    return page(request, "activity_form.html", form=activity_to_form(register.as_activity_in(activity)), creating=False)
+    form = activity_to_form(register.as_activity_in(activity))
+    return activity_form_page(request, form=form, creating=False)
 
 
 @post("/activities/{key:str}/edit", opt=EDIT_REGISTER)
@@ -95,7 +117,7 @@ async def update_activity(
         return f"/console/activities/{key}"
 
     async def again(errors: list[FieldError], status: int) -> Response[Any]:
-        return page(request, "activity_form.html", 422, form=form, errors=errors, creating=False)
+        return activity_form_page(request, form=form, errors=errors, creating=False)
 
     return await submit_form(update, again=again)
 
@@ -109,10 +131,7 @@ async def organisation_page(request: Request[Any, Any, Any], db_session: DbSessi
 @post("/organisation", opt=EDIT_ORGANISATION)
 async def save_organisation(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Response[Any]:
     async def save() -> str:
-        profile = organisation_from_form(data)
-        current = await register.get_organisation(db_session)
-        if current is not None:  # the form does not show the applications' keys: keep them
-            profile = profile.model_copy(update={"applications": current.applications})
+        profile = organisation_from_form(data, await register.get_organisation(db_session))
         await register.save_organisation(db_session, profile=profile, actor=current_actor(request))
         return "/console/organisation"
 

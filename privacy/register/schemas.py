@@ -6,10 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from privacy.assertions import check_public_keys
-from privacy.schemas import CountryCode, Day, Email, Flag, Key, Schema, ShortText, Text, TextList
+from privacy.register.taxonomy import DATA_CATEGORIES, category_label
+from privacy.schemas import CountryCode, Day, Email, Flag, Key, Language, Schema, ShortText, Text, TextList
 
 
 class LawfulBasis(StrEnum):
@@ -95,6 +97,44 @@ class Application(Schema):
     )
 
 
+class CustomCategory(Schema):
+    """A category of personal data of the organisation's own, beyond the starter taxonomy, with
+    its label in each language it publishes (a bare key, as earlier versions took, still reads)."""
+
+    key: Key
+    labels: dict[Language, ShortText] = Field(default_factory=dict, max_length=20)
+    description: Text = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_key(cls, data: Any) -> Any:
+        return {"key": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _not_a_starter_category(self) -> CustomCategory:
+        if self.key in DATA_CATEGORIES:
+            raise PydanticCustomError(
+                "category", "'{key}' is in the starter taxonomy already: use it as it is", {"key": self.key}
+            )
+        return self
+
+    def label(self, language: str) -> str:
+        """In `language`, else in English, else in the first language given, else the key in words."""
+        return (
+            self.labels.get(language)
+            or self.labels.get("en")
+            or next(iter(self.labels.values()), "")
+            or (category_label(self.key))
+        )
+
+
+def _unique_keys(categories: list[CustomCategory]) -> list[CustomCategory]:
+    keys = [category.key for category in categories]
+    if repeated := sorted({key for key in keys if keys.count(key) > 1}):
+        raise PydanticCustomError("category", "each category once: {keys} repeated", {"keys": ", ".join(repeated)})
+    return categories
+
+
 class OrganisationProfile(Schema):
     legal_name: ShortText
     address: Text
@@ -104,8 +144,15 @@ class OrganisationProfile(Schema):
     eu_representative: Contact | None = None
     uk_representative: Contact | None = None
     lead_supervisory_authority: ShortText | None = None
-    custom_data_categories: list[Key] = Field(default_factory=list, max_length=200)
+    custom_data_categories: Annotated[list[CustomCategory], AfterValidator(_unique_keys)] = Field(
+        default_factory=list, max_length=200
+    )
     applications: list[Application] = Field(default_factory=list, max_length=20)
+
+    def category_label(self, key: str, language: str = "en") -> str:
+        """A data category as people read it: the organisation's own label, or the taxonomy's."""
+        custom = {category.key: category for category in self.custom_data_categories}
+        return custom[key].label(language) if key in custom else category_label(key)
 
 
 class SpecialCategoryUse(Schema):
@@ -132,6 +179,48 @@ class Dpia(Schema):
     review_on: Day | None = Field(default=None, description="when the assessment is reviewed (Art. 35(11))")
 
 
+class BasisScope(Schema):
+    """What one of several bases covers: groups of people, data categories, countries, or a note
+    ("invoices and tax records"). Empty: the whole activity."""
+
+    data_subjects: list[ShortText] = Field(default_factory=list, max_length=100)
+    data_categories: list[Key] = Field(default_factory=list, max_length=100)
+    countries: list[CountryCode] = Field(default_factory=list, max_length=250)
+    note: Text = ""
+
+
+class BasisUse(Schema):
+    """One lawful basis of an activity (Art. 6(1)) with what it covers and what it rests on."""
+
+    basis: LawfulBasis
+    covers: BasisScope = Field(default_factory=BasisScope)
+    consent_purpose: ShortText | None = Field(
+        default=None, description="consent: the banner category or the consent collected on the organisation's forms"
+    )
+    legitimate_interest: Text | None = Field(default=None, description="legitimate interests: the interest pursued")
+    balancing_test: ShortText | None = Field(default=None, description="legitimate interests: where the test is kept")
+    legal_obligation: ShortText | None = Field(default=None, description="legal obligation: the law cited")
+
+
+# The single-basis form of earlier versions: `lawful_basis` with its specifics beside it.
+SINGLE_BASIS_FIELDS = ("consent_purpose", "legitimate_interest", "balancing_test", "legal_obligation")
+
+
+def _single_basis_as_list(data: Any) -> Any:
+    """A file or call written with one `lawful_basis` still applies, as a list of one."""
+    if not isinstance(data, dict) or ("lawful_basis" not in data and not set(SINGLE_BASIS_FIELDS) & data.keys()):
+        return data
+    if "lawful_bases" in data:
+        raise PydanticCustomError("bases", "give either lawful_bases or lawful_basis, not both")
+    single = dict(data)
+    basis = single.pop("lawful_basis", None)
+    specifics = {name: single.pop(name) for name in SINGLE_BASIS_FIELDS if name in single}
+    if basis is None and any(value is not None for value in specifics.values()):
+        names = ", ".join(name for name, value in specifics.items() if value is not None)
+        raise PydanticCustomError("bases", "{names} belongs to a lawful basis: add lawful_basis", {"names": names})
+    return {**single, "lawful_bases": [] if basis is None else [{"basis": basis, **specifics}]}
+
+
 class ActivityIn(Schema):
     key: Key
     name: ShortText
@@ -143,14 +232,12 @@ class ActivityIn(Schema):
     data_subject_categories: TextList
     personal_data_categories: Annotated[list[Key], Field(default_factory=list, max_length=100)]
     special_categories: list[SpecialCategoryUse] = Field(default_factory=list, max_length=8)
-    lawful_basis: LawfulBasis | None = None
-    direct_marketing: Flag = Field(
-        default=False, description="direct marketing: an objection stops it for the person, always (Art. 21(2)-(3))"
+    lawful_bases: list[BasisUse] = Field(
+        default_factory=list, max_length=10, description="each basis with what it covers; `lawful_basis` gives one"
     )
-    consent_purpose: ShortText | None = None
-    legitimate_interest: Text | None = None
-    balancing_test: ShortText | None = None
-    legal_obligation: ShortText | None = None
+    direct_marketing: Flag | None = Field(
+        default=None, description="direct marketing: an objection stops it for the person, always (Art. 21(2)-(3))"
+    )
     recipients: TextList
     transfers: list[Transfer] = Field(default_factory=list, max_length=100)
     retention: Text = ""
@@ -158,6 +245,14 @@ class ActivityIn(Schema):
     source: Text = ""
     automated_decisions: AutomatedDecisions = Field(default_factory=AutomatedDecisions)
     dpia: Dpia = Field(default_factory=Dpia)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_basis(cls, data: Any) -> Any:
+        return _single_basis_as_list(data)
+
+    def rests_on(self, basis: LawfulBasis) -> bool:
+        return any(use.basis is basis for use in self.lawful_bases)
 
 
 class Gap(Schema):
@@ -183,3 +278,4 @@ class DataCategory(Schema):
     key: str
     label: str
     custom: bool
+    description: str = ""

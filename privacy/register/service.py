@@ -15,10 +15,10 @@ from privacy.audit import record_change
 from privacy.bundle import Archive
 from privacy.config_file import Change, apply_each, change_of
 from privacy.db import utcnow
-from privacy.domain import RecordAnnex
+from privacy.domain import ConsentsCollected, ConsentSource, RecordAnnex
 from privacy.errors import Conflict, NotFound
-from privacy.register.exports import annex_table, build_record, lawful_basis_text, record_csv, record_pdf, transfer_text
-from privacy.register.gaps import find_gaps
+from privacy.register.exports import annex_table, build_record, lawful_bases_text, record_csv, record_pdf, transfer_text
+from privacy.register.gaps import Context, find_gaps
 from privacy.register.models import ActivityVersion, Organisation, ProcessingActivity
 from privacy.register.schemas import (
     ActivityIn,
@@ -29,7 +29,7 @@ from privacy.register.schemas import (
     LawfulBasis,
     OrganisationProfile,
 )
-from privacy.register.taxonomy import DATA_CATEGORIES, category_label
+from privacy.register.taxonomy import DATA_CATEGORIES
 from privacy.settings import Settings
 
 ORGANISATION_ROW = 1
@@ -87,14 +87,23 @@ async def data_categories(session: AsyncSession) -> list[DataCategory]:
     profile = await get_organisation(session)
     custom = profile.custom_data_categories if profile else []
     starter = [DataCategory(key=key, label=label, custom=False) for key, label in DATA_CATEGORIES.items()]
-    extra = [DataCategory(key=key, label=category_label(key), custom=True) for key in custom]
+    extra = [DataCategory(key=c.key, label=c.label("en"), custom=True, description=c.description) for c in custom]
     return starter + extra
 
 
-async def list_activities(session: AsyncSession) -> list[ActivityOut]:
-    profile = await get_organisation(session)
+async def consents_collected(session: AsyncSession, sources: Sequence[ConsentSource]) -> ConsentsCollected:
+    """Where the domains collect consents, for the check of each consent basis's purpose."""
+    found = ConsentsCollected()
+    for source in sources:
+        found |= await source(session)
+    return found
+
+
+async def list_activities(session: AsyncSession, *, consents: ConsentsCollected | None = None) -> list[ActivityOut]:
+    """The register by name, each activity with its gaps (those about consents only if given)."""
+    context = Context(await get_organisation(session), consents)
     rows = (await session.scalars(select(ProcessingActivity).order_by(ProcessingActivity.name))).all()
-    return [_activity_out(row, profile) for row in rows]
+    return [_activity_out(row, context) for row in rows]
 
 
 async def objectable_activities(session: AsyncSession) -> list[ActivityOut]:
@@ -104,12 +113,13 @@ async def objectable_activities(session: AsyncSession) -> list[ActivityOut]:
     return [
         activity
         for activity in await list_activities(session)
-        if activity.role is ActivityRole.CONTROLLER and (activity.lawful_basis in grounds or activity.direct_marketing)
+        if activity.role is ActivityRole.CONTROLLER
+        and (any(activity.rests_on(ground) for ground in grounds) or activity.direct_marketing)
     ]
 
 
-async def get_activity(session: AsyncSession, *, key: str) -> ActivityOut:
-    return _activity_out(await _activity_row(session, key), await get_organisation(session))
+async def get_activity(session: AsyncSession, *, key: str, consents: ConsentsCollected | None = None) -> ActivityOut:
+    return _activity_out(await _activity_row(session, key), Context(await get_organisation(session), consents))
 
 
 async def _activity_row(session: AsyncSession, key: str) -> ProcessingActivity:
@@ -119,10 +129,10 @@ async def _activity_row(session: AsyncSession, key: str) -> ProcessingActivity:
     return row
 
 
-def _activity_out(row: ProcessingActivity, profile: OrganisationProfile | None) -> ActivityOut:
+def _activity_out(row: ProcessingActivity, context: Context) -> ActivityOut:
     stored = {"version": row.version, "created_at": row.created_at, "updated_at": row.updated_at, "gaps": []}
     activity = ActivityOut.model_validate({**row.content, **stored})
-    activity.gaps = find_gaps(activity, profile)
+    activity.gaps = find_gaps(activity, context)
     return activity
 
 
@@ -156,7 +166,7 @@ async def create_activity(
         after=row.content,
         now=now,
     )
-    return _activity_out(row, await get_organisation(session))
+    return _activity_out(row, Context(await get_organisation(session)))
 
 
 async def update_activity(
@@ -169,7 +179,7 @@ async def update_activity(
     before = dict(row.content)
     after = activity.model_dump(mode="json")
     if before == after:
-        return _activity_out(row, await get_organisation(session)), False
+        return _activity_out(row, Context(await get_organisation(session))), False
     now = now or utcnow()
     row.version += 1
     _store(row, activity, now)
@@ -184,7 +194,7 @@ async def update_activity(
         after=after,
         now=now,
     )
-    return _activity_out(row, await get_organisation(session)), True
+    return _activity_out(row, Context(await get_organisation(session))), True
 
 
 async def delete_activity(session: AsyncSession, *, key: str, actor: Actor, now: datetime | None = None) -> None:
@@ -211,7 +221,6 @@ def _store(row: ProcessingActivity, activity: ActivityIn, now: datetime) -> None
     row.content = activity.model_dump(mode="json")
     row.name = activity.name
     row.role = activity.role.value
-    row.lawful_basis = activity.lawful_basis.value if activity.lawful_basis else None
     row.updated_at = now
 
 
@@ -263,9 +272,22 @@ async def export_organisation_block(session: AsyncSession) -> dict[str, Any] | N
 async def apply_activities_block(
     session: AsyncSession, activities: list[ActivityIn], actor: Actor, _settings: Settings, now: datetime
 ) -> list[Change]:
-    return await apply_each(
+    changes = await apply_each(
         "activities", activities, lambda activity: _apply_activity(session, activity=activity, actor=actor, now=now)
     )
+    return changes + [warning for activity in activities for warning in _interests_unstated(activity)]
+
+
+INTEREST_UNSTATED = "legitimate interests without the interest stated (Art. 6(1)(f), Art. 13(1)(d))"
+
+
+def _interests_unstated(activity: ActivityIn) -> list[Change]:
+    """Legitimate interests with no interest stated: applied, but no balancing can be shown for it."""
+    return [
+        Change(f"activities[{activity.key}].lawful_bases[{index}]", "warning", note=INTEREST_UNSTATED)
+        for index, use in enumerate(activity.lawful_bases)
+        if use.basis is LawfulBasis.LEGITIMATE_INTERESTS and not use.legitimate_interest
+    ]
 
 
 async def _apply_activity(session: AsyncSession, *, activity: ActivityIn, actor: Actor, now: datetime) -> Change:
@@ -318,8 +340,8 @@ async def information_for_the_person(session: AsyncSession) -> dict[str, Any]:
             {
                 "name": activity.name,
                 "purpose": activity.purpose,
-                "lawful_basis": lawful_basis_text(activity),
-                "categories": activity.personal_data_categories,
+                "lawful_bases": lawful_bases_text(activity, organisation),
+                "categories": [organisation.category_label(c) for c in activity.personal_data_categories],
                 "recipients": activity.recipients,
                 "retention": activity.retention,
                 "source": activity.source,

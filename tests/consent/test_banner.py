@@ -172,6 +172,53 @@ def test_gpc_in_california_shows_no_banner_and_keeps_advertising_off(new_context
     assert page.evaluate("window.privacyConsent.get()")["advertising"] is False
 
 
+LAST_CONSENT_MODE = """(() => {
+  const updates = window.dataLayer.filter((entry) => entry[0] === "consent" && entry[1] === "update");
+  return updates[updates.length - 1][2];
+})()"""
+
+
+def test_in_france_exempt_measurement_runs_at_once_and_is_shown_as_needing_no_consent(
+    new_context: Any, website: str, live_server: LiveServer
+) -> None:
+    context = new_context()
+    context.route(
+        f"{live_server.url}{CONSENT_API}**",
+        lambda route: route.continue_(headers={**route.request.headers, "cf-ipcountry": "FR"}),
+    )
+    page = context.new_page()
+    page.goto(website)
+    dialog = page.get_by_role("dialog", name="Your privacy choices")
+    expect(dialog).to_be_visible()  # advertising still needs consent
+    page.wait_for_function("window.analyticsRan === 1")
+    assert ran(page, "adsRan") is None
+    assert page.evaluate(LAST_CONSENT_MODE)["analytics_storage"] == "granted"
+
+    dialog.get_by_role("button", name="Customise").click()
+    preferences = page.get_by_role("dialog", name="Customise")
+    expect(preferences.get_by_label("Analytics")).to_be_checked()
+    expect(preferences.get_by_label("Analytics")).to_be_disabled()
+    expect(preferences.get_by_text("No consent needed here")).to_be_visible()
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+    preferences.get_by_role("button", name="Save choices").click()
+    page.wait_for_function("document.cookie.includes('privacy_consent_www=')")
+    assert page.evaluate("window.privacyConsent.get()") == {
+        "necessary": True,
+        "functional": False,
+        "analytics": True,
+        "advertising": False,
+    }
+
+    called: list[str] = []
+    page.on("request", lambda request: called.append(urlparse(request.url).path))
+    page.reload()
+    page.wait_for_function("window.analyticsRan === 1")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert ran(page, "adsRan") is None
+    assert f"{CONSENT_API}decision" in called  # the receipt leaves it off: where it runs, the service says
+
+
 def test_signed_in_choice_follows_the_person_to_a_new_device(new_context: Any, website: str) -> None:
     laptop = new_context().new_page()
     laptop.goto(f"{website}/account")

@@ -8,10 +8,11 @@ from importlib import resources
 
 import pytest
 from litestar import Litestar
+from pydantic import ValidationError
 
 from consent import decisions
 from consent.receipts import sign_receipt
-from consent.schemas import Jurisdiction, Regime
+from consent.schemas import EARLIER_DEFAULT_US_STATES, ConsentSetup, Jurisdiction, Regime, Regimes
 from privacy.composition import configuration
 from privacy.errors import Forbidden, NotFound
 from tests.consent.conftest import Client, decision, record
@@ -40,6 +41,39 @@ async def test_regime_follows_the_trusted_cdn_location(visitor: Client, country:
         assert body["consent"]["analytics"] is True
 
 
+def with_regimes(**regimes: object) -> ConsentSetup:
+    return demo_in_memory().setup.model_copy(update={"regimes": Regimes.model_validate(regimes)})
+
+
+@pytest.mark.parametrize(
+    ("regimes", "country", "region", "regime"),
+    [
+        ({"default": "opt_in"}, "US", "CA", Regime.OPT_IN),
+        ({"default": "opt_in"}, "JP", None, Regime.OPT_IN),
+        ({"default": "opt_in", "opt_out_regions": ["US-CA"]}, "US", "CA", Regime.OPT_OUT),
+        ({"default": "opt_in", "opt_out_regions": ["US-CA"]}, "US", "TX", Regime.OPT_IN),
+        ({"default": "opt_in", "opt_out": ["US"]}, "US", None, Regime.OPT_OUT),
+        ({"default": "opt_in", "opt_out": ["US"], "opt_in_regions": ["us-ca"]}, "US", "CA", Regime.OPT_IN),
+        ({"default": "opt_out"}, "DE", None, Regime.OPT_IN),
+        ({"default": "opt_out", "opt_in": []}, "DE", None, Regime.OPT_OUT),
+        ({"default": "opt_in", "us_opt_out_states": ["CA"]}, "US", "CA", Regime.OPT_OUT),  # the earlier spelling
+        # What earlier versions stored as their default list, which no one wrote: the default holds.
+        ({"default": "opt_in", "us_opt_out_states": EARLIER_DEFAULT_US_STATES}, "US", "CA", Regime.OPT_IN),
+    ],
+)
+def test_a_place_no_list_names_gets_the_default(
+    regimes: dict[str, object], country: str, region: str | None, regime: Regime
+) -> None:
+    assert decisions.regime_for(with_regimes(**regimes), country=country, region=region) is regime
+
+
+def test_a_place_listed_twice_or_written_wrong_is_refused_in_words() -> None:
+    with pytest.raises(ValidationError, match="countries listed as both opt-in and opt-out: FR"):
+        Regimes.model_validate({"opt_in": ["FR", "DE"], "opt_out": ["FR"]})
+    with pytest.raises(ValidationError, match="'California' is not a region: write its ISO 3166-2 code"):
+        Regimes.model_validate({"opt_out_regions": ["California"]})
+
+
 async def test_unknown_location_gets_the_strictest_regime(visitor: Client) -> None:
     for headers in ({"cf-ipcountry": "XX"}, {"cf-ipcountry": "T1"}, {}):
         body = await decision(visitor, headers)
@@ -54,6 +88,25 @@ async def test_gpc_in_california_hides_the_banner_and_turns_advertising_off(visi
     assert body["consent"]["advertising"] is False
     assert body["consent"]["analytics"] is True
     assert body["consent_mode"]["ad_user_data"] == "denied"
+
+
+async def test_in_france_exempt_measurement_runs_before_any_choice(visitor: Client) -> None:
+    body = await decision(visitor, {"cf-ipcountry": "FR"}, lang="fr")
+    assert body["show_banner"] is True
+    assert body["consent"] == {"necessary": True, "functional": False, "analytics": True, "advertising": False}
+    assert body["exempt"] == ["analytics"]
+    assert body["consent_mode"] == {
+        "ad_storage": "denied",
+        "ad_user_data": "denied",
+        "ad_personalization": "denied",
+        "analytics_storage": "granted",
+        "functionality_storage": "denied",
+        "personalization_storage": "denied",
+        "security_storage": "granted",
+    }
+    assert body["texts"]["exempt"].startswith("Aucun consentement requis")
+    belgium = await decision(visitor, {"cf-ipcountry": "BE"})
+    assert belgium["consent"]["analytics"] is False and belgium["exempt"] == []
 
 
 async def test_gpc_never_grants_and_only_exactly_1_counts(visitor: Client) -> None:

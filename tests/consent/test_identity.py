@@ -3,12 +3,15 @@ person's choice follows them to other devices."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
-from joserfc import jwt
+from joserfc import jws, jwt
 from joserfc.jwk import OKPKey
 
 from privacy.settings import Settings
@@ -104,3 +107,95 @@ def test_private_keys_are_refused_in_the_set_up() -> None:
 
     with pytest.raises(ValueError, match="public key only"):
         Site.model_validate({"key": "www", "identity_keys": [APP_KEY.as_dict(private=True)]})
+
+
+async def test_two_devices_of_one_person_keep_one_consent_id(client: Client) -> None:
+    # Each device made an anonymous choice first, so each holds a consent id of its own.
+    laptop_id = (await client.post("/api/v1/consent/records", json=CHOICE)).json()["consent_id"]
+    phone_id = (await client.post("/api/v1/consent/records", json=CHOICE)).json()["consent_id"]
+
+    laptop = await client.post(
+        "/api/v1/consent/records", json={**CHOICE, "consent_id": laptop_id, "identity": assertion()}
+    )
+    phone = await client.post(
+        "/api/v1/consent/records",
+        json={**CHOICE, "consent_id": phone_id, "action": "reject_all", "choices": {}, "identity": assertion()},
+    )
+    assert laptop.json()["consent_id"] == laptop_id
+    assert phone.json()["consent_id"] == laptop_id, "the phone's choice goes under the person's first consent id"
+    history = (await client.get(f"/api/v1/consent/records/{laptop_id}")).json()
+    assert [entry["action"] for entry in history["history"]] == ["custom", "custom", "reject_all"]
+
+
+async def test_simultaneous_first_choices_of_one_person_make_one_consent_id(
+    consent_settings: Settings,
+) -> None:
+    app = await app_with_demo(consent_settings, with_identity_keys)
+    # The app runs on this test's own loop, so the requests overlap.
+    transport = httpx.ASGITransport(app=app)
+    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://testserver") as devices:
+        answers = await asyncio.gather(
+            *(devices.post("/api/v1/consent/records", json={**CHOICE, "identity": assertion()}) for _ in range(8))
+        )
+    await app.state.db_config.get_engine().dispose()
+    assert [answer.status_code for answer in answers] == [201] * 8
+    assert len({answer.json()["consent_id"] for answer in answers}) == 1
+
+
+async def test_a_device_id_linked_to_another_person_is_not_shared(client: Client) -> None:
+    first = (await client.post("/api/v1/consent/records", json={**CHOICE, "identity": assertion("customer-1")})).json()
+    # Another person signs in on the same browser, which still holds the first person's consent id.
+    second = await client.post(
+        "/api/v1/consent/records",
+        json={**CHOICE, "consent_id": first["consent_id"], "identity": assertion("customer-2", email="bo@example.org")},
+    )
+    assert second.status_code == 201
+    assert second.json()["consent_id"] != first["consent_id"]
+    history = (await client.get(f"/api/v1/consent/records/{first['consent_id']}")).json()
+    assert len(history["history"]) == 1
+
+
+def receipt_claims(answer: Any) -> Any:
+    return json.loads(jws.extract_compact(answer.json()["receipt"].encode()).payload)
+
+
+async def test_the_application_states_where_the_person_is_for_a_choice_it_records(client: Client) -> None:
+    # The account page's choice reaches the service from the application's server, in Germany.
+    server = {"cf-ipcountry": "DE"}
+    stated = assertion(jurisdiction={"country": "US", "region": "CA"})
+    answer = await client.post("/api/v1/consent/records", json={**CHOICE, "identity": stated}, headers=server)
+    assert answer.status_code == 201, answer.text
+    assert receipt_claims(answer)["jur"] == {
+        "country": "US",
+        "region": "CA",
+        "regime": "opt_out",
+        "source": "application",
+    }
+    unstated = await client.post("/api/v1/consent/records", json={**CHOICE, "identity": assertion()}, headers=server)
+    assert receipt_claims(unstated)["jur"]["country"] == "DE"
+    # Only the application's signature vouches for a jurisdiction: a browser cannot send one.
+    browser = await client.post(
+        "/api/v1/consent/records", json={**CHOICE, "jurisdiction": {"country": "US", "region": "CA"}}, headers=server
+    )
+    assert browser.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("stated", "path", "words"),
+    [
+        ({"country": "XX"}, "identity.jurisdiction.country", "XX is not a country code (ISO 3166-1)"),
+        ({"country": "UK"}, "identity.jurisdiction.country", "use GB"),
+        ({"country": "US", "region": "ZZ"}, "identity.jurisdiction.region", "ZZ is not a region of US"),
+        ("FR", "identity.jurisdiction", "should be an object with a country"),
+    ],
+)
+async def test_a_stated_jurisdiction_that_is_no_country_is_refused_in_words(
+    client: Client, stated: Any, path: str, words: str
+) -> None:
+    answer = await client.post("/api/v1/consent/records", json={**CHOICE, "identity": assertion(jurisdiction=stated)})
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert [error["path"] for error in answer.json()["errors"]] == [path]
+    assert words in answer.json()["errors"][0]["message"]
+    nothing = await client.post("/api/v1/consent/identity", json={"site": "www", "identity": assertion()})
+    assert nothing.status_code == 404, "the refused choice linked and stored nothing"

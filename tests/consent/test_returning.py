@@ -30,7 +30,12 @@ async def test_site_document_is_public_cacheable_and_revalidated(visitor: Client
         "policy_version": "2026-11",
         "text_hash": first.json()["text_hash"],
         "categories": ["necessary", "functional", "analytics", "advertising"],
+        "signals": first.json()["signals"],
+        "gpc_opt_out": ["advertising"],
+        "exempt": ["analytics"],
+        "exempt_in": ["FR"],
     }
+    assert first.json()["signals"]["analytics_storage"] == "analytics"
     assert first.headers.get_list("cache-control") == [f"public, max-age={SITE_DOCUMENT_MAX_AGE}"]
     assert first.headers["access-control-allow-origin"] == "*"
     etag = first.headers["etag"]
@@ -120,4 +125,13 @@ async def test_site_document_is_in_the_openapi_document(visitor: Client) -> None
     schema = answers["200"]["content"]["application/json"]["schema"]
     assert schema["$ref"].endswith("/SiteDocument")
     documented = spec["components"]["schemas"]["SiteDocument"]["properties"]
-    assert set(documented) == {"site", "policy_version", "text_hash", "categories"}
+    assert set(documented) == {
+        "site",
+        "policy_version",
+        "text_hash",
+        "categories",
+        "signals",
+        "gpc_opt_out",
+        "exempt",
+        "exempt_in",
+    }

@@ -137,12 +137,17 @@ async def test_erasure_certificate_names_the_day_backups_age_out(
     person: Client, mailbox: Mailbox, background: Any, dsar_sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     from retention import service as retention_service
-    from retention.schemas import BackupSchedule
+    from retention.schemas import BackupSchedule, BackupStore
 
+    store = BackupStore(
+        name="Snapshots",
+        country="DE",
+        provider="Hetzner",
+        encrypted=True,
+        schedules=[BackupSchedule(every="P1D", kept="P30D")],
+    )
     async with dsar_sessions() as session, session.begin():
-        await retention_service.save_backups(
-            session, schedules=[BackupSchedule(name="daily", every="P1D", kept="P30D")], actor=SYSTEM, now=utcnow()
-        )
+        await retention_service.save_backups(session, stores=[store], actor=SYSTEM, now=utcnow())
     granted = await verified(person, mailbox, background, type="erasure")
     await background()
     text = " ".join(pdf_text((await download(person, granted)).content).split())

@@ -78,6 +78,9 @@ async def test_the_objectable_activities_are_those_on_legitimate_interests_and_d
     listed = (await person.get("/api/v1/requests/objectable")).json()
     assert {(a["key"], a["direct_marketing"]) for a in listed} == {
         ("security-logging", False),
+        ("customer-support", False),  # legitimate interests for prospects' questions
+        ("web-analytics", False),  # legitimate interests for exempt measurement in France
+        ("advertising", True),
         ("marketing-customers", True),
         ("marketing-prospects", True),
     }
@@ -111,7 +114,8 @@ async def test_direct_marketing_stops_at_once_in_every_linked_system_and_for_goo
     ]
     [call] = mailer.received
     assert (call["action"], call["email"], call["activities"]) == ("suppress", ADA, ["direct-marketing"])
-    assert await suppressed(dsar_sessions) == {"direct-marketing", "marketing-customers", "marketing-prospects"}
+    marketing = {"direct-marketing", "marketing-customers", "marketing-prospects", "advertising"}
+    assert await suppressed(dsar_sessions) == marketing
     detail = await only_request(person, officer)
     assert (detail["status"], detail["outcome"]) == ("completed", "objection upheld")
     assert not [step for step in detail["steps"] if step["action"] == "object"], "nothing for staff to decide"

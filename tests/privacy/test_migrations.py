@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, select, text
@@ -49,6 +50,16 @@ async def _tables(url: str) -> set[str]:
         names = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
     await engine.dispose()
     return names
+
+
+async def execute_sql(url: str, statement: str, parameters: dict[str, Any] | None = None) -> list[Any]:
+    """One statement on the database at `url`, committed; its rows, if any."""
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        result = await connection.execute(text(statement), parameters or {})
+        rows = list(result.all()) if result.returns_rows else []
+    await engine.dispose()
+    return rows
 
 
 def settings_for(url: str, data_dir: Path) -> Settings:

@@ -63,10 +63,12 @@ async def test_a_rule_is_answered_as_written_and_a_hold_with_its_fields_never_th
     listed = await staff.get("/api/v1/admin/retention/holds", headers=auditor)
     [hold] = listed.json()
     assert list(hold) == [
-        "id", "rule", "record_key", "covers_a_person", "reason", "placed_by", "placed_at", "until",
+        "id", "key", "rule", "record_key", "covers_a_person", "reason", "placed_by", "placed_at", "until",
+        "kept_for", "after", "covers", "kept",
     ]  # fmt: skip
     assert hold["id"] == placed.json()["id"] and hold["placed_by"].startswith("token:")
     assert (hold["rule"], hold["record_key"], hold["covers_a_person"]) == (None, None, True)
-    assert (hold["reason"], hold["until"]) == ("litigation", "2031-01-02")
+    assert (hold["reason"], hold["until"], hold["kept_for"]) == ("litigation", "2031-01-02", None)
+    assert (hold["covers"], hold["kept"]) == ("a person", "until 2031-01-02")
     assert hold["placed_at"].endswith("+00:00"), "written as it always was, not with a Z"
     assert "ada" not in listed.text.lower()

@@ -12,6 +12,14 @@ from privacy.settings import Settings
 from tests.conftest import SYSTEM
 from tests.retention.conftest import NOW, Sessions, events_rule
 
+BACKUPS = {
+    "name": "Database snapshots",
+    "country": "DE",
+    "provider": "Hetzner Online GmbH",
+    "encrypted": True,
+    "schedules": [{"every": "P1D", "kept": "P30D"}],
+}
+
 
 async def test_configuration_block_applies_and_exports_without_secrets(
     org_sessions: Sessions, settings: Settings, events: str
@@ -19,14 +27,17 @@ async def test_configuration_block_applies_and_exports_without_secrets(
     document = {
         "retention": {
             "rules": [events_rule()],
-            "backups": [{"name": "daily", "every": "P1D", "kept": "P30D"}],
+            "backups": [BACKUPS],
         }
     }
     async with org_sessions() as session, session.begin():
         changes = await configuration().apply(
             session, config=configuration().parse(yaml.safe_dump(document)), actor=SYSTEM, settings=settings, now=NOW
         )
-        assert [c.describe() for c in changes] == ["+ retention.rules[web-analytics]", "~ retention.backups: "]
+        assert [c.describe() for c in changes] == [
+            "+ retention.rules[web-analytics]",
+            "~ retention.backups: Database snapshots, Off-site archive",  # the organisation's two, replaced by one
+        ]
         again = await configuration().apply(
             session, config=configuration().parse(yaml.safe_dump(document)), actor=SYSTEM, settings=settings, now=NOW
         )

@@ -39,7 +39,10 @@ async def test_console_lists_each_kind_of_legal_hold_never_the_person(
             await service.place_hold(session, hold=hold, actor=SYSTEM, now=NOW)
     page = re.sub(r"\s+", " ", (await staff.get("/console/retention", headers=auditor)).text)
     day = NOW.date().isoformat()
-    assert f"<li>a person: litigation (placed {day} by system:tests)</li>" in page
-    assert f"<li>record 5: audit sample (placed {day} by system:tests, until 2031-01-02)</li>" in page
-    assert f"<li>the whole rule web-analytics: regulator inquiry (placed {day} by system:tests)</li>" in page
+    assert f"<li>a person, kept until lifted: litigation (placed {day} by system:tests)</li>" in page
+    assert f"<li>record 5, kept until 2031-01-02: audit sample (placed {day} by system:tests)</li>" in page
+    assert (
+        f"<li>the whole rule web-analytics, kept until lifted: regulator inquiry (placed {day} by system:tests)</li>"
+        in page
+    )
     assert "ada@example.org" not in page.lower()

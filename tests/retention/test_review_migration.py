@@ -6,24 +6,11 @@ import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from privacy.db import migration_commands, upgrade_database
-from tests.privacy.test_migrations import empty_database, settings_for
+from tests.privacy.test_migrations import empty_database, execute_sql, settings_for
 
 __all__ = ["empty_database"]  # the fixture, used by name
-
-
-async def _execute(url: str, statement: str, parameters: dict[str, Any] | None = None) -> list[Any]:
-    engine = create_async_engine(url)
-    async with engine.begin() as connection:
-        result = await connection.execute(text(statement), parameters or {})
-        rows = list(result.all()) if result.returns_rows else []
-    await engine.dispose()
-    return rows
 
 
 def test_rules_saved_before_review_existed_stay_approved(empty_database: str, tmp_path: Path) -> None:
@@ -32,7 +19,7 @@ def test_rules_saved_before_review_existed_stay_approved(empty_database: str, tm
     rule = {"key": "mail", "period": "P90D", "store": {"kind": "toolkit", "name": "delivered_mail"}}
     insert = "INSERT INTO retention_rules (key, content, updated_at) VALUES ('mail', :content, :now)"
     now = datetime.now(UTC).replace(tzinfo=None)
-    asyncio.run(_execute(empty_database, insert, {"content": json.dumps(rule), "now": now}))
+    asyncio.run(execute_sql(empty_database, insert, {"content": json.dumps(rule), "now": now}))
     upgrade_database(settings)
-    rows = asyncio.run(_execute(empty_database, "SELECT key, awaiting_review FROM retention_rules"))
+    rows = asyncio.run(execute_sql(empty_database, "SELECT key, awaiting_review FROM retention_rules"))
     assert [(key, bool(awaiting)) for key, awaiting in rows] == [("mail", False)]

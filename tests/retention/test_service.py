@@ -11,22 +11,21 @@ from sqlalchemy import update
 from privacy.errors import NotFound
 from retention import review, service
 from retention.models import RetentionRule
-from retention.schemas import BackupSchedule, RuleIn
+from retention.schemas import BackupStore, RuleIn
 from tests.conftest import SYSTEM
 from tests.retention.conftest import NOW, Sessions
 
 
 async def test_backups_give_the_date_erased_data_is_gone(org_sessions: Sessions) -> None:
-    schedules = [
-        BackupSchedule(name="hourly", every="PT1H", kept="P1D"),
-        BackupSchedule(name="daily", every="P1D", kept="P30D"),
-        BackupSchedule(name="monthly", every="P1M", kept="P12M"),
+    stores = [
+        backup_store("Snapshots", "DE", [("PT1H", "P1D"), ("P1D", "P30D")]),
+        backup_store("Archive", "FI", [("P1M", "P12M")]),
     ]
     async with org_sessions() as session, session.begin():
-        await service.save_backups(session, schedules=[], actor=SYSTEM, now=NOW)
+        await service.save_backups(session, stores=[], actor=SYSTEM, now=NOW)
         assert await service.backups_gone_by(session, erased_at=NOW) is None, "no schedule: not known"
-        await service.save_backups(session, schedules=schedules, actor=SYSTEM, now=NOW)
-        assert await service.save_backups(session, schedules=schedules, actor=SYSTEM, now=NOW) is False
+        await service.save_backups(session, stores=stores, actor=SYSTEM, now=NOW)
+        assert await service.save_backups(session, stores=stores, actor=SYSTEM, now=NOW) == []
     async with org_sessions() as session:
         erased_at = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
         assert await service.backups_gone_by(session, erased_at=erased_at) == date(2027, 11, 22)
@@ -77,4 +76,16 @@ async def test_a_sweep_now_takes_the_rule_named_even_disabled_or_else_every_enab
 def toolkit_rule(key: str, period: str, store: str, *, enabled: bool) -> RuleIn:
     return RuleIn.model_validate(
         {"key": key, "period": period, "store": {"kind": "toolkit", "name": store}, "enabled": enabled}
+    )
+
+
+def backup_store(name: str, country: str, schedules: list[tuple[str, str]], *, encrypted: bool = True) -> BackupStore:
+    return BackupStore.model_validate(
+        {
+            "name": name,
+            "country": country,
+            "provider": "Hetzner Online GmbH",
+            "encrypted": encrypted,
+            "schedules": [{"every": every, "kept": kept} for every, kept in schedules],
+        }
     )

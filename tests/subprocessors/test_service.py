@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from privacy.errors import Conflict
+from privacy.settings import Settings
 from subprocessors import service
 from subprocessors.schemas import AnnouncementIn, SubProcessorIn
 from tests.conftest import SYSTEM
@@ -30,7 +31,11 @@ async def test_a_change_shows_in_the_list_of_each_day_as_it_stood(
     settings = mail_settings
     async with org_sessions() as session, session.begin():
         await service.save_subprocessor(
-            session, subprocessor=SubProcessorIn.model_validate(new_subprocessor()), actor=SYSTEM, now=PROPOSED_AT
+            session,
+            subprocessor=SubProcessorIn.model_validate(new_subprocessor()),
+            settings=settings,  # type: ignore[arg-type]
+            actor=SYSTEM,
+            now=PROPOSED_AT,
         )
     assert "plausible" not in await keys_on(web, "2026-01-06"), "a proposal is not published"
     async with org_sessions() as session, session.begin():
@@ -117,12 +122,16 @@ async def test_the_list_of_a_day_to_come_is_refused(web: Client) -> None:
     assert (await web.get("/api/v1/subprocessors", params={"at": "yesterday"})).status_code in (400, 422)
 
 
-async def test_saving_the_same_details_again_is_no_new_version(org_sessions: Sessions) -> None:
+async def test_saving_the_same_details_again_is_no_new_version(org_sessions: Sessions, mail_settings: Settings) -> None:
     async with org_sessions() as session, session.begin():
         details = SubProcessorIn.model_validate(new_subprocessor())
-        _, first = await service.save_subprocessor(session, subprocessor=details, actor=SYSTEM, now=PROPOSED_AT)
-        _, second = await service.save_subprocessor(session, subprocessor=details, actor=SYSTEM, now=PROPOSED_AT)
-    assert (first, second) == (True, False)
+        first, second = [
+            await service.save_subprocessor(
+                session, subprocessor=details, settings=mail_settings, actor=SYSTEM, now=PROPOSED_AT
+            )
+            for _ in range(2)
+        ]
+    assert (first.changed, second.changed) == (True, False)
     with pytest.raises(Conflict):
         async with org_sessions() as session, session.begin():
             await service.retire(

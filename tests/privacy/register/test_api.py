@@ -43,7 +43,7 @@ async def test_gaps_are_returned_with_each_activity(client: Client, officer: dic
     )
     response = await client.post("/api/v1/admin/activities", json=gappy, headers=officer)
     fields = {gap["field"] for gap in response.json()["gaps"]}
-    assert {"consent_purpose", "transfers[0].safeguard", "special_categories[0].condition"} <= fields
+    assert {"lawful_bases[0].consent_purpose", "transfers[0].safeguard", "special_categories[0].condition"} <= fields
 
     listed = (await client.get("/api/v1/admin/activities", headers=officer)).json()
     assert listed[0]["gaps"] == response.json()["gaps"]
@@ -56,8 +56,10 @@ async def test_bad_activity_gets_problem_details_naming_fields(client: Client, o
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
     assert body["status"] == response.status_code
-    paths = " ".join(error["path"] for error in body.get("errors", []))
-    assert "lawful_basis" in paths
+    problems = {error["path"]: error["message"] for error in body["errors"]}
+    assert problems["key"]
+    assert problems["unexpected"]
+    assert "legitimate_interests" in problems["lawful_bases.0.basis"], "a single lawful_basis is read as a list of one"
     assert (await client.get("/api/v1/admin/activities", headers=officer)).json() == []
 
 
@@ -102,7 +104,24 @@ async def test_custom_data_categories_extend_the_taxonomy(client: Client, admin:
     after = (await client.get("/api/v1/admin/activities/dns", headers=admin)).json()["gaps"]
     assert after == []
     categories = (await client.get("/api/v1/admin/organisation/data-categories", headers=admin)).json()
-    assert {"key": "zone_files", "label": "Zone files", "custom": True} in categories
+    assert {"key": "zone_files", "label": "Zone files", "custom": True, "description": ""} in categories
+
+    labelled = {"key": "zone_files", "labels": {"en": "DNS zone files", "fr": "Fichiers de zone DNS"}}
+    labelled |= {"description": "The DNS records customers keep with us"}
+    saved = {**ORGANISATION, "custom_data_categories": [labelled]}
+    assert (await client.put("/api/v1/admin/organisation", json=saved, headers=admin)).status_code == 200
+    categories = (await client.get("/api/v1/admin/organisation/data-categories", headers=admin)).json()
+    assert {"key": "zone_files", "label": "DNS zone files", "custom": True, "description": labelled["description"]} in (
+        categories
+    )
+    record = (await client.get("/api/v1/admin/exports/ropa.json", headers=admin)).json()
+    [dns] = record["controller_activities"]
+    assert "DNS zone files" in dns["personal_data_categories"]
+
+    starter = {**ORGANISATION, "custom_data_categories": ["billing"]}
+    refused = await client.put("/api/v1/admin/organisation", json=starter, headers=admin)
+    assert refused.status_code == 422
+    assert "starter taxonomy" in refused.json()["errors"][0]["message"]
 
 
 async def test_a_removed_activitys_key_can_be_used_again_and_continues_its_history(

@@ -28,7 +28,7 @@ ARTICLE_30_1_COLUMNS = [
     "(e) Transfers to third countries and safeguards",
     "(f) Time limits for erasure",
     "(g) Technical and organisational security measures",
-    "Lawful basis (Art. 6(1))",
+    "Lawful bases (Art. 6(1)) and what each covers",
     "Special categories and Art. 9(2) condition",
     "Data protection impact assessment (Art. 35)",
 ]
@@ -44,7 +44,7 @@ ARTICLE_30_2_COLUMNS = [
 CONTROLLER_ENTRY_FIELDS = {
     "key", "name", "version", "controller", "joint_controllers", "representative", "dpo", "purposes",
     "data_subject_categories", "personal_data_categories", "recipients", "transfers", "retention",
-    "security_measures", "lawful_basis", "special_categories", "dpia",
+    "security_measures", "lawful_bases", "special_categories", "dpia",
 }  # fmt: skip
 PROCESSOR_ENTRY_FIELDS = {
     "key", "name", "version", "processor", "controller", "representative", "dpo", "categories_of_processing",
@@ -60,9 +60,20 @@ PROCESSOR = activity(
 )
 
 
+BILLING_BASES = [
+    {"basis": "contract", "covers": {"data_subjects": ["Customers"]}},
+    {
+        "basis": "legal_obligation",
+        "legal_obligation": "Belgian Code of Economic Law, art. III.86",
+        "covers": {"data_categories": ["billing"], "note": "invoices and tax records"},
+    },
+]
+
+
 async def seed(client: Client, admin: dict[str, str]) -> None:
     await client.put("/api/v1/admin/organisation", json=ORGANISATION, headers=admin)
-    await client.post("/api/v1/admin/activities", json=activity("billing", name="Billing"), headers=admin)
+    billing = activity("billing", name="Billing", lawful_bases=BILLING_BASES)
+    await client.post("/api/v1/admin/activities", json=billing, headers=admin)
     await client.post(
         "/api/v1/admin/activities",
         json=activity("newsletter", name="Newsletter", lawful_basis="consent", consent_purpose="newsletter"),
@@ -85,7 +96,12 @@ async def test_json_separates_controller_and_processor_records(
     assert all(set(entry) == CONTROLLER_ENTRY_FIELDS for entry in record["controller_activities"])
     assert processor["controller"] == "Customer Ltd"
     assert processor["transfers"] == ["US: Standard Contractual Clauses (Decision (EU) 2021/914)"]
-    assert record["controller_activities"][1]["lawful_basis"] == "Consent (Art. 6(1)(a)): newsletter"
+    assert record["controller_activities"][1]["lawful_bases"] == ["Consent (Art. 6(1)(a)): newsletter"]
+    assert record["controller_activities"][0]["lawful_bases"] == [
+        "Contract (Art. 6(1)(b)), for Customers",
+        "Legal obligation (Art. 6(1)(c)): Belgian Code of Economic Law, art. III.86, "
+        "for billing and payment details; invoices and tax records",
+    ]
 
 
 async def test_csv_has_one_row_per_activity_in_article_30_order(
@@ -102,6 +118,9 @@ async def test_csv_has_one_row_per_activity_in_article_30_order(
     assert billing["(b) Purposes of the processing"] == "Invoice customers and keep accounting records"
     assert billing["(f) Time limits for erasure"] == "Ten years"
     assert billing["Data protection impact assessment (Art. 35)"] == "Not required"
+    bases = billing["Lawful bases (Art. 6(1)) and what each covers"]
+    assert "Contract (Art. 6(1)(b)), for Customers" in bases
+    assert "Legal obligation (Art. 6(1)(c)): Belgian Code of Economic Law" in bases
     hosting = dict(zip(header, rows[3], strict=True))
     assert hosting["Record"] == "Art. 30(2) processor"
     assert hosting["(a) Controller on whose behalf the processor acts"] == "Customer Ltd"
