@@ -15,6 +15,8 @@ from privacy.actors import Actor, Permission
 from privacy.errors import FieldError, PrivacyError, form_errors
 
 Form = URLEncodedBody[dict[str, str]]
+# A form with a group of check boxes: a field ticked more than once arrives as a list.
+TickedForm = URLEncodedBody[dict[str, str | list[str]]]
 
 
 def console_page(

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from privacy import i18n
+
 CORE_TEMPLATES = Path(__file__).parent / "templates"
 PATH_PART = re.compile(r"\[(\d+)\]|\.?([^.\[]+)")
 
@@ -42,4 +44,5 @@ def _environment(domain_templates: tuple[Path, ...]) -> Environment:
     )
     environment.filters["words"] = lambda value: str(value).replace("_", " ")
     environment.filters["field_label"] = field_label
+    i18n.install(environment)
     return environment

@@ -12,16 +12,40 @@ from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
 from privacy.errors import NotFound
+from privacy.i18n import LANGUAGES, SOURCE_LANGUAGE, Negotiated, language_name, negotiate
 from privacy.notice import service as notice
-from privacy.notice.texts import NOTICE_LANGUAGES, NOTICE_TEXTS, notice_language
+from privacy.notice.texts import BASES, CONTACT_TITLES, EVENTS, RIGHTS, SAFEGUARDS
 from privacy.pdf import render_pdf
 from privacy.register import service as register
 from privacy.templating import jinja_environment
 from privacy.web import DbSession
 
-Language = Annotated[str | None, QueryParameter(max_length=5)]
+Language = Annotated[str | None, QueryParameter(max_length=20, description="en, fr, de, nl or es")]
 TEMPLATES = Path(__file__).parent / "templates"
 VersionNumber = Annotated[int | None, QueryParameter(ge=1, description="an earlier version; the latest by default")]
+
+
+WORDING = {
+    "bases": BASES,
+    "safeguards": SAFEGUARDS,
+    "events": EVENTS,
+    "contact_titles": CONTACT_TITLES,
+    "rights": RIGHTS,
+}
+
+
+async def _language(request: Request[Any, Any, Any], db_session: DbSession, lang: str | None) -> dict[str, Any]:
+    """The language the page is shown in, negotiated among those the organisation publishes;
+    the links to the others; and the note when the one asked for is not published."""
+    organisation = await register.get_organisation(db_session)
+    published = organisation.languages if organisation else list(LANGUAGES)
+    default = organisation.default_language if organisation else SOURCE_LANGUAGE
+    chosen: Negotiated = negotiate(lang, request.headers.get("accept-language"), published=published, default=default)
+    return {
+        "language": chosen.language,
+        "languages": [(code, language_name(code, in_language=code)) for code in published],
+        "language_note": chosen.note(),
+    }
 
 
 async def _context(
@@ -29,14 +53,12 @@ async def _context(
 ) -> dict[str, Any]:
     shown = await notice.get_version(db_session, version=version)
     history = await notice.list_versions(db_session)
-    language = notice_language(lang)
     return {
+        **await _language(request, db_session, lang),
+        **WORDING,
         "version": shown,
         "history": history,
         "is_latest": shown.version == history[0].version,
-        "language": language,
-        "languages": NOTICE_LANGUAGES,
-        "t": NOTICE_TEXTS[language],
         "base_url": request.app.state.settings.public_url.rstrip("/"),
         "post_mortem": await register.post_mortem_directives_offered(db_session, settings=request.app.state.settings),
     }
@@ -49,11 +71,10 @@ async def notice_page(
     try:
         context = await _context(request, db_session, lang, version)
     except NotFound:
-        language = notice_language(lang)
         return Template(
             template_name="notice/unpublished.html",
             status_code=404,
-            context={"language": language, "t": NOTICE_TEXTS[language]},
+            context=await _language(request, db_session, lang),
         )
     return Template(template_name="notice/notice.html", context={**context, "pdf": False})
 

@@ -162,9 +162,19 @@ def organisation_from_form(form: dict[str, Any], current: OrganisationProfile | 
             "uk_representative": _contact(form, "uk_representative"),
             "lead_supervisory_authority": _optional(form, "lead_supervisory_authority"),
             "custom_data_categories": [_custom_category(line, kept) for line in _lines(form, "custom_data_categories")],
+            **_languages(form, current),
         }
     )
     return profile.model_copy(update={"applications": current.applications}) if current else profile
+
+
+def _languages(form: dict[str, Any], current: OrganisationProfile | None) -> dict[str, Any]:
+    """The public pages' languages ticked, and the default; as they were when none is ticked."""
+    ticked = form.get("languages") or []
+    languages = [ticked] if isinstance(ticked, str) else list(ticked)
+    if not languages:
+        return {"languages": current.languages, "default_language": current.default_language} if current else {}
+    return {"languages": languages, "default_language": _text(form, "default_language") or languages[0]}
 
 
 def _custom_category(line: str, kept: dict[str, dict[str, str]]) -> dict[str, Any]:
@@ -174,10 +184,12 @@ def _custom_category(line: str, kept: dict[str, dict[str, str]]) -> dict[str, An
     return {"key": key, "labels": labels, "description": description or ""}
 
 
-def organisation_to_form(profile: OrganisationProfile | None) -> dict[str, str]:
+def organisation_to_form(profile: OrganisationProfile | None) -> dict[str, Any]:
     if profile is None:
         return {}
-    form = {
+    form: dict[str, Any] = {
+        "languages": list(profile.languages),
+        "default_language": profile.default_language,
         "legal_name": profile.legal_name,
         "address": profile.address,
         "country": profile.country,

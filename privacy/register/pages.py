@@ -11,8 +11,9 @@ from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
 from privacy.actors import Permission
-from privacy.console import Form, console_page, submit_form
+from privacy.console import Form, TickedForm, console_page, submit_form
 from privacy.errors import FieldError
+from privacy.i18n import LANGUAGES, language_name
 from privacy.register import service as register
 from privacy.register.endpoints import activity_with_gaps, consents_collected
 from privacy.register.exports import lawful_bases_text
@@ -125,21 +126,23 @@ async def update_activity(
 @get("/organisation", opt=READ)
 async def organisation_page(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
     organisation = await register.get_organisation(db_session)
-    return page(request, "organisation.html", form=organisation_to_form(organisation))
+    return page(request, "organisation.html", form=organisation_to_form(organisation), languages=LANGUAGE_CHOICES)
 
 
 @post("/organisation", opt=EDIT_ORGANISATION)
-async def save_organisation(request: Request[Any, Any, Any], db_session: DbSession, data: Form) -> Response[Any]:
+async def save_organisation(request: Request[Any, Any, Any], db_session: DbSession, data: TickedForm) -> Response[Any]:
     async def save() -> str:
         profile = organisation_from_form(data, await register.get_organisation(db_session))
         await register.save_organisation(db_session, profile=profile, actor=current_actor(request))
         return "/console/organisation"
 
     async def again(errors: list[FieldError], status: int) -> Response[Any]:
-        return page(request, "organisation.html", 422, form=data, errors=errors)
+        return page(request, "organisation.html", 422, form=data, errors=errors, languages=LANGUAGE_CHOICES)
 
     return await submit_form(save, again=again)
 
+
+LANGUAGE_CHOICES = [(code, language_name(code, in_language="en")) for code in LANGUAGES]
 
 CONSOLE_PAGES: list[ControllerRouterHandler] = [
     register_list,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from privacy.assertions import check_public_keys
+from privacy.i18n import LANGUAGES
 from privacy.register.taxonomy import DATA_CATEGORIES, category_label
 from privacy.schemas import CountryCode, Day, Email, Flag, Key, Language, Schema, ShortText, Text, TextList
 
@@ -135,6 +136,17 @@ def _unique_keys(categories: list[CustomCategory]) -> list[CustomCategory]:
     return categories
 
 
+PublishedLanguage = Literal["en", "fr", "de", "nl", "es"]  # privacy.i18n.LANGUAGES
+
+
+def _only_english() -> list[PublishedLanguage]:
+    return ["en"]
+
+
+def _unique_languages(languages: list[str]) -> list[str]:
+    return list(dict.fromkeys(languages))
+
+
 class OrganisationProfile(Schema):
     legal_name: ShortText
     address: Text
@@ -148,6 +160,24 @@ class OrganisationProfile(Schema):
         default_factory=list, max_length=200
     )
     applications: list[Application] = Field(default_factory=list, max_length=20)
+    languages: Annotated[list[PublishedLanguage], AfterValidator(_unique_languages)] = Field(
+        default_factory=_only_english,
+        min_length=1,
+        description="the languages the public pages are published in: " + ", ".join(LANGUAGES),
+    )
+    default_language: PublishedLanguage = Field(
+        default="en", description="shown to a visitor asking for none of them, with a note"
+    )
+
+    @model_validator(mode="after")
+    def _default_is_published(self) -> OrganisationProfile:
+        if self.default_language not in self.languages:
+            raise PydanticCustomError(
+                "languages",
+                "the default language {language} is not among the languages published",
+                {"language": self.default_language},
+            )
+        return self
 
     def category_label(self, key: str, language: str = "en") -> str:
         """A data category as people read it: the organisation's own label, or the taxonomy's."""

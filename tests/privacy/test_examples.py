@@ -254,12 +254,6 @@ def with_system_urls(exported: str, example: dict[str, Any]) -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="privacy/notice/texts.py NOTICE_LANGUAGES is ('en', 'de'): the notice of a French controller whose "
-    "texts are in French falls back to English for ?lang=fr, where DESIGN.md (Languages) has everything a "
-    "person reads in en, fr, de, nl and es",
-)
 async def test_the_french_platforms_notice_is_in_french(
     settings: Settings, sessions: Sessions, client: Client, officer: dict[str, str]
 ) -> None:
@@ -268,9 +262,12 @@ async def test_the_french_platforms_notice_is_in_french(
         "/api/v1/admin/notice/versions", json={"summary": "Première version"}, headers=officer
     )
     assert published.status_code == 201, published.text
-    page = await client.get("/privacy", params={"lang": "fr"})
+    page = await client.get("/privacy")  # a first visit asking for no language: the default, French
     assert page.status_code == 200
     assert '<html lang="fr">' in page.text
+    assert "Politique de confidentialité" in page.text and "Vos droits" in page.text
+    english = await client.get("/privacy", headers={"accept-language": "en-GB,en;q=0.8"})
+    assert '<html lang="en">' in english.text and "Your rights" in english.text
 
 
 async def test_the_french_platform_measures_its_audience_without_consent_in_france_only(
