@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from consent import partitions
 from privacy.db import Base, sweepable, utcnow
+from privacy.i18n import N_
 
 
 class ConsentSetupRow(Base):
@@ -34,7 +35,14 @@ class ConsentRecord(Base):
     __tablename__ = "consent_records"
     __table_args__ = (
         Index("ix_consent_records_consent_id_recorded_at", "consent_id", "recorded_at"),
-        {"info": sweepable("consent_records", timestamp="recorded_at", whole_parts=partitions.MONTHS)},
+        {
+            "info": sweepable(
+                "consent_records",
+                description=N_("Records of cookie choices"),
+                timestamp="recorded_at",
+                whole_parts=partitions.MONTHS,
+            )
+        },
     )
 
     id: Mapped[int] = mapped_column(

@@ -12,6 +12,7 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConst
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privacy.db import Base, encrypted, sweepable
+from privacy.i18n import N_
 
 # The toolkit store of closed requests, kept for accountability until the retention rule over it
 # sweeps them (the demo's `request-records`: a year after the reply).
@@ -20,7 +21,14 @@ CLOSED_REQUESTS = "closed_requests"
 
 class DataRequest(Base):
     __tablename__ = "data_requests"
-    __table_args__ = {"info": sweepable(CLOSED_REQUESTS, timestamp="replied_at", subject_hash="email_hash")}
+    __table_args__ = {
+        "info": sweepable(
+            CLOSED_REQUESTS,
+            description=N_("Records of the requests we answered"),
+            timestamp="replied_at",
+            subject_hash="email_hash",
+        )
+    }
 
     id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
     reference: Mapped[str] = mapped_column(String(20), unique=True)

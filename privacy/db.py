@@ -88,6 +88,7 @@ class ToolkitStore:
     the stores in the models' metadata, as key rotation finds encrypted columns."""
 
     name: str
+    description: str  # what it holds, in English marked for the catalogues (privacy.i18n.N_)
     timestamp: str  # the column holding the event the period runs from
     key: str = "id"  # the column batches go by
     subject_hash: str | None = None  # the person's keyed hash, for legal holds on a person
@@ -97,12 +98,13 @@ class ToolkitStore:
 def sweepable(
     name: str,
     *,
+    description: str,
     timestamp: str,
     key: str = "id",
     subject_hash: str | None = None,
     whole_parts: WholeParts | None = None,
 ) -> dict[str, Any]:
-    return {RETENTION_STORE: ToolkitStore(name, timestamp, key, subject_hash, whole_parts)}
+    return {RETENTION_STORE: ToolkitStore(name, description, timestamp, key, subject_hash, whole_parts)}
 
 
 def toolkit_stores() -> dict[str, tuple[Table, ToolkitStore]]:

@@ -10,15 +10,19 @@ misses a message a template or module uses."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import isodate
 from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from babel.units import format_unit
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
@@ -59,6 +63,40 @@ def language_name(language: str, *, in_language: str) -> str:
     return Locale.parse(language).get_display_name(in_language) or language
 
 
+DURATION_UNITS = ("year", "month", "day", "hour", "minute", "second")
+
+
+def duration_parts(duration: str) -> list[tuple[Decimal, str]]:
+    """An ISO 8601 duration's non-zero amounts by unit, largest first (weeks counted in days)."""
+    parsed = isodate.parse_duration(duration, as_timedelta_if_possible=False)
+    seconds = parsed.tdelta.seconds
+    amounts = [
+        Decimal(str(parsed.years)),
+        Decimal(str(parsed.months)),
+        Decimal(parsed.tdelta.days),
+        Decimal(seconds // 3600),
+        Decimal(seconds % 3600 // 60),
+        Decimal(seconds % 60),
+    ]
+    return [(amount, unit) for amount, unit in zip(amounts, DURATION_UNITS, strict=True) if amount]
+
+
+def duration_words(duration: str, language: str = SOURCE_LANGUAGE) -> str:
+    """`P1Y6M` as people read it: "1 year and 6 months", "1 an et 6 mois" (CLDR units and lists)."""
+    words = [
+        format_unit(amount, f"duration-{unit}", length="long", locale=language)
+        for amount, unit in duration_parts(duration)
+    ]
+    return (
+        format_list(words, locale=language) if words else format_unit(0, "duration-day", length="long", locale=language)
+    )
+
+
+@pass_context
+def _duration_filter(context: Context, duration: str) -> str:
+    return duration_words(duration, str(context.get("language") or SOURCE_LANGUAGE))
+
+
 @pass_context
 def _template_gettext(context: Context, message: str) -> str:
     return gettext(str(context.get("language") or SOURCE_LANGUAGE), message)
@@ -73,8 +111,10 @@ def _template_ngettext(context: Context, singular: str, plural: str, count: int)
 
 
 def install(environment: Environment) -> None:
-    """`_`, `gettext` and `ngettext` in every template, in the template's `language`."""
+    """`_`, `gettext`, `ngettext` and the `duration` filter in every template, in the template's
+    `language`."""
     environment.add_extension("jinja2.ext.i18n")
+    environment.filters["duration"] = _duration_filter
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         _template_gettext, _template_ngettext, newstyle=True
     )

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from privacy.db import Base, encrypted, sweepable, utcnow
+from privacy.i18n import N_
 
 
 class StaffUser(Base):
@@ -98,7 +99,7 @@ class OutboxMessage(Base):
     claims it with a lease; `dedupe_key` makes a message that must go once (a reminder) go once."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = {"info": sweepable("delivered_mail", timestamp="sent_at")}
+    __table_args__ = {"info": sweepable("delivered_mail", description=N_("Emails we sent you"), timestamp="sent_at")}
 
     id: Mapped[uuid.UUID] = mapped_column(GUID, primary_key=True, default=uuid.uuid4)
     purpose: Mapped[str] = mapped_column(String(60))

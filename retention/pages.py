@@ -12,9 +12,9 @@ from privacy.actors import Permission
 from privacy.console import Form, console_page, submit_form
 from privacy.db import utcnow
 from privacy.errors import FieldError
+from privacy.i18n import duration_words
 from privacy.web import DbSession, current_actor
 from retention import overview, review
-from retention.durations import duration_words
 from retention.schemas import ApprovalIn
 
 

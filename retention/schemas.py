@@ -11,8 +11,9 @@ import isodate
 from pydantic import AfterValidator, Field, StringConstraints, field_serializer, model_validator
 
 from privacy.db import toolkit_stores
+from privacy.i18n import duration_words
 from privacy.schemas import CountryCode, Day, Flag, Key, Schema, ShortText
-from retention.durations import duration_words, every_words
+from retention.durations import every_words
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
 

@@ -18,7 +18,9 @@ from privacy.actors import Actor
 from privacy.audit import record_change
 from privacy.bundle import Archive
 from privacy.countries import EEA
+from privacy.db import toolkit_stores
 from privacy.errors import Conflict, NotFound
+from privacy.i18n import N_
 from privacy.notice.models import NoticeVersion
 from privacy.notice.schemas import VersionOut
 from privacy.register import service as register
@@ -54,7 +56,7 @@ async def current_content(session: AsyncSession, *, today: date) -> dict[str, An
             {"name": activity.name, "retention": activity.retention} for activity in activities if activity.retention
         ],
         "retention_rules": [
-            {"key": row.content["key"], "period": row.content["period"], "event": row.content.get("event", "collected")}
+            _retention_rule(row.content, {activity.key: activity.name for activity in activities}, labels)
             for row in await retention_service.list_rules(session)
             if row.content.get("enabled", True)
         ],
@@ -65,6 +67,24 @@ async def current_content(session: AsyncSession, *, today: date) -> dict[str, An
             if activity.automated_decisions.used
         ],
     }
+
+
+# What a rule sweeps, when it names neither an activity nor a category nor one of the toolkit's stores.
+OTHER_RECORDS = N_("Records in our other systems")
+
+
+def _retention_rule(rule: dict[str, Any], activities: dict[str, str], labels: dict[str, str]) -> dict[str, Any]:
+    """A retention rule as the notice tells it: what it removes (the activity's name, the data
+    category, or what the toolkit's store holds, as a catalogue message), how long after what."""
+    store = rule.get("store") or {}
+    described = toolkit_stores().get(store.get("name") or "") if store.get("kind") == "toolkit" else None
+    if rule.get("activity") in activities:
+        what, message = activities[rule["activity"]], False
+    elif rule.get("category"):
+        what, message = labels.get(rule["category"], rule["category"]), False
+    else:
+        what, message = (described[1].description if described else OTHER_RECORDS), True
+    return {"what": what, "what_is_message": message, "period": rule["period"], "event": rule.get("event", "collected")}
 
 
 def _purpose(activity: Any, labels: dict[str, str]) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from litestar.testing import AsyncTestClient
 
 from privacy.composition import configuration
 from privacy.errors import Invalid
-from retention.durations import duration_words, every_words
+from privacy.i18n import duration_words
+from retention.durations import every_words
 
 Client = AsyncTestClient[Litestar]
 ISO_DURATION = re.compile(r"\bP(?:T?\d)")
@@ -46,7 +47,7 @@ TAPES = {
         ("P1M", "1 month", "every month"),
         ("P12M", "12 months", "every 12 months"),
         ("P1Y6M", "1 year and 6 months", "every 1 year and 6 months"),
-        ("P1DT12H30M", "1 day, 12 hours and 30 minutes", "every 1 day, 12 hours and 30 minutes"),
+        ("P1DT12H30M", "1 day, 12 hours, and 30 minutes", "every 1 day, 12 hours, and 30 minutes"),
         ("P2W", "14 days", "every 14 days"),
         ("P1.5Y", "1.5 years", "every 1.5 years"),
     ],
