@@ -302,6 +302,7 @@ async def cookie_policy(
         context={
             "setup": current.setup,
             "categories": texts["categories"],
+            "name_prefixes": {c.name: c.name_prefix() for s in current.setup.services for c in s.cookies if c.pattern},
             "language": language,
             "organisation": await register.get_organisation(db_session),
         },

@@ -106,12 +106,26 @@ class Category(Schema):
     )
 
 
+# A regular expression matching only itself: no special character unless escaped.
+FIXED_TEXT = re.compile(r"(?:[^\\.^$*+?{}\[\]|()]|\\.)+")
+
+
 class Cookie(Schema):
     name: ShortText
     pattern: Flag = Field(default=False, description="name is a regular expression")
     domain: ShortText | None = None
     duration: ShortText
     party: Literal["first", "third"] = "first"
+
+    def name_prefix(self) -> str | None:
+        """What the names of a pattern like `^_pk_id\\.` start with ("_pk_id."), to say so in words;
+        None for a pattern more intricate than a fixed beginning."""
+        if not self.pattern or not self.name.startswith("^"):
+            return None
+        prefix = re.sub(r"\.[*+]$", "", self.name[1:])
+        if not prefix or not FIXED_TEXT.fullmatch(prefix):
+            return None
+        return re.sub(r"\\(.)", r"\1", prefix)
 
 
 class Service(Schema):

@@ -97,6 +97,16 @@ def _duration_filter(context: Context, duration: str) -> str:
     return duration_words(duration, str(context.get("language") or SOURCE_LANGUAGE))
 
 
+def country_name(code: str, language: str = SOURCE_LANGUAGE) -> str:
+    """An ISO 3166-1 code as people read it, in their language: DE is "Germany", "Allemagne"."""
+    return str(Locale.parse(language).territories.get(code.upper(), code))
+
+
+@pass_context
+def _country_filter(context: Context, code: str) -> str:
+    return country_name(code, str(context.get("language") or SOURCE_LANGUAGE))
+
+
 @pass_context
 def _template_gettext(context: Context, message: str) -> str:
     return gettext(str(context.get("language") or SOURCE_LANGUAGE), message)
@@ -111,10 +121,11 @@ def _template_ngettext(context: Context, singular: str, plural: str, count: int)
 
 
 def install(environment: Environment) -> None:
-    """`_`, `gettext`, `ngettext` and the `duration` filter in every template, in the template's
-    `language`."""
+    """`_`, `gettext`, `ngettext` and the `duration` and `country` filters in every template, in
+    the template's `language`."""
     environment.add_extension("jinja2.ext.i18n")
     environment.filters["duration"] = _duration_filter
+    environment.filters["country"] = _country_filter
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         _template_gettext, _template_ngettext, newstyle=True
     )

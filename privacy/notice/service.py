@@ -10,6 +10,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+import isodate
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +61,7 @@ async def current_content(session: AsyncSession, *, today: date) -> dict[str, An
             for row in await retention_service.list_rules(session)
             if row.content.get("enabled", True)
         ],
+        "backups": await _backups(session, today),
         "cookies": await _cookies(session),
         "automated_decisions": [
             {"name": activity.name, "logic": activity.automated_decisions.logic or ""}
@@ -123,6 +125,17 @@ def _transfers(activities: list[Any], in_use: list[Any]) -> list[dict[str, str]]
     return [{"country": c, "recipient": r, "safeguard": s} for c, r, s in sorted(found)]
 
 
+async def _backups(session: AsyncSession, today: date) -> dict[str, Any]:
+    """Where the backups are kept and whether encrypted (Art. 32), and the longest any copy is
+    kept: by then data erased from the live systems has left every backup too."""
+    stores = await retention_service.list_backups(session)
+    kept = [schedule.kept for store in stores for schedule in store.schedules]
+    return {
+        "stores": [{"country": store.country, "encrypted": store.encrypted} for store in stores],
+        "longest": max(kept, key=lambda duration: today + isodate.parse_duration(duration), default=None),
+    }
+
+
 async def _cookies(session: AsyncSession) -> list[dict[str, Any]]:
     loaded = await consent_service.load_setup(session)
     if loaded is None:
@@ -136,7 +149,16 @@ async def _cookies(session: AsyncSession) -> list[dict[str, Any]]:
                 {
                     "vendor": service.vendor,
                     "purpose": service.purpose,
-                    "cookies": [{"name": c.name, "duration": c.duration, "party": c.party} for c in service.cookies],
+                    "cookies": [
+                        {
+                            "name": c.name,
+                            "pattern": c.pattern,
+                            "prefix": c.name_prefix(),
+                            "duration": c.duration,
+                            "party": c.party,
+                        }
+                        for c in service.cookies
+                    ],
                 }
                 for service in setup.services
                 if service.category == category.key

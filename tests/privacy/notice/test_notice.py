@@ -70,16 +70,21 @@ async def test_the_notice_states_what_the_records_hold(web: Client, officer: dic
         assert category in text
     for subprocessor in DEMO["subprocessors"]:
         assert (subprocessor["name"] in text) == (subprocessor in IN_USE), subprocessor["key"]
-    assert "US Stripe Payments Europe, Ltd. EU-US Data Privacy Framework" in text
+    assert "United States Stripe Payments Europe, Ltd. EU-US Data Privacy Framework" in text
     assert "Zendesk, Inc. Standard Contractual Clauses (Commission Decision (EU) 2021/914)" in text
+    assert "Backups" in text and "Germany, encrypted" in text and "Finland, encrypted" in text
+    assert "Data we erase leaves the backups within 12 months" in text, "the off-site archive's monthly copies"
     legal_claims = next(a["name"] for a in DEMO["activities"] if a["key"] == "legal-claims")
     assert f"{legal_claims}: 1 year from our reply" in text
     assert "Records of cookie choices: 3 years from collection" in text
     assert "Emails we sent you: 90 days from collection" in text
     for rule in DEMO["retention"]["rules"]:  # never a rule's key, nor an ISO 8601 duration
         assert rule["key"] not in text and rule["period"] not in text
-    cookies = [cookie["name"] for service in DEMO["consent"]["services"] for cookie in service.get("cookies", [])]
-    assert cookies and all(name in text for name in cookies)
+    cookies = [cookie for service in DEMO["consent"]["services"] for cookie in service.get("cookies", [])]
+    assert cookies and all(c["name"] in text for c in cookies if not c.get("pattern"))
+    assert "names starting with _pk_id." in text and "^_pk_id" not in text, "a pattern in words"
+    advertising = next(s for s in DEMO["consent"]["services"] if any(c.get("party") == "third" for c in s["cookies"]))
+    assert f"13 months {advertising['vendor']}" in text, "a third party's cookie is set by the vendor"
     assert "/privacy/requests" in page.text and "within one month" in text and "two further months" in text
 
 
