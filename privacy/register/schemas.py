@@ -98,12 +98,15 @@ class Application(Schema):
     )
 
 
+PublishedLanguage = Literal["en", "fr", "de", "nl", "es"]  # privacy.i18n.LANGUAGES
+
+
 class CustomCategory(Schema):
     """A category of personal data of the organisation's own, beyond the starter taxonomy, with
     its label in each language it publishes (a bare key, as earlier versions took, still reads)."""
 
     key: Key
-    labels: dict[Language, ShortText] = Field(default_factory=dict, max_length=20)
+    labels: dict[Language, ShortText] = Field(default_factory=dict)
     description: Text = ""
 
     @model_validator(mode="before")
@@ -121,12 +124,8 @@ class CustomCategory(Schema):
 
     def label(self, language: str) -> str:
         """In `language`, else in English, else in the first language given, else the key in words."""
-        return (
-            self.labels.get(language)
-            or self.labels.get("en")
-            or next(iter(self.labels.values()), "")
-            or (category_label(self.key))
-        )
+        labels = self.labels
+        return labels.get(language) or labels.get("en") or next(iter(labels.values()), "") or category_label(self.key)
 
 
 def _unique_keys(categories: list[CustomCategory]) -> list[CustomCategory]:
@@ -134,9 +133,6 @@ def _unique_keys(categories: list[CustomCategory]) -> list[CustomCategory]:
     if repeated := sorted({key for key in keys if keys.count(key) > 1}):
         raise PydanticCustomError("category", "each category once: {keys} repeated", {"keys": ", ".join(repeated)})
     return categories
-
-
-PublishedLanguage = Literal["en", "fr", "de", "nl", "es"]  # privacy.i18n.LANGUAGES
 
 
 def _only_english() -> list[PublishedLanguage]:
