@@ -108,6 +108,16 @@ def _country_filter(context: Context, code: str) -> str:
 
 
 @pass_context
+def _localised_filter(context: Context, text: str | dict[str, Any]) -> str:
+    """A text in the reader's language: the organisation's own (`{"label", "labels": {language:
+    text}}`) where it gives one, else the catalogue's translation of the English label."""
+    language = str(context.get("language") or SOURCE_LANGUAGE)
+    if isinstance(text, dict):
+        return str(text.get("labels", {}).get(language) or gettext(language, str(text.get("label", ""))))
+    return gettext(language, text)
+
+
+@pass_context
 def _template_gettext(context: Context, message: str) -> str:
     return gettext(str(context.get("language") or SOURCE_LANGUAGE), message)
 
@@ -121,11 +131,12 @@ def _template_ngettext(context: Context, singular: str, plural: str, count: int)
 
 
 def install(environment: Environment) -> None:
-    """`_`, `gettext`, `ngettext` and the `duration` and `country` filters in every template, in
-    the template's `language`."""
+    """`_`, `gettext`, `ngettext` and the `duration`, `country` and `localised` filters in every
+    template, in the template's `language`."""
     environment.add_extension("jinja2.ext.i18n")
     environment.filters["duration"] = _duration_filter
     environment.filters["country"] = _country_filter
+    environment.filters["localised"] = _localised_filter
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         _template_gettext, _template_ngettext, newstyle=True
     )

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-# A starter taxonomy of personal data categories; organisations extend it in their profile.
+from privacy.i18n import N_
+
+# A starter taxonomy of personal data categories; organisations extend it in their profile. The labels
+# are marked for the catalogues: public pages show them in the reader's language.
 DATA_CATEGORIES: dict[str, str] = {
-    "identification": "Identification (name, username, customer number)",
-    "contact": "Contact details (email, phone, postal address)",
-    "account_credentials": "Account credentials (password hashes, 2FA secrets)",
-    "billing": "Billing and payment details",
-    "contract": "Contract and order history",
-    "communications": "Correspondence and support tickets",
-    "technical_identifiers": "Technical identifiers (IP address, device and browser data)",
-    "usage": "Usage and activity data (logs, events)",
-    "cookie_identifiers": "Cookie and similar identifiers",
-    "location": "Location data",
-    "marketing_preferences": "Marketing preferences and consent choices",
-    "professional": "Professional details (employer, job title)",
-    "cv_and_applications": "CVs, application letters, interview notes",
-    "identity_documents": "Identity documents and official identifiers",
-    "financial": "Financial data (bank account, creditworthiness)",
-    "hosted_content": "Content that customers store on the service",
-    "recordings": "Call recordings, photos and video",
-    "legal_proceedings": "Data relating to legal claims and proceedings",
+    "identification": N_("Identification (name, username, customer number)"),
+    "contact": N_("Contact details (email, phone, postal address)"),
+    "account_credentials": N_("Account credentials (password hashes, 2FA secrets)"),
+    "billing": N_("Billing and payment details"),
+    "contract": N_("Contract and order history"),
+    "communications": N_("Correspondence and support tickets"),
+    "technical_identifiers": N_("Technical identifiers (IP address, device and browser data)"),
+    "usage": N_("Usage and activity data (logs, events)"),
+    "cookie_identifiers": N_("Cookie and similar identifiers"),
+    "location": N_("Location data"),
+    "marketing_preferences": N_("Marketing preferences and consent choices"),
+    "professional": N_("Professional details (employer, job title)"),
+    "cv_and_applications": N_("CVs, application letters, interview notes"),
+    "identity_documents": N_("Identity documents and official identifiers"),
+    "financial": N_("Financial data (bank account, creditworthiness)"),
+    "hosted_content": N_("Content that customers store on the service"),
+    "recordings": N_("Call recordings, photos and video"),
+    "legal_proceedings": N_("Data relating to legal claims and proceedings"),
 }
 
 

@@ -121,6 +121,9 @@ async def test_the_notice_and_its_pdf_read_in_each_language(web: Client, officer
         document = (await web.get("/privacy.pdf", params={"lang": language})).content
         text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(document)).pages).split())
         assert text.startswith(TITLES[language]) and CONTRACT[language] in text, language
+    french = words((await web.get("/privacy", params={"lang": "fr"})).text)
+    assert "Données de facturation et de paiement" in french, "the starter taxonomy's labels, translated"
+    assert "Pour audience measurement exempt from consent (France) :" in french, "the organisation's note as written"
     dutch = (await web.get("/privacy", headers={"accept-language": "nl-BE,nl;q=0.9"})).text
     assert '<html lang="nl">' in dutch and "Privacyverklaring" in dutch
 

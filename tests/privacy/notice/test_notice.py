@@ -72,6 +72,7 @@ async def test_the_notice_states_what_the_records_hold(web: Client, officer: dic
         assert (subprocessor["name"] in text) == (subprocessor in IN_USE), subprocessor["key"]
     assert "United States Stripe Payments Europe, Ltd. EU-US Data Privacy Framework" in text
     assert "Zendesk, Inc. Standard Contractual Clauses (Commission Decision (EU) 2021/914)" in text
+    assert "For audience measurement exempt from consent, in France: Our legitimate interests" in text
     assert "Backups" in text and "Germany, encrypted" in text and "Finland, encrypted" in text
     assert "Data we erase leaves the backups within 12 months" in text, "the off-site archive's monthly copies"
     legal_claims = next(a["name"] for a in DEMO["activities"] if a["key"] == "legal-claims")
