@@ -9,6 +9,7 @@ from typing import Any
 
 from privacy.csvfile import csv_text
 from privacy.domain import RecordAnnex
+from privacy.i18n import country_name
 from privacy.pdf import render_pdf
 from privacy.register.schemas import (
     ActivityOut,
@@ -137,7 +138,7 @@ def _contact(contact: Contact) -> str:
 def transfer_text(transfer: Transfer) -> str:
     safeguard = SAFEGUARD_LABELS[transfer.safeguard.value] if transfer.safeguard else "no safeguard recorded"
     recipient = f"{transfer.recipient}, " if transfer.recipient else ""
-    return f"{recipient}{transfer.country}: {safeguard}"
+    return f"{recipient}{country_name(transfer.country)}: {safeguard}"
 
 
 def dpia_text(activity: ActivityOut) -> str:
@@ -164,7 +165,7 @@ def scope_text(covers: BasisScope, label: Callable[[str], str]) -> str:
     parts = [
         *covers.data_subjects,
         *(_lowered(label(category)) for category in covers.data_categories),
-        *([f"in {', '.join(covers.countries)}"] if covers.countries else []),
+        *([f"in {', '.join(country_name(code) for code in covers.countries)}"] if covers.countries else []),
         *([covers.note] if covers.note else []),
     ]
     return "; ".join(parts)

@@ -16,7 +16,7 @@ from privacy.errors import FieldError
 from privacy.i18n import LANGUAGES, language_name
 from privacy.register import service as register
 from privacy.register.endpoints import activity_with_gaps, consents_collected
-from privacy.register.exports import lawful_bases_text
+from privacy.register.exports import lawful_bases_text, transfer_text
 from privacy.register.forms import (
     activity_from_form,
     activity_to_form,
@@ -94,6 +94,7 @@ async def activity_detail(request: Request[Any, Any, Any], db_session: DbSession
         "activity.html",
         activity=activity,
         bases=lawful_bases_text(activity, organisation),
+        transfers=[transfer_text(transfer) for transfer in activity.transfers],
         versions=list(reversed(versions)),
         category_labels={c.key: c.label for c in await register.data_categories(db_session)},
     )

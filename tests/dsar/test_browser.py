@@ -151,6 +151,17 @@ def test_each_right_is_asked_for_on_the_privacy_centre_form(
 ) -> None:
     sign_in_to_demo(page, settings, email="staff@example.org", role="admin")  # loads the demo organisation
     person = page.context.browser.new_context(base_url=live_server.url).new_page()  # type: ignore[union-attr]
+    person.goto("/privacy/requests")
+    for phone in (False, True):  # each choice's box on the line of its own label, on a desktop and a phone
+        person.set_viewport_size({"width": 390 if phone else 1280, "height": 900})
+        for radio in person.get_by_role("radio").all():
+            box, label = (
+                radio.bounding_box(),
+                person.locator(f"label[for='{radio.get_attribute('id')}']").bounding_box(),
+            )
+            assert box and label
+            assert label["x"] >= box["x"] + box["width"], "the label follows its box"
+            assert label["y"] <= box["y"] + box["height"] / 2 <= label["y"] + label["height"], "on its line"
     for kind, fill in RIGHTS:
         person.goto("/privacy/requests")
         person.get_by_label(kind).check()

@@ -43,10 +43,17 @@ def test_published_notice_reads_in_both_languages_and_is_accessible(
     expect(page.get_by_role("heading", name="Privacy notice", exact=True)).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("Providing the hosting service"))).to_contain_text("contract")
     assert_accessible(page)
-    page.get_by_role("link", name="DE").click()
+    page.get_by_role("link", name="Deutsch", exact=True).click()
     expect(page.get_by_role("heading", name="Datenschutzerklärung", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Ihre Rechte")).to_be_visible()
     assert_accessible(page)
+    page.get_by_role("link", name="français", exact=True).click()
+    expect(page.get_by_role("heading", name="Politique de confidentialité", exact=True)).to_be_visible()
+    assert_accessible(page)
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.get_by_role("link", name="Deutsch", exact=True).click()
+    wider = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert wider <= 0, "on a phone the notice does not scroll sideways"
     assert hosts == {urlparse(live_server.url).netloc}, "no third-party request"
 
 

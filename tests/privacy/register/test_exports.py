@@ -95,7 +95,7 @@ async def test_json_separates_controller_and_processor_records(
     assert set(processor) == PROCESSOR_ENTRY_FIELDS
     assert all(set(entry) == CONTROLLER_ENTRY_FIELDS for entry in record["controller_activities"])
     assert processor["controller"] == "Customer Ltd"
-    assert processor["transfers"] == ["US: Standard Contractual Clauses (Decision (EU) 2021/914)"]
+    assert processor["transfers"] == ["United States: Standard Contractual Clauses (Decision (EU) 2021/914)"]
     assert record["controller_activities"][1]["lawful_bases"] == ["Consent (Art. 6(1)(a)): newsletter"]
     assert record["controller_activities"][0]["lawful_bases"] == [
         "Contract (Art. 6(1)(b)), for Customers",
