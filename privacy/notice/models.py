@@ -1,4 +1,4 @@
-"""Tables of the privacy notice: its published versions."""
+"""Tables of the privacy notice: its published versions, and the statements the next one states."""
 
 from __future__ import annotations
 
@@ -25,3 +25,14 @@ class NoticeVersion(Base):
     material: Mapped[bool]
     content_hash: Mapped[str] = mapped_column(String(64))
     content: Mapped[dict[str, Any]]
+
+
+class NoticeStatementsRow(Base):
+    """The statements of the `notice` block (`NoticeStatements`), one row: the next published
+    version states them, as it states the records."""
+
+    __tablename__ = "notice_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]

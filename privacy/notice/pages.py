@@ -43,7 +43,9 @@ async def _language(request: Request[Any, Any, Any], db_session: DbSession, lang
     chosen: Negotiated = negotiate(lang, request.headers.get("accept-language"), published=published, default=default)
     return {
         "language": chosen.language,
+        "default_language": default,
         "languages": [(code, language_name(code, in_language=code)) for code in published],
+        "language_names": {code: language_name(code, in_language=chosen.language) for code in LANGUAGES},
         "language_note": chosen.note(),
     }
 

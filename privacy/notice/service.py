@@ -24,6 +24,7 @@ from privacy.errors import Conflict, NotFound
 from privacy.i18n import N_
 from privacy.notice.models import NoticeVersion
 from privacy.notice.schemas import VersionOut
+from privacy.notice.statements import load_statements
 from privacy.register import service as register
 from privacy.register.schemas import ActivityRole
 from privacy.register.taxonomy import DATA_CATEGORIES
@@ -64,6 +65,7 @@ async def current_content(session: AsyncSession, *, today: date) -> dict[str, An
         ],
         "backups": await _backups(session, today),
         "cookies": await _cookies(session),
+        "statements": (await load_statements(session)).model_dump(mode="json"),
         "automated_decisions": [
             {"name": activity.name, "logic": activity.automated_decisions.logic or ""}
             for activity in activities
