@@ -12,11 +12,12 @@ from pydantic import ValidationError
 
 from dsar import follow_up, intake, objection
 from dsar.schemas import CodeIn, RequestIn
-from dsar.texts import LANGUAGES, TEXTS, language_of
+from dsar.texts import language_of, texts_in
 from dsar.web import CODE_RESENDS, CODE_TRIES, REQUEST_COOKIE, REQUEST_INTAKE, person_token
 from privacy.console import Form, error_status, key_and_value, textarea_lines
 from privacy.db import utcnow
 from privacy.errors import Invalid, PrivacyError, TooManyRequests, Unauthorized, form_errors
+from privacy.i18n import LANGUAGES
 from privacy.register import service as register
 from privacy.settings import Settings
 from privacy.web import DbSession
@@ -35,7 +36,7 @@ def public_page(request: Request[Any, Any, Any], template: str, language: str, *
         context={
             "language": language,
             "languages": LANGUAGES,
-            "t": TEXTS[language],
+            "t": texts_in(language),
             "errors": [],
             "form": {},
             **context,

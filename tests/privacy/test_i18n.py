@@ -24,7 +24,7 @@ from tests.conftest import app_with_demo, client_of
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ["privacy", "consent", "dsar", "retention", "subprocessors", "breaches"]
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+PLACEHOLDER = re.compile(r"%\((\w+)\)s|\{(\w+)\}")
 Client = AsyncTestClient[Litestar]
 
 
@@ -144,3 +144,12 @@ async def test_a_language_not_published_is_answered_in_the_default_with_a_note(
     answer = await web.put("/api/v1/admin/organisation", json=refused, headers=admin)
     assert answer.status_code == 400
     assert "the default language fr is not among the languages published" in answer.text
+
+
+async def test_the_privacy_centre_reads_in_each_language(web: Client) -> None:
+    spanish = (await web.get("/privacy/requests", params={"lang": "es"})).text
+    assert '<html lang="es">' in spanish
+    assert "Una copia de mis datos (acceso)" in spanish
+    for language in LANGUAGES:
+        page = (await web.get("/privacy/requests", params={"lang": language})).text
+        assert f'hreflang="{language}"' in page or f'lang="{language}"' in page, language

@@ -65,8 +65,6 @@ async def test_statements_show_in_their_places_and_fall_back_to_the_default_lang
         places = [text.find(part) for part in IN_ORDER]
         assert -1 not in places, [part for part, place in zip(IN_ORDER, places, strict=True) if place == -1]
         assert places == sorted(places), "each statement in its fixed place"
-            f"{part}={place}" for part, place in zip(IN_ORDER, places, strict=True)
-        )
         french = (await web.get("/privacy", params={"lang": "fr"})).text
         assert "Cette politique ne couvre pas les données" in french
         assert re.search(r'<p lang="en">Our services are not meant for children under 16.</p>', french)
