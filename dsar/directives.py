@@ -74,7 +74,7 @@ async def put_in_force(session: AsyncSession, *, request: DataRequest, now: date
     request.status, request.replied_at = RequestStatus.COMPLETED.value, now
     request.outcome = "directives revoked" if directive.revoke else "directives recorded"
     await add_event(session, request=request, kind="completed", actor="system", at=now)
-    letter = messages.directives_kept(request.reference, directive)
+    letter = messages.directives_kept(request.reference, directive, request.language)
     await tell_person(
         session, request=request, letter=letter, purpose="request.answered", now=now, once_as=f"answer:{request.id}"
     )

@@ -326,7 +326,9 @@ async def _answer_when_all_done(
     request.status = RequestStatus.COMPLETED.value
     await add_event(session, request=request, kind="completed", actor="system", at=now)
     package_link = f"{settings.public_url.rstrip('/')}/privacy/requests/{request.reference}"
-    letter = messages.package_ready(request.reference, now + timedelta(days=settings.package_days), package_link)
+    letter = messages.package_ready(
+        request.reference, now + timedelta(days=settings.package_days), package_link, request.language
+    )
     await tell_person(
         session, request=request, letter=letter, purpose="request.answered", now=now, once_as=f"answer:{request.id}"
     )
@@ -344,7 +346,7 @@ async def _answer_decisions(
     await add_event(session, request=request, kind="completed", actor="system", at=now, note="\n".join(lines))
     authority = (await register.require_organisation(session)).lead_supervisory_authority
     letter = messages.decisions_answered(
-        request.reference, request.type, lines, contested=contested, authority=authority
+        request.reference, request.type, lines, contested=contested, authority=authority, language=request.language
     )
     await tell_person(
         session, request=request, letter=letter, purpose="request.answered", now=now, once_as=f"answer:{request.id}"

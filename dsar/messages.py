@@ -1,12 +1,16 @@
-"""The emails of the request domain, in plain text. Personal data in them is what the person gave
-us or must be told; staff reminders carry the reference only."""
+"""The emails of the request domain, in plain text: a person's in the language of their request,
+from the catalogues; staff's in English. Personal data in them is what the person gave us or must
+be told; staff reminders carry the reference only."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from babel.dates import format_date
+
 from dsar.schemas import DirectiveIn, DirectiveWish, RefusalIn, RefusalReason
+from privacy.i18n import N_, gettext
 
 
 @dataclass(frozen=True)
@@ -15,130 +19,177 @@ class Letter:
     body: str
 
 
-CODE_TEXTS = {
-    "en": (
-        "Your code for request {reference}",
-        "Your code is {code}. It is valid for 15 minutes.\n\n"
-        "If you did not ask us about your personal data, ignore this message: nothing happens without the code.",
-    ),
-    "de": (
-        "Ihr Code für Anfrage {reference}",
-        "Ihr Code lautet {code}. Er ist 15 Minuten gültig.\n\n"
-        "Wenn Sie uns nicht zu Ihren personenbezogenen Daten gefragt haben, ignorieren Sie diese Nachricht.",
-    ),
-    "fr": (
-        "Votre code pour la demande {reference}",
-        "Votre code est {code}. Il est valable 15 minutes.\n\n"
-        "Si vous ne nous avez rien demandé sur vos données personnelles, ignorez ce message.",
-    ),
-    "nl": (
-        "Uw code voor verzoek {reference}",
-        "Uw code is {code}. Hij is 15 minuten geldig.\n\n"
-        "Als u ons niets over uw persoonsgegevens hebt gevraagd, negeer dit bericht dan.",
-    ),
-}
+def _say(language: str, message: str, **values: str) -> str:
+    """`message` in the person's language, its %(placeholders)s filled."""
+    return gettext(language, message) % values if values else gettext(language, message)
 
-REFUSAL_REASONS = {
-    RefusalReason.NOT_VERIFIED: "we could not verify your identity (Art. 12(6) GDPR)",
-    RefusalReason.MANIFESTLY_UNFOUNDED: "the request is manifestly unfounded (Art. 12(5) GDPR)",
-    RefusalReason.EXCESSIVE: "the request is excessive, in particular because of its repetitive character (Art. 12(5))",
-    RefusalReason.NO_DATA_FOUND: "we hold no personal data about you",
-    RefusalReason.EXEMPTION_APPLIES: "an exemption under the GDPR or national law applies",
-}
+
+def _day(day: date | datetime, language: str) -> str:
+    """A date as the person writes it: "5 December 2026", "5 décembre 2026" (CLDR, via Babel)."""
+    return format_date(day.date() if isinstance(day, datetime) else day, format="long", locale=language)
+
+
+ANSWER = N_("Request %(reference)s: our answer")
+YOUR_AUTHORITY = N_("the data protection supervisory authority of your country")
 
 
 def verification_code(reference: str, code: str, language: str) -> Letter:
-    subject, body = CODE_TEXTS.get(language, CODE_TEXTS["en"])
-    return Letter(subject.format(reference=reference), body.format(code=code))
-
-
-def extension(reference: str, reason: str, new_deadline: date) -> Letter:
     return Letter(
-        f"Request {reference}: we need more time",
-        f"We are extending the time to answer your request {reference} by two further months, as "
-        f"Art. 12(3) GDPR allows for complex or numerous requests. You will have our answer by "
-        f"{new_deadline.isoformat()} at the latest.\n\nWhy: {reason}",
+        _say(language, N_("Your code for request %(reference)s"), reference=reference),
+        _say(
+            language,
+            N_(
+                "Your code is %(code)s. It is valid for 15 minutes.\n\nIf you did not ask us about your personal "
+                "data, ignore this message: nothing happens without the code."
+            ),
+            code=code,
+        ),
     )
 
 
-def refusal(reference: str, refusal: RefusalIn, authority: str | None) -> Letter:
-    complain_to = authority or "the data protection supervisory authority of your country"
+def extension(reference: str, reason: str, new_deadline: date, language: str) -> Letter:
     return Letter(
-        f"Request {reference}: our answer",
-        f"We cannot act on your request {reference}: {REFUSAL_REASONS[refusal.reason]}.\n\n"
-        f"{refusal.explanation}\n\n"
-        f"You have the right to lodge a complaint with a supervisory authority ({complain_to}) and to "
-        "seek a judicial remedy (Art. 12(4) GDPR).",
+        _say(language, N_("Request %(reference)s: we need more time"), reference=reference),
+        _say(
+            language,
+            N_(
+                "We are extending the time to answer your request %(reference)s by two further months, as "
+                "Art. 12(3) GDPR allows for complex or numerous requests. You will have our answer by "
+                "%(deadline)s at the latest.\n\nWhy: %(reason)s"
+            ),
+            reference=reference,
+            deadline=_day(new_deadline, language),
+            reason=reason,
+        ),
     )
 
 
-def package_ready(reference: str, until: datetime, link: str) -> Letter:
+REFUSAL_REASONS = {
+    RefusalReason.NOT_VERIFIED: N_("we could not verify your identity (Art. 12(6) GDPR)"),
+    RefusalReason.MANIFESTLY_UNFOUNDED: N_("the request is manifestly unfounded (Art. 12(5) GDPR)"),
+    RefusalReason.EXCESSIVE: N_(
+        "the request is excessive, in particular because of its repetitive character (Art. 12(5) GDPR)"
+    ),
+    RefusalReason.NO_DATA_FOUND: N_("we hold no personal data about you"),
+    RefusalReason.EXEMPTION_APPLIES: N_("an exemption under the GDPR or national law applies"),
+}
+
+
+def refusal(reference: str, refusal: RefusalIn, authority: str | None, language: str) -> Letter:
     return Letter(
-        f"Request {reference}: your answer is ready",
-        f"The answer to your request {reference} is ready. Download it here until "
-        f"{until.date().isoformat()}: {link}\n\nYou will need the code-verified access to your request.",
+        _say(language, ANSWER, reference=reference),
+        _say(
+            language,
+            N_(
+                "We cannot act on your request %(reference)s: %(reason)s.\n\n%(explanation)s\n\nYou have the "
+                "right to lodge a complaint with a supervisory authority (%(authority)s) and to seek a judicial "
+                "remedy (Art. 12(4) GDPR)."
+            ),
+            reference=reference,
+            reason=_say(language, REFUSAL_REASONS[refusal.reason]),
+            explanation=refusal.explanation,
+            authority=authority or _say(language, YOUR_AUTHORITY),
+        ),
+    )
+
+
+def package_ready(reference: str, until: datetime, link: str, language: str) -> Letter:
+    return Letter(
+        _say(language, N_("Request %(reference)s: your answer is ready"), reference=reference),
+        _say(
+            language,
+            N_(
+                "The answer to your request %(reference)s is ready. Download it here until %(until)s: "
+                "%(link)s\n\nYou will need the code-verified access to your request."
+            ),
+            reference=reference,
+            until=_day(until, language),
+            link=link,
+        ),
     )
 
 
 DECISIONS = {
-    "rectification": ("to correct your personal data", "Where we did not correct your data"),
-    "objection": ("objecting to the use of your personal data", "Where the processing continues"),
-    "restriction": ("to restrict the use of your personal data", ""),
-    "withdrawal": ("to withdraw your consent", ""),
-    "death_notice": ("telling us of a death", "As the answer goes against your request"),
+    "rectification": N_("We have dealt with your request %(reference)s to correct your personal data:"),
+    "objection": N_("We have dealt with your request %(reference)s objecting to the use of your personal data:"),
+    "restriction": N_("We have dealt with your request %(reference)s to restrict the use of your personal data:"),
+    "withdrawal": N_("We have dealt with your request %(reference)s to withdraw your consent:"),
+    "death_notice": N_("We have dealt with your request %(reference)s telling us of a death:"),
 }
+CONTESTED = N_(
+    "Where the answer goes against your request, you have the right to lodge a complaint with a supervisory "
+    "authority (%(authority)s) and to seek a judicial remedy (Art. 12(4) GDPR)."
+)
 
 
 def decisions_answered(
-    reference: str, type: str, lines: list[str], *, contested: bool, authority: str | None
+    reference: str, type: str, lines: list[str], *, contested: bool, authority: str | None, language: str
 ) -> Letter:
     """The decisions on a rectification (what was corrected where) or an objection (what stops,
     what continues and why), and the right to complain where one went against the person."""
-    asked, where = DECISIONS[type]
-    body = f"We have dealt with your request {reference} {asked}:\n\n"
-    body += "\n".join(f"- {line}" for line in lines) or "- we hold no personal data about you that it concerns"
+    body = _say(language, DECISIONS[type], reference=reference) + "\n\n"
+    nothing = _say(language, N_("we hold no personal data about you that it concerns"))
+    body += "\n".join(f"- {line}" for line in lines) or f"- {nothing}"
     if contested:
-        complain_to = authority or "the data protection supervisory authority of your country"
-        body += (
-            f"\n\n{where}, you have the right to lodge a complaint with a supervisory authority "
-            f"({complain_to}) and to seek a judicial remedy (Art. 12(4) GDPR)."
-        )
-    return Letter(f"Request {reference}: our answer", body)
-
-
-def directives_kept(reference: str, directive: DirectiveIn) -> Letter:
-    """The person's directives about their data after their death, as we will carry them out."""
-    if directive.revoke:
-        return Letter(
-            f"Request {reference}: your directives are revoked",
-            "Your directives about your personal data after your death are revoked. Without directives, your heirs "
-            "may ask us to take your death into account (art. 85 II loi Informatique et Libertés).",
-        )
-    wish = DIRECTIVE_WISHES[directive.wish] if directive.wish else ""
-    return Letter(
-        f"Request {reference}: your directives are recorded",
-        f"We have recorded your directives about your personal data after your death. When {directive.trusted_person} "
-        f"tells us of your death, with evidence, we will {wish}."
-        + (f"\n\nYour instructions: {directive.instructions}" if directive.instructions else "")
-        + "\n\nYou can change or revoke them at any time from our request page; new directives replace these.",
-    )
+        body += "\n\n" + _say(language, CONTESTED, authority=authority or _say(language, YOUR_AUTHORITY))
+    return Letter(_say(language, ANSWER, reference=reference), body)
 
 
 DIRECTIVE_WISHES = {
-    DirectiveWish.ACCESS: "give them a copy of your data",
-    DirectiveWish.ERASURE: "erase your data",
-    DirectiveWish.AS_WRITTEN: "carry out your instructions",
+    DirectiveWish.ACCESS: N_("give them a copy of your data"),
+    DirectiveWish.ERASURE: N_("erase your data"),
+    DirectiveWish.AS_WRITTEN: N_("carry out your instructions"),
 }
 
 
-def restriction_lifting(reference: str, *, lift_at: datetime, reason: str) -> Letter:
+def directives_kept(reference: str, directive: DirectiveIn, language: str) -> Letter:
+    """The person's directives about their data after their death, as we will carry them out."""
+    if directive.revoke:
+        return Letter(
+            _say(language, N_("Request %(reference)s: your directives are revoked"), reference=reference),
+            _say(
+                language,
+                N_(
+                    "Your directives about your personal data after your death are revoked. Without directives, "
+                    "your heirs may ask us to take your death into account (art. 85 II loi Informatique et "
+                    "Libertés)."
+                ),
+            ),
+        )
+    body = _say(
+        language,
+        N_(
+            "We have recorded your directives about your personal data after your death. When %(person)s "
+            "tells us of your death, with evidence, we will %(wish)s."
+        ),
+        person=directive.trusted_person or "",
+        wish=_say(language, DIRECTIVE_WISHES[directive.wish]) if directive.wish else "",
+    )
+    if directive.instructions:
+        body += "\n\n" + _say(language, N_("Your instructions: %(text)s"), text=directive.instructions)
+    body += "\n\n" + _say(
+        language,
+        N_("You can change or revoke them at any time from our request page; new directives replace these."),
+    )
+    return Letter(_say(language, N_("Request %(reference)s: your directives are recorded"), reference=reference), body)
+
+
+def restriction_lifting(reference: str, *, lift_at: datetime, reason: str, language: str) -> Letter:
     """Art. 18(3): told before the restriction is lifted, with the reason and time to react."""
     return Letter(
-        f"Request {reference}: we will lift the restriction on your data",
-        f"The use of your personal data has been restricted since your request {reference}. We will lift "
-        f"this restriction on {lift_at.date().isoformat()}.\n\nWhy: {reason}\n\n"
-        "If you disagree, answer this message before then. You also have the right to lodge a complaint "
-        "with a supervisory authority (Art. 77 GDPR).",
+        _say(language, N_("Request %(reference)s: we will lift the restriction on your data"), reference=reference),
+        _say(
+            language,
+            N_(
+                "The use of your personal data has been restricted since your request %(reference)s. We will "
+                "lift this restriction on %(day)s.\n\nWhy: %(reason)s\n\nIf you disagree, answer this message "
+                "before then. You also have the right to lodge a complaint with a supervisory authority "
+                "(Art. 77 GDPR)."
+            ),
+            reference=reference,
+            day=_day(lift_at, language),
+            reason=reason,
+        ),
     )
 
 

@@ -74,7 +74,15 @@ def write_zip(
                     _write_csv(io.TextIOWrapper(member, encoding="utf-8", newline=""), table.rows)
         archive.writestr("README.txt", DATA_SCHEMA_NOTE)
         environment = jinja_environment([TEMPLATES])
-        context = {"request": request, "tables": summaries, "info": information, "portability": portability}
+        context = {
+            "language": request.language,
+            "bases": register.BASES,
+            "safeguards": register.SAFEGUARDS,
+            "request": request,
+            "tables": summaries,
+            "info": information,
+            "portability": portability,
+        }
         archive.writestr("report.html", environment.get_template("dsar/report.html").render(**context))
         archive.writestr("report.pdf", render_pdf(environment, "dsar/report.html", context))
     return summaries
@@ -118,6 +126,7 @@ def certificate_pdf(
     *, request: DataRequest, erasures: list[Erasure], organisation_name: str, backups_gone_by: date | None
 ) -> bytes:
     context = {
+        "language": request.language,
         "request": request,
         "erasures": erasures,
         "organisation_name": organisation_name,

@@ -144,7 +144,10 @@ async def announce_lift(
     context = field_context(Restriction.lift_reason_encrypted, id=row.id)
     row.lift_reason_encrypted = await encrypt_field(session, reason, context=context)
     email = decrypt_field(session, row.email_encrypted, context=field_context(Restriction.email_encrypted, id=row.id))
-    letter = messages.restriction_lifting(row.request_reference, lift_at=lift_at, reason=reason)
+    language = await session.scalar(select(DataRequest.language).where(DataRequest.reference == row.request_reference))
+    letter = messages.restriction_lifting(
+        row.request_reference, lift_at=lift_at, reason=reason, language=language or "en"
+    )
     await queue_message(
         session, to=email, subject=letter.subject, body=letter.body, purpose="request.restriction_lifting", now=now
     )

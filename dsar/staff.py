@@ -148,7 +148,7 @@ async def extend_deadline(
         raise Conflict("an extension must be notified before the first deadline, which has passed")
     request.extended_due_at = await deadline(session, start=clock_start(request, settings), months=3)
     await add_event(session, request=request, kind="extended", actor=actor.reference, at=now, note=reason)
-    letter = messages.extension(request.reference, reason, request.extended_due_at)
+    letter = messages.extension(request.reference, reason, request.extended_due_at, request.language)
     await tell_person(session, request=request, letter=letter, purpose="request.extended", now=now)
     await _audit(session, request, actor=actor, action="request.extended", now=now)
     return request
@@ -169,7 +169,7 @@ async def refuse_request(
     await session.execute(delete(RequestStep).where(RequestStep.request_id == request.id))
     if request.type == RequestType.DEATH_NOTICE.value:
         await directives.release(session, request=request)
-    letter = messages.refusal(request.reference, refusal, organisation.lead_supervisory_authority)
+    letter = messages.refusal(request.reference, refusal, organisation.lead_supervisory_authority, request.language)
     await tell_person(session, request=request, letter=letter, purpose="request.refused", now=now)
     await _audit(session, request, actor=actor, action="request.refused", now=now)
     return request

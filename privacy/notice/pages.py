@@ -14,7 +14,7 @@ from litestar.types import ControllerRouterHandler
 from privacy.errors import NotFound
 from privacy.i18n import LANGUAGES, SOURCE_LANGUAGE, Negotiated, language_name, negotiate
 from privacy.notice import service as notice
-from privacy.notice.texts import BASES, CONTACT_TITLES, EVENTS, RIGHTS, SAFEGUARDS
+from privacy.notice.texts import CONTACT_TITLES, EVENTS, RIGHTS
 from privacy.pdf import render_pdf
 from privacy.register import service as register
 from privacy.templating import jinja_environment
@@ -26,8 +26,8 @@ VersionNumber = Annotated[int | None, QueryParameter(ge=1, description="an earli
 
 
 WORDING = {
-    "bases": BASES,
-    "safeguards": SAFEGUARDS,
+    "bases": register.BASES,
+    "safeguards": register.SAFEGUARDS,
     "events": EVENTS,
     "contact_titles": CONTACT_TITLES,
     "rights": RIGHTS,

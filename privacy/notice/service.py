@@ -27,7 +27,6 @@ from privacy.notice.schemas import VersionOut
 from privacy.notice.statements import load_statements
 from privacy.register import service as register
 from privacy.register.schemas import ActivityRole
-from privacy.register.taxonomy import DATA_CATEGORIES
 from retention import service as retention_service
 from subprocessors import service as subprocessor_service
 
@@ -37,12 +36,12 @@ async def current_content(session: AsyncSession, *, today: date) -> dict[str, An
     the fixed wording around it comes from `notice_texts`)."""
     organisation = await register.require_organisation(session)
     activities = [a for a in await register.list_activities(session) if a.role is not ActivityRole.PROCESSOR]
-    labels = _category_labels(organisation)
+    labels = register.category_labels(organisation)
     used = sorted({key for activity in activities for key in activity.personal_data_categories})
     in_use = (await subprocessor_service.list_on(session, day=today)).subprocessors
     return {
         "organisation": organisation.model_dump(mode="json", exclude={"applications", "custom_data_categories"}),
-        "data_categories": [_category(key, labels) for key in used],
+        "data_categories": [register.category(key, labels) for key in used],
         "purposes": [_purpose(activity, labels) for activity in sorted(activities, key=lambda a: a.name)],
         "recipients": sorted({recipient for activity in activities for recipient in activity.recipients}),
         "subprocessors": [
@@ -88,46 +87,18 @@ def _retention_rule(
     if rule.get("activity") in activities:
         what, message = activities[rule["activity"]], False
     elif rule.get("category"):
-        what, message = _category(rule["category"], labels)["label"], True
+        what, message = register.category(rule["category"], labels)["label"], True
     else:
         what, message = (described[1].description if described else OTHER_RECORDS), True
     return {"what": what, "what_is_message": message, "period": rule["period"], "event": rule.get("event", "collected")}
 
 
-def _category_labels(organisation: Any) -> dict[str, dict[str, Any]]:
-    """Each data category's English label (a catalogue message for the starter taxonomy's) and the
-    organisation's own labels per language for its custom categories."""
-    labels = {key: {"label": label, "labels": {}} for key, label in DATA_CATEGORIES.items()}
-    for custom in organisation.custom_data_categories:
-        labels[custom.key] = {"label": custom.label("en"), "labels": dict(custom.labels)}
-    return labels
-
-
-def _category(key: str, labels: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return labels.get(key) or {"label": key.replace("_", " "), "labels": {}}
-
-
-def _purpose(activity: Any, labels: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _purpose(activity: Any, labels: register.Labels) -> dict[str, Any]:
     return {
         "name": activity.name,
         "purpose": activity.purpose,
-        "data": [_category(key, labels) for key in activity.personal_data_categories],
-        "bases": [_basis(use, labels) for use in activity.lawful_bases],
-    }
-
-
-def _basis(use: Any, labels: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    covers = use.covers
-    return {
-        "basis": use.basis.value,
-        "scope": {
-            "groups": covers.data_subjects,
-            "data": [_category(key, labels) for key in covers.data_categories],
-            "countries": covers.countries,
-            "note": covers.note,
-        },
-        "interest": use.legitimate_interest,
-        "obligation": use.legal_obligation,
+        "data": register.categories(activity, labels),
+        "bases": [register.basis(use, labels) for use in activity.lawful_bases],
     }
 
 

@@ -17,7 +17,16 @@ from privacy.config_file import Change, apply_each, change_of
 from privacy.db import utcnow
 from privacy.domain import ConsentsCollected, ConsentSource, RecordAnnex
 from privacy.errors import Conflict, NotFound
-from privacy.register.exports import annex_table, build_record, lawful_bases_text, record_csv, record_pdf, transfer_text
+from privacy.register.exports import annex_table, build_record, record_csv, record_pdf
+
+# What other domains use to tell people about the register in their language (re-exported).
+from privacy.register.for_people import BASES as BASES
+from privacy.register.for_people import SAFEGUARDS as SAFEGUARDS
+from privacy.register.for_people import Labels as Labels
+from privacy.register.for_people import basis as basis
+from privacy.register.for_people import categories as categories
+from privacy.register.for_people import category as category
+from privacy.register.for_people import category_labels as category_labels
 from privacy.register.gaps import Context, find_gaps
 from privacy.register.models import ActivityVersion, Organisation, ProcessingActivity
 from privacy.register.schemas import (
@@ -334,18 +343,19 @@ async def information_for_the_person(session: AsyncSession) -> dict[str, Any]:
     activities with their purposes, bases, recipients, retention, sources and transfers."""
     organisation = await require_organisation(session)
     activities = [a for a in await list_activities(session) if a.role is ActivityRole.CONTROLLER]
+    labels = category_labels(organisation)
     return {
         "organisation": organisation,
         "activities": [
             {
                 "name": activity.name,
                 "purpose": activity.purpose,
-                "lawful_bases": lawful_bases_text(activity, organisation),
-                "categories": [organisation.category_label(c) for c in activity.personal_data_categories],
+                "bases": [basis(use, labels) for use in activity.lawful_bases],
+                "categories": categories(activity, labels),
                 "recipients": activity.recipients,
                 "retention": activity.retention,
                 "source": activity.source,
-                "transfers": [transfer_text(transfer) for transfer in activity.transfers],
+                "transfers": [transfer.model_dump(mode="json") for transfer in activity.transfers],
                 "automated_decisions": activity.automated_decisions.used,
             }
             for activity in activities

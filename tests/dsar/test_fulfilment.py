@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 import zipfile
 from datetime import timedelta
+from email.header import decode_header, make_header
 from typing import Any
 
 from litestar import Litestar
@@ -22,8 +24,8 @@ from privacy.keys import keyring_of
 from privacy.models import AuditEntry
 from privacy.register import service as register
 from tests.conftest import SYSTEM
-from tests.dsar.conftest import ADA, a_year_after, download, pdf_text, verified
-from tests.mail_fixtures import Mailbox
+from tests.dsar.conftest import ADA, a_year_after, download, pdf_text, submit, verified
+from tests.mail_fixtures import Mailbox, body_of
 
 Client = AsyncTestClient[Litestar]
 
@@ -152,3 +154,41 @@ async def test_erasure_certificate_names_the_day_backups_age_out(
     await background()
     text = " ".join(pdf_text((await download(person, granted)).content).split())
     assert f"gone by {(utcnow() + timedelta(days=30)).date().isoformat()}" in text
+
+
+async def test_a_french_request_gets_its_code_its_letters_and_its_certificate_in_french(
+    person: Client, mailbox: Mailbox, background: Any
+) -> None:
+    reference = (await submit(person, type="erasure", language="fr")).json()["reference"]
+    await background()
+    [code_mail] = mailbox.to(ADA)
+    assert code_mail["Subject"] == f"Votre code pour la demande {reference}"
+    found = re.search(r"Votre code est (\d{6})", body_of(code_mail))
+    assert found, "the code, in French"
+    answer = await person.post(f"/api/v1/requests/{reference}/verify", json={"code": found.group(1)})
+    granted = answer.json()
+    await background()
+    await background()
+    ready = mailbox.to(ADA)[-1]
+    assert str(make_header(decode_header(ready["Subject"]))) == f"Demande {reference} : votre réponse est prête"
+    text = " ".join(pdf_text((await download(person, granted)).content).split())
+    assert text.startswith("Certificat d'effacement")
+    assert f"certifie avoir donné suite à la demande d'effacement {reference}" in text
+    assert "Your" not in text and "Certificate" not in text
+
+
+async def test_a_spanish_access_requests_report_is_in_spanish(
+    person: Client, mailbox: Mailbox, background: Any
+) -> None:
+    reference = (await submit(person, language="es")).json()["reference"]
+    await background()
+    found = re.search(r"(\d{6})", body_of(mailbox.to(ADA)[-1]))
+    assert found
+    granted = (await person.post(f"/api/v1/requests/{reference}/verify", json={"code": found.group(1)})).json()
+    await background()
+    archive = zipfile.ZipFile(io.BytesIO((await download(person, granted)).content))
+    report = " ".join(pdf_text(archive.read("report.pdf")).split())
+    assert report.startswith("Sus datos personales")
+    assert "La ejecución de nuestro contrato con usted (art. 6.1.b RGPD)" in report, "each basis, in Spanish"
+    assert "Datos de facturación y pago" in report and "Sus derechos" in report
+    assert '<html lang="es">' in archive.read("report.html").decode()
