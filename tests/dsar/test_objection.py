@@ -175,7 +175,7 @@ async def test_compelling_grounds_are_stated_to_the_person_with_the_right_to_com
     [answer] = [message for message in mailbox.to(ADA) if "our answer" in message["Subject"]]
     text_ = body_of(answer)
     assert f"Security and abuse prevention: continues, on compelling legitimate grounds: {grounds}" in text_
-    assert "Where the processing continues, you have the right to lodge a complaint" in text_
+    assert "Where the answer goes against your request, you have the right to lodge a complaint" in text_
 
 
 async def test_an_objection_is_decided_even_when_its_activity_left_the_register(

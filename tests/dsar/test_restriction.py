@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from babel.dates import format_date
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text, update
@@ -78,7 +79,7 @@ async def test_a_restriction_is_marked_in_every_system_and_lifted_only_after_tel
     assert (await person.post(url, json={"reason": reason}, headers=officer)).status_code == 409
     await background()
     [notice] = [message for message in mailbox.to(ADA) if "lift the restriction" in message["Subject"]]
-    assert reason in body_of(notice) and lift_at.date().isoformat() in body_of(notice)
+    assert reason in body_of(notice) and format_date(lift_at.date(), format="long", locale="en") in body_of(notice)
     assert await crm_rows(crm, "SELECT restricted FROM crm_customers ORDER BY id") == [(True,), (None,)]
 
     async with dsar_sessions() as session, session.begin():  # the notice period has run

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from babel.dates import format_date
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import update
@@ -84,7 +85,8 @@ async def test_extension_once_before_the_deadline_with_reasons_mailed(
     assert again.status_code == 409 and "already" in again.json()["detail"]
     await background()
     [mail] = [m for m in mailbox.to(ADA) if "more time" in m["Subject"]]
-    assert reason in body_of(mail) and extended.json()["extended_due_at"] in body_of(mail)
+    in_words = format_date(date.fromisoformat(extended.json()["extended_due_at"]), format="long", locale="en")
+    assert reason in body_of(mail) and in_words in body_of(mail), "the new deadline, as the person writes dates"
 
 
 async def test_no_extension_after_the_first_deadline(
