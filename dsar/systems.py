@@ -212,4 +212,8 @@ async def apply_connectors_block(
 
 
 async def export_connectors_block(session: AsyncSession) -> list[dict[str, Any]] | None:
-    return [row.content for row in await list_connectors(session)] or None
+    # Through the schema: its field order, not the order PostgreSQL's JSONB keeps keys in.
+    connectors = await list_connectors(session)
+    return [
+        ConnectorIn.model_validate(row.content).model_dump(mode="json", exclude_unset=True) for row in connectors
+    ] or None

@@ -82,7 +82,11 @@ def _file_hold_of(row: LegalHold) -> FileHold:
 
 
 async def export_retention_block(session: AsyncSession) -> dict[str, Any] | None:
-    rules = [row.content for row in await service.list_rules(session)]
+    # Through the schema: its field order, not the order PostgreSQL's JSONB keeps keys in.
+    rules = [
+        RuleIn.model_validate(row.content).model_dump(mode="json", exclude_unset=True)
+        for row in await service.list_rules(session)
+    ]
     holds = await session.scalars(select(LegalHold).where(LegalHold.key.is_not(None)).order_by(LegalHold.key))
     block = {
         "rules": rules,

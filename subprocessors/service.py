@@ -293,7 +293,12 @@ async def export_subprocessors_block(session: AsyncSession) -> list[dict[str, An
     """Each with its lifecycle and dates; subscribers and objections, personal data, stay out."""
     lifecycles = await lifecycle.on_record(session)
     rows = await list_subprocessors(session)
-    return [{**row.content, **lifecycle.exported(lifecycles.get(row.key, []))} for row in rows] or None
+    # Through the schema: its field order, not the order PostgreSQL's JSONB keeps keys in.
+    return [{**_as_written(row.content), **lifecycle.exported(lifecycles.get(row.key, []))} for row in rows] or None
+
+
+def _as_written(content: dict[str, Any]) -> dict[str, Any]:
+    return SubProcessorIn.model_validate(content).model_dump(mode="json", exclude_unset=True)
 
 
 async def subprocessors_bundle_part(session: AsyncSession, archive: Archive, now: datetime) -> None:
