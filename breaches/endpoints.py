@@ -31,7 +31,11 @@ READ = {"permission": Permission.READ}
 EDIT = {"permission": Permission.EDIT_REGISTER}
 Phase = Annotated[Literal["initial", "complement"], QueryParameter(description="the notification's phase")]
 Language = Annotated[
-    str | None, QueryParameter(max_length=5, description="en, de or fr; the organisation's language by default")
+    str | None,
+    QueryParameter(
+        max_length=5,
+        description="the document's language, en, de or fr; by default the one of the organisation's country",
+    ),
 ]
 
 
@@ -153,7 +157,7 @@ class BreachesController(Controller):
         status_code=200,
         summary="Write to everyone the breach's systems hold, found through the request connectors (Art. 34)",
         description="The SQL connectors reaching the breach's systems or holding data for its activities are "
-        "read (each person once, in the organisation's language); HTTP and manual ones are named, to upload "
+        "read (each person once, in the organisation's default language); HTTP and manual ones are named, to upload "
         "their people by hand.",
     )
     async def gather_people(

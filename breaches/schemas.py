@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
+from privacy.register.schemas import PublishedLanguage
 from privacy.schemas import AwareTime, Email, Flag, Key, Schema, ShortText, Text
 
 Keys = Annotated[list[Key], Field(default_factory=list, max_length=200)]
@@ -105,8 +106,8 @@ class PeopleTold(Schema):
 
 class PersonIn(Schema):
     email: Email
-    language: Annotated[str, StringConstraints(pattern=r"^(en|de|fr)$")] | None = Field(
-        default=None, description="en, de or fr; the organisation's language when left out"
+    language: PublishedLanguage | None = Field(
+        default=None, description="en, fr, de, nl or es; the organisation's default language when left out"
     )
 
 

@@ -10,6 +10,7 @@ misses a message a template or module uses."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
@@ -18,6 +19,7 @@ from typing import Any
 
 import isodate
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -118,6 +120,19 @@ def _localised_filter(context: Context, text: str | dict[str, Any]) -> str:
 
 
 @pass_context
+def _colon_filter(context: Context, label: str) -> str:
+    """ "Address:"; French sets a non-breaking space before a colon (typographie française)."""
+    return f"{label}\u00a0:" if context.get("language") == "fr" else f"{label}:"
+
+
+@pass_context
+def _day_filter(context: Context, day: date | datetime | str) -> str:
+    """A day (or its ISO 8601 text) in the reader's words: "5 December 2026", "5 décembre 2026"."""
+    shown = date.fromisoformat(day[:10]) if isinstance(day, str) else day.date() if isinstance(day, datetime) else day
+    return format_date(shown, format="long", locale=str(context.get("language") or SOURCE_LANGUAGE))
+
+
+@pass_context
 def _template_gettext(context: Context, message: str) -> str:
     return gettext(str(context.get("language") or SOURCE_LANGUAGE), message)
 
@@ -131,12 +146,14 @@ def _template_ngettext(context: Context, singular: str, plural: str, count: int)
 
 
 def install(environment: Environment) -> None:
-    """`_`, `gettext`, `ngettext` and the `duration`, `country` and `localised` filters in every
-    template, in the template's `language`."""
+    """`_`, `gettext`, `ngettext` and the `duration`, `country`, `localised`, `colon` and `day`
+    filters in every template, in the template's `language`."""
     environment.add_extension("jinja2.ext.i18n")
     environment.filters["duration"] = _duration_filter
     environment.filters["country"] = _country_filter
     environment.filters["localised"] = _localised_filter
+    environment.filters["colon"] = _colon_filter
+    environment.filters["day"] = _day_filter
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         _template_gettext, _template_ngettext, newstyle=True
     )

@@ -12,10 +12,10 @@ from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
 from privacy.errors import NotFound
-from privacy.i18n import LANGUAGES, SOURCE_LANGUAGE, Negotiated, language_name, negotiate
 from privacy.notice import service as notice
-from privacy.notice.texts import CONTACT_TITLES, EVENTS, RIGHTS
+from privacy.notice.texts import CONTACT_TITLES, EVENTS, OTHER_EVENT, RIGHTS
 from privacy.pdf import render_pdf
+from privacy.public import BRAND_ROUTES, public_context
 from privacy.register import service as register
 from privacy.templating import jinja_environment
 from privacy.web import DbSession
@@ -29,25 +29,10 @@ WORDING = {
     "bases": register.BASES,
     "safeguards": register.SAFEGUARDS,
     "events": EVENTS,
+    "other_event": OTHER_EVENT,
     "contact_titles": CONTACT_TITLES,
     "rights": RIGHTS,
 }
-
-
-async def _language(request: Request[Any, Any, Any], db_session: DbSession, lang: str | None) -> dict[str, Any]:
-    """The language the page is shown in, negotiated among those the organisation publishes;
-    the links to the others; and the note when the one asked for is not published."""
-    organisation = await register.get_organisation(db_session)
-    published = organisation.languages if organisation else list(LANGUAGES)
-    default = organisation.default_language if organisation else SOURCE_LANGUAGE
-    chosen: Negotiated = negotiate(lang, request.headers.get("accept-language"), published=published, default=default)
-    return {
-        "language": chosen.language,
-        "default_language": default,
-        "languages": [(code, language_name(code, in_language=code)) for code in published],
-        "language_names": {code: language_name(code, in_language=chosen.language) for code in LANGUAGES},
-        "language_note": chosen.note(),
-    }
 
 
 async def _context(
@@ -56,12 +41,11 @@ async def _context(
     shown = await notice.get_version(db_session, version=version)
     history = await notice.list_versions(db_session)
     return {
-        **await _language(request, db_session, lang),
+        **await public_context(request, db_session, lang=lang),
         **WORDING,
         "version": shown,
         "history": history,
         "is_latest": shown.version == history[0].version,
-        "base_url": request.app.state.settings.public_url.rstrip("/"),
         "post_mortem": await register.post_mortem_directives_offered(db_session, settings=request.app.state.settings),
     }
 
@@ -76,7 +60,7 @@ async def notice_page(
         return Template(
             template_name="notice/unpublished.html",
             status_code=404,
-            context=await _language(request, db_session, lang),
+            context=await public_context(request, db_session, lang=lang),
         )
     return Template(template_name="notice/notice.html", context={**context, "pdf": False})
 
@@ -95,4 +79,4 @@ async def notice_pdf(
     )
 
 
-PUBLIC_PAGES: list[ControllerRouterHandler] = [notice_page, notice_pdf]
+PUBLIC_PAGES: list[ControllerRouterHandler] = [notice_page, notice_pdf, *BRAND_ROUTES]

@@ -40,10 +40,13 @@ async def current_content(session: AsyncSession, *, today: date) -> dict[str, An
     used = sorted({key for activity in activities for key in activity.personal_data_categories})
     in_use = (await subprocessor_service.list_on(session, day=today)).subprocessors
     return {
-        "organisation": organisation.model_dump(mode="json", exclude={"applications", "custom_data_categories"}),
+        "organisation": organisation.model_dump(
+            mode="json", exclude={"applications", "custom_data_categories", "logo", "accent_colour"}
+        ),
         "data_categories": [register.category(key, labels) for key in used],
-        "purposes": [_purpose(activity, labels) for activity in sorted(activities, key=lambda a: a.name)],
-        "recipients": sorted({recipient for activity in activities for recipient in activity.recipients}),
+        "purposes": [_purpose(activity, labels) for activity in activities],
+        "recipients": _recipients(activities, None),
+        "recipients_in": {language: _recipients(activities, language) for language in organisation.languages},
         "subprocessors": [
             {
                 "name": entry.name,
@@ -55,7 +58,9 @@ async def current_content(session: AsyncSession, *, today: date) -> dict[str, An
         ],
         "transfers": _transfers(activities, in_use),
         "retention": [
-            {"name": activity.name, "retention": activity.retention} for activity in activities if activity.retention
+            {"name": activity.name, "retention": activity.retention, "translations": _words(activity)}
+            for activity in activities
+            if activity.retention
         ],
         "retention_rules": [
             _retention_rule(row.content, {activity.key: activity.name for activity in activities}, labels)
@@ -97,9 +102,24 @@ def _purpose(activity: Any, labels: register.Labels) -> dict[str, Any]:
     return {
         "name": activity.name,
         "purpose": activity.purpose,
+        "translations": _words(activity),
         "data": register.categories(activity, labels),
         "bases": [register.basis(use, labels) for use in activity.lawful_bases],
     }
+
+
+def _words(activity: Any) -> dict[str, dict[str, Any]]:
+    return {language: words.model_dump(exclude_none=True) for language, words in activity.translations.items()}
+
+
+def _recipients(activities: list[Any], language: str | None) -> list[str]:
+    """Every activity's recipients once, in `language` where the activity gives them in it."""
+    named: dict[str, str] = {}
+    for activity in activities:
+        words = activity.translations.get(language) if language else None
+        for recipient in words.recipients if words and words.recipients else activity.recipients:
+            named.setdefault(recipient.casefold(), recipient)
+    return sorted(named.values(), key=str.casefold)
 
 
 def _transfers(activities: list[Any], in_use: list[Any]) -> list[dict[str, str]]:

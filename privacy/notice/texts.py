@@ -12,6 +12,7 @@ EVENTS = {
     "contract_end": N_("the end of the contract"),
     "replied": N_("our reply"),
 }
+OTHER_EVENT = N_("the date the period counts from")  # an event of the organisation's own systems
 
 CONTACT_TITLES = {
     "dpo": N_("Data protection officer"),

@@ -34,6 +34,12 @@ def _contact(form: dict[str, Any], prefix: str) -> dict[str, Any] | None:
     return {"name": name, "email": _optional(form, f"{prefix}_email"), "address": _optional(form, f"{prefix}_address")}
 
 
+def _number(form: dict[str, Any], name: str) -> int | str | None:
+    """A whole number as typed, else the text itself, for the schema to refuse with its message."""
+    typed = _text(form, name)
+    return int(typed) if typed.isdigit() else typed or None
+
+
 def activity_from_form(form: dict[str, Any]) -> ActivityIn:
     special = [_columns(line, 2) for line in _lines(form, "special_categories")]
     transfers = [_columns(line, 3) for line in _lines(form, "transfers")]
@@ -41,6 +47,7 @@ def activity_from_form(form: dict[str, Any]) -> ActivityIn:
         {
             "key": _text(form, "key"),
             "name": _text(form, "name"),
+            "position": _number(form, "position"),
             "purpose": _text(form, "purpose"),
             "description": _text(form, "description"),
             "role": _text(form, "role") or "controller",
@@ -76,6 +83,7 @@ def activity_to_form(activity: ActivityIn) -> dict[str, str]:
     return {
         "key": activity.key,
         "name": activity.name,
+        "position": "" if activity.position is None else str(activity.position),
         "purpose": activity.purpose,
         "description": activity.description,
         "role": activity.role.value,
@@ -149,7 +157,7 @@ def _bases_to_form(bases: list[BasisUse]) -> dict[str, str]:
 
 def organisation_from_form(form: dict[str, Any], current: OrganisationProfile | None) -> OrganisationProfile:
     """The profile the form gives; what the form does not show (the applications' keys, category
-    labels in other languages than English) is kept from `current`."""
+    labels in other languages than English, the authorities, the logo) is kept from `current`."""
     kept = {category.key: category.labels for category in current.custom_data_categories} if current else {}
     profile = OrganisationProfile.model_validate(
         {
@@ -162,10 +170,18 @@ def organisation_from_form(form: dict[str, Any], current: OrganisationProfile | 
             "uk_representative": _contact(form, "uk_representative"),
             "lead_supervisory_authority": _optional(form, "lead_supervisory_authority"),
             "custom_data_categories": [_custom_category(line, kept) for line in _lines(form, "custom_data_categories")],
+            "rights_channels": {name: _optional(form, f"rights_{name}") for name in RIGHTS_CHANNELS},
+            "accent_colour": _optional(form, "accent_colour"),
             **_languages(form, current),
         }
     )
-    return profile.model_copy(update={"applications": current.applications}) if current else profile
+    if current is None:
+        return profile
+    return profile.model_copy(update={name: getattr(current, name) for name in ORGANISATION_KEPT})
+
+
+RIGHTS_CHANNELS = ("account_settings", "email", "department", "postal_address")
+ORGANISATION_KEPT = ("applications", "supervisory_authorities", "logo")
 
 
 def _languages(form: dict[str, Any], current: OrganisationProfile | None) -> dict[str, Any]:
@@ -195,6 +211,8 @@ def organisation_to_form(profile: OrganisationProfile | None) -> dict[str, Any]:
         "country": profile.country,
         "contact_email": profile.contact_email,
         "lead_supervisory_authority": profile.lead_supervisory_authority or "",
+        "accent_colour": profile.accent_colour or "",
+        **{f"rights_{name}": getattr(profile.rights_channels, name) or "" for name in RIGHTS_CHANNELS},
         "custom_data_categories": "\n".join(_custom_category_line(c) for c in profile.custom_data_categories),
     }
     for prefix in ("dpo", "eu_representative", "uk_representative"):

@@ -114,7 +114,9 @@ async def update_activity(
     form = {**data, "key": key}
 
     async def update() -> str:
-        activity = activity_from_form(form)
+        # The form edits the activity in the default language; its words in others stay as they are.
+        kept = register.as_activity_in(await register.get_activity(db_session, key=key)).translations
+        activity = activity_from_form(form).model_copy(update={"translations": kept})
         await register.update_activity(db_session, key=key, activity=activity, actor=current_actor(request))
         return f"/console/activities/{key}"
 

@@ -80,11 +80,57 @@ class DpiaStatus(StrEnum):
     COMPLETED = "completed"
 
 
+WebAddress = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^https://[^\s]+$")]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
+# Inline, so that showing it costs the visitor no request to anyone; an SVG in an <img> runs no script.
+LogoImage = Annotated[
+    str,
+    StringConstraints(max_length=200_000, pattern=r"^data:image/(png|jpeg|webp|svg\+xml);base64,[A-Za-z0-9+/]+={0,2}$"),
+]
+
+
+def _readable_on_white(colour: str) -> str:
+    """Links and buttons take the accent colour on white: it must reach WCAG 2.2's 4.5:1 contrast."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    if 1.05 / (luminance + 0.05) < 4.5:
+        raise PydanticCustomError(
+            "colour",
+            "{colour} is too light to read on white (contrast under 4.5:1): choose a darker one",
+            {"colour": colour},
+        )
+    return colour.lower()
+
+
+AccentColour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$"), AfterValidator(_readable_on_white)]
+
+
+class RightsChannels(Schema):
+    """Where people may exercise their rights besides the request page (Art. 12(2))."""
+
+    account_settings: WebAddress | None = Field(
+        default=None, description="the page where signed-in customers see, correct, download or delete their data"
+    )
+    email: Email | None = None
+    postal_address: Text | None = None
+    department: ShortText | None = Field(default=None, description="whom letters are addressed to")
+
+
+class SupervisoryAuthority(Schema):
+    name: ShortText
+    country: CountryCode
+    address: Text | None = None
+    website: WebAddress | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+
+
 class Contact(Schema):
     name: ShortText
     email: Email | None = None
     address: Text | None = None
-    phone: Annotated[str, StringConstraints(max_length=50)] | None = None
+    phone: Phone | None = None
 
 
 class Application(Schema):
@@ -152,6 +198,12 @@ class OrganisationProfile(Schema):
     eu_representative: Contact | None = None
     uk_representative: Contact | None = None
     lead_supervisory_authority: ShortText | None = None
+    supervisory_authorities: list[SupervisoryAuthority] = Field(
+        default_factory=list, max_length=40, description="the authorities people can turn to, named in the notice"
+    )
+    rights_channels: RightsChannels = Field(default_factory=RightsChannels)
+    logo: LogoImage | None = Field(default=None, description="a data: URI (PNG, JPEG, WebP or SVG) of at most 150 kB")
+    accent_colour: AccentColour | None = Field(default=None, description="#rrggbb, readable on white")
     custom_data_categories: Annotated[list[CustomCategory], AfterValidator(_unique_keys)] = Field(
         default_factory=list, max_length=200
     )
@@ -247,9 +299,24 @@ def _single_basis_as_list(data: Any) -> Any:
     return {**single, "lawful_bases": [] if basis is None else [{"basis": basis, **specifics}]}
 
 
+class ActivityWords(Schema):
+    """An activity as people read it in another of the published languages."""
+
+    name: ShortText | None = None
+    purpose: Text | None = None
+    recipients: TextList
+    retention: Text | None = None
+
+
 class ActivityIn(Schema):
     key: Key
     name: ShortText
+    position: int | None = Field(
+        default=None,
+        ge=0,
+        le=100_000,
+        description="its place in the register and the notice, lowest first; activities without one follow, by name",
+    )
     purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
     description: Text = ""
     role: ActivityRole = ActivityRole.CONTROLLER
@@ -271,11 +338,18 @@ class ActivityIn(Schema):
     source: Text = ""
     automated_decisions: AutomatedDecisions = Field(default_factory=AutomatedDecisions)
     dpia: Dpia = Field(default_factory=Dpia)
+    translations: dict[PublishedLanguage, ActivityWords] = Field(
+        default_factory=dict,
+        description="name, purpose, recipients and retention in other languages than the organisation's default",
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _single_basis(cls, data: Any) -> Any:
         return _single_basis_as_list(data)
+
+    def register_order(self) -> tuple[bool, int, str]:
+        return (self.position is None, self.position or 0, self.name.casefold())
 
     def rests_on(self, basis: LawfulBasis) -> bool:
         return any(use.basis is basis for use in self.lawful_bases)

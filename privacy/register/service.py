@@ -109,10 +109,11 @@ async def consents_collected(session: AsyncSession, sources: Sequence[ConsentSou
 
 
 async def list_activities(session: AsyncSession, *, consents: ConsentsCollected | None = None) -> list[ActivityOut]:
-    """The register by name, each activity with its gaps (those about consents only if given)."""
+    """The register in its order (positions, then names), each activity with its gaps (those about
+    consents only if given)."""
     context = Context(await get_organisation(session), consents)
     rows = (await session.scalars(select(ProcessingActivity).order_by(ProcessingActivity.name))).all()
-    return [_activity_out(row, context) for row in rows]
+    return sorted((_activity_out(row, context) for row in rows), key=ActivityIn.register_order)
 
 
 async def objectable_activities(session: AsyncSession) -> list[ActivityOut]:

@@ -101,12 +101,12 @@ CONTRACT = {
     "es": "La ejecución de nuestro contrato con usted (art. 6.1.b RGPD)",
 }
 
-KEPT = {  # the demo's consent records, kept three years from collection: in words, never P3Y
-    "en": "3 years from collection",
-    "fr": "3 ans à compter de la collecte",
-    "de": "3 Jahre ab Erhebung",
-    "nl": "3 jaar vanaf het verzamelen",
-    "es": "3 años desde la recogida",
+KEPT = {  # the demo's consent records, kept three years after collection: in words, never P3Y
+    "en": "3 years after collection",
+    "fr": "3 ans après la collecte",
+    "de": "3 Jahre nach der Erhebung",
+    "nl": "3 jaar na het verzamelen",
+    "es": "3 años después de la recogida",
 }
 
 

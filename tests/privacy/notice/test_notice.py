@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from babel.dates import format_date
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from pypdf import PdfReader
@@ -55,7 +56,7 @@ async def test_the_notice_states_what_the_records_hold(web: Client, officer: dic
     page = await web.get("/privacy")
     assert page.status_code == 200
     text = words(page.text)
-    assert f"Last updated: {date.today().isoformat()} (version 1)" in text
+    assert f"Last updated: {format_date(date.today(), format='long', locale='en')} (version 1)" in text
     organisation = DEMO["organisation"]
     for fact in (organisation["legal_name"], organisation["address"], organisation["dpo"]["email"]):
         assert fact in text
@@ -76,9 +77,9 @@ async def test_the_notice_states_what_the_records_hold(web: Client, officer: dic
     assert "Backups" in text and "Germany, encrypted" in text and "Finland, encrypted" in text
     assert "Data we erase leaves the backups within 12 months" in text, "the off-site archive's monthly copies"
     legal_claims = next(a["name"] for a in DEMO["activities"] if a["key"] == "legal-claims")
-    assert f"{legal_claims}: 1 year from our reply" in text
-    assert "Records of cookie choices: 3 years from collection" in text
-    assert "Emails we sent you: 90 days from collection" in text
+    assert f"{legal_claims}: 1 year after our reply" in text
+    assert "Records of cookie choices: 3 years after collection" in text
+    assert "Emails we sent you: 90 days after collection" in text
     for rule in DEMO["retention"]["rules"]:  # never a rule's key, nor an ISO 8601 duration
         assert rule["key"] not in text and rule["period"] not in text
     cookies = [cookie for service in DEMO["consent"]["services"] for cookie in service.get("cookies", [])]

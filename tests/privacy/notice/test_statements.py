@@ -47,8 +47,8 @@ IN_ORDER = [
     "Reporting concerns",
     "announce material changes",
     ": First version",  # the toolkit's own versions first, newest first
-    "2023-02-01 : Website analytics added",
-    "2019-05-01 : Our first privacy policy",
+    "February 1, 2023 : Website analytics added",
+    "May 1, 2019 : Our first privacy policy",
 ]
 
 

@@ -58,3 +58,34 @@ async def test_the_languages_and_custom_categories_are_saved_from_the_form_and_k
     wrong = await client.post("/console/organisation", data={**form, "default_language": "de"})
     assert wrong.status_code == 422
     assert "the default language de is not among the languages published" in wrong.text
+
+
+async def test_the_rights_channels_and_accent_colour_are_saved_and_the_rest_kept(
+    client: Client, sessions: async_sessionmaker[AsyncSession], admin: dict[str, str]
+) -> None:
+    authority = {"name": "CNIL", "country": "FR", "website": "https://www.cnil.fr"}
+    saved = {**ORGANISATION, "supervisory_authorities": [authority], "logo": "data:image/png;base64,iVBORw0KGgo="}
+    assert (await client.put("/api/v1/admin/organisation", json=saved, headers=admin)).status_code == 200
+    await add_user(sessions, "admin@example.org", Role.ADMIN)
+    assert await login(client, "admin@example.org") == 303
+    page = await client.get("/console/organisation")
+    form = {
+        "_csrf_token": csrf_of(page.text),
+        **{name: ORGANISATION[name] for name in ("legal_name", "address", "country", "contact_email")},
+        "rights_account_settings": "https://app.example.org/settings/privacy",
+        "rights_department": "Legal department",
+        "rights_postal_address": "1 rue de l'Exemple\n75001 Paris",
+        "accent_colour": "#6b2c91",
+    }
+    assert (await client.post("/console/organisation", data=form, follow_redirects=False)).status_code == 303
+    profile = (await client.get("/api/v1/admin/organisation", headers=admin)).json()
+    assert profile["rights_channels"]["account_settings"] == "https://app.example.org/settings/privacy"
+    assert profile["rights_channels"]["department"] == "Legal department"
+    assert profile["accent_colour"] == "#6b2c91"
+    assert profile["supervisory_authorities"][0]["name"] == "CNIL" and profile["logo"] == saved["logo"]
+    assert (await client.get("/privacy/brand.css")).text == ":root { --accent: #6b2c91; }\n"
+
+    pale = await client.post("/console/organisation", data={**form, "accent_colour": "#ffee88"})
+    assert pale.status_code == 422 and "too light to read on white" in pale.text
+    wrong = await client.post("/console/organisation", data={**form, "rights_account_settings": "http://plain"})
+    assert wrong.status_code == 422

@@ -1,0 +1,79 @@
+"""What every public page shares (the notice, the cookie policy, the sub-processors and the
+privacy centre): the organisation's name, logo and accent colour, the navigation between the
+pages, and the language, negotiated among the languages the organisation publishes.
+
+Pages extend `public.html` and add `public_context(...)` to their own context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get
+from litestar.datastructures import CacheControlHeader
+from litestar.types import ControllerRouterHandler
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from privacy.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, Negotiated, language_name, negotiate
+from privacy.register import service as register
+from privacy.web import DbSession
+
+
+@dataclass(frozen=True)
+class Place:
+    path: str
+    label: str  # a catalogue message id
+
+
+PLACES = (
+    Place("/privacy", N_("Privacy notice")),
+    Place("/privacy/cookies", N_("Cookies")),
+    Place("/privacy/subprocessors", N_("Sub-processors")),
+    Place("/privacy/requests", N_("Your data")),
+)
+
+
+async def public_context(
+    request: Request[Any, Any, Any], session: AsyncSession, *, lang: str | None, published: list[str] | None = None
+) -> dict[str, Any]:
+    """The layout's variables. `lang` is `?lang=`; `published` narrows the organisation's
+    languages to those a page has (the cookie policy's set-up may have fewer)."""
+    organisation = await register.get_organisation(session)
+    offered = organisation.languages if organisation else list(LANGUAGES)
+    if published is not None:
+        offered = [code for code in offered if code in published] or published
+    default = organisation.default_language if organisation else SOURCE_LANGUAGE
+    if default not in offered:
+        default = offered[0]
+    chosen: Negotiated = negotiate(lang, request.headers.get("accept-language"), published=offered, default=default)
+    return {
+        "organisation": organisation,
+        "language": chosen.language,
+        "default_language": default,
+        "language_note": chosen.note(),
+        "language_links": [
+            (code, language_name(code, in_language=code), _with_language(request, code)) for code in offered
+        ],
+        "language_names": {code: language_name(code, in_language=chosen.language) for code in LANGUAGES},
+        "places": [(place, request.url.path == place.path) for place in PLACES],
+        "base_url": request.app.state.settings.public_url.rstrip("/"),
+    }
+
+
+def _with_language(request: Request[Any, Any, Any], language: str) -> str:
+    """This page's address in `language`, its other query parameters kept."""
+    query = [(key, value) for key, value in request.query_params.items() if key != "lang"]
+    return f"{request.url.path}?{urlencode([*query, ('lang', language)])}"
+
+
+@get("/privacy/brand.css", include_in_schema=False, cache_control=CacheControlHeader(max_age=300))
+async def brand_css(db_session: DbSession) -> Response[str]:
+    """The organisation's accent colour, from its own address: the pages' security policy allows
+    no inline styles."""
+    organisation = await register.get_organisation(db_session)
+    colour = organisation.accent_colour if organisation and organisation.accent_colour else None
+    return Response(f":root {{ --accent: {colour}; }}\n" if colour else "", media_type="text/css")
+
+
+BRAND_ROUTES: list[ControllerRouterHandler] = [brand_css]
