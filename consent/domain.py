@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from consent import endpoints, pages, partitions, setup, statistics
+from consent import endpoints, pages, partitions, policy_page, setup, statistics
 from consent.cache import SetupCache
 from consent.location import CDN_HEADERS
 from consent.recorder import RecordWriter
@@ -48,7 +48,7 @@ DOMAIN = Domain(
     templates=Path(__file__).parent / "templates",
     admin_routes=endpoints.ADMIN_CONTROLLERS,
     console_routes=pages.CONSOLE_PAGES,
-    public_routes=endpoints.PUBLIC_HANDLERS,
+    public_routes=[*endpoints.PUBLIC_HANDLERS, policy_page.cookie_policy],
     jobs=[make_months_ahead],
     config=[ConfigSection("consent", ConsentSetup, setup.apply_setup_block, setup.export_setup_block)],
     bundle=[statistics.statistics_bundle_part],

@@ -1,5 +1,5 @@
 """Public consent API for banners (CORS only for each site's own origins), the well-known files,
-and the admin API for the set-up."""
+and the admin API for the set-up. The cookie policy page is `consent.policy_page`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from litestar import Controller, HttpMethod, Request, Response, get, post, put, 
 from litestar.datastructures import Cookie, Headers
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 from prometheus_client import Counter
 
@@ -38,7 +37,6 @@ from privacy.actors import Permission
 from privacy.db import utcnow
 from privacy.network import client_address
 from privacy.ratelimit import Per, RateLimit
-from privacy.register import service as register
 from privacy.settings import Settings
 from privacy.web import DbSession, EncodedJSON, current_actor
 
@@ -282,38 +280,10 @@ async def consent_css(request: Request[Any, Any, Any]) -> Response[bytes]:
     return cached_answer(request.headers, ASSETS["consent.css"], media_type="text/css", cache=ASSET_CACHE)
 
 
-@get(
-    "/privacy/cookies",
-    tags=["consent"],
-    summary="The cookie policy, generated from the set-up",
-    include_in_schema=False,
-)
-async def cookie_policy(
-    request: Request[Any, Any, Any],
-    db_session: DbSession,
-    site: Key,
-    lang: Annotated[str | None, QueryParameter(pattern=r"^[a-z]{2}$")] = None,
-) -> Template:
-    current = request.app.state.consent_cache.require()
-    language = decisions.banner_language(current, site=decisions.site_of(current, site), requested=lang)
-    texts = current.texts[language]
-    return Template(
-        template_name="consent/cookies.html",
-        context={
-            "setup": current.setup,
-            "categories": texts["categories"],
-            "name_prefixes": {c.name: c.name_prefix() for s in current.setup.services for c in s.cookies if c.pattern},
-            "language": language,
-            "organisation": await register.get_organisation(db_session),
-        },
-    )
-
-
 PUBLIC_HANDLERS: list[ControllerRouterHandler] = [
     ConsentController,
     gpc_json,
     consent_js,
     consent_css,
-    cookie_policy,
 ]
 ADMIN_CONTROLLERS: list[ControllerRouterHandler] = [ConsentSetupController]

@@ -72,7 +72,7 @@ def test_negotiation_prefers_the_query_then_the_browser_then_the_default() -> No
     assert (kept.language, kept.unavailable) == ("en", "de")
     assert kept.note() == "Diese Seite ist nicht auf Deutsch veröffentlicht; sie wird auf Englisch angezeigt."
     italian = negotiate(None, "it-IT", published=published, default="fr")
-    assert italian.note() == "Cette page n'est pas publiée en italien ; elle s'affiche en français."
+    assert italian.note() == "Cette page n'est pas publiée en italien\u00a0; elle s'affiche en français."
     assert negotiate("xx-nonsense", None, published=published, default="en").note() is None
 
 
