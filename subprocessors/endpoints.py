@@ -14,6 +14,7 @@ from privacy import csvfile
 from privacy.actors import Permission
 from privacy.db import utcnow
 from privacy.errors import FieldError, Invalid
+from privacy.i18n import SOURCE_LANGUAGE
 from privacy.register import service as register
 from privacy.web import DbSession, current_actor
 from subprocessors import feed, notices, service
@@ -65,8 +66,13 @@ class PublicSubProcessorsController(Controller):
     async def subscribe(
         self, request: Request[Any, Any, Any], db_session: DbSession, data: JSONBody[SubscriptionIn]
     ) -> dict[str, str]:
+        organisation = await register.get_organisation(db_session)
         await notices.subscribe(
-            db_session, email=data.email, public_url=request.app.state.settings.public_url, now=utcnow()
+            db_session,
+            email=data.email,
+            language=data.language or (organisation.default_language if organisation else SOURCE_LANGUAGE),
+            public_url=request.app.state.settings.public_url,
+            now=utcnow(),
         )
         return {"status": "if the address can receive mail, a confirmation link is on its way"}
 

@@ -47,7 +47,8 @@ class SubProcessorChange(Base):
 
 class Subscriber(Base):
     """A person subscribed to change notices. The email is encrypted, with a keyed hash to find it;
-    the links in their messages carry the id signed (`notices.subscriber_token`), nothing stored."""
+    the links in their messages carry the id signed (`notices.subscriber_token`), nothing stored.
+    Their messages are in `language`, the one they subscribed in."""
 
     __tablename__ = "subprocessor_subscribers"
 
@@ -56,6 +57,7 @@ class Subscriber(Base):
     email_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
+    language: Mapped[str] = mapped_column(String(2), server_default="en")
 
 
 class Objection(Base):

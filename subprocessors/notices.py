@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from privacy.db import field_context
 from privacy.errors import Conflict, NotFound
+from privacy.i18n import SOURCE_LANGUAGE
 from privacy.keys import Keyring, decrypt_field, encrypt_field, keyring_of
 from privacy.mail import queue_message
+from subprocessors import letters
 from subprocessors.models import Objection, SubProcessor, SubProcessorChange, Subscriber
 from subprocessors.schemas import ObjectionIn, ObjectionOut, SubscriberCounts
 
@@ -45,13 +47,20 @@ def _email_context(subscriber_id: uuid.UUID) -> str:
     return field_context(Subscriber.email_encrypted, id=subscriber_id)
 
 
-def subscription_link(public_url: str, token: str) -> str:
-    return f"{public_url.rstrip('/')}/privacy/subprocessors/subscription?token={token}"
+def subscription_link(public_url: str, token: str, language: str) -> str:
+    return f"{public_url.rstrip('/')}/privacy/subprocessors/subscription?token={token}&lang={language}"
 
 
-async def subscribe(session: AsyncSession, *, email: str, public_url: str, now: datetime) -> None:
-    """Send a confirmation link; nothing is sent to the address before it is confirmed. The answer
-    is the same for a new, a waiting and a confirmed address, so nobody learns who subscribes."""
+def list_link(public_url: str, language: str) -> str:
+    return f"{public_url.rstrip('/')}/privacy/subprocessors?lang={language}"
+
+
+async def subscribe(
+    session: AsyncSession, *, email: str, public_url: str, now: datetime, language: str = SOURCE_LANGUAGE
+) -> None:
+    """Send a confirmation link, in `language` as every later message; nothing is sent to the
+    address before it is confirmed. The answer is the same for a new, a waiting and a confirmed
+    address, so nobody learns who subscribes."""
     email_hash = keyring_of(session).lookup_hash(email)
     subscriber = await session.scalar(select(Subscriber).where(Subscriber.email_hash == email_hash))
     if subscriber is not None and (subscriber.confirmed_at is not None or now - subscriber.created_at < RESEND_AFTER):
@@ -61,18 +70,11 @@ async def subscribe(session: AsyncSession, *, email: str, public_url: str, now: 
         subscriber.email_encrypted = await encrypt_field(session, email.strip(), context=_email_context(subscriber.id))
         session.add(subscriber)
     subscriber.created_at = now
-    link = subscription_link(public_url, subscriber_token(keyring_of(session), subscriber.id))
+    subscriber.language = language
+    link = subscription_link(public_url, subscriber_token(keyring_of(session), subscriber.id), language)
+    letter = letters.confirmation(link, language)
     await queue_message(
-        session,
-        to=email.strip(),
-        subject="Confirm your subscription to sub-processor changes",
-        body=(
-            "Someone, hopefully you, asked to be told about changes to our list of sub-processors.\n\n"
-            f"To confirm, open this link and press Confirm:\n{link}\n\n"
-            "If it was not you, ignore this message: without confirmation you will receive nothing more."
-        ),
-        purpose="subprocessors.confirm",
-        now=now,
+        session, to=email.strip(), subject=letter.subject, body=letter.body, purpose="subprocessors.confirm", now=now
     )
 
 
@@ -104,43 +106,28 @@ async def subscriber_counts(session: AsyncSession) -> SubscriberCounts:
 
 
 async def tell_subscribers(session: AsyncSession, *, change: SubProcessorChange, public_url: str, now: datetime) -> int:
-    """One message per confirmed subscriber, each with their own unsubscribe link; each goes once
-    (its dedupe key), whatever happens to the transaction or the worker."""
+    """One message per confirmed subscriber, in their language, each with their own unsubscribe
+    link; each goes once (its dedupe key), whatever happens to the transaction or the worker."""
     confirmed = list(await session.scalars(select(Subscriber).where(Subscriber.confirmed_at.is_not(None))))
-    subject, body = _announcement_text(change, public_url)
     keyring = keyring_of(session)
     for subscriber in confirmed:
-        token = subscriber_token(keyring, subscriber.id)
-        email = decrypt_field(session, subscriber.email_encrypted, context=_email_context(subscriber.id))
+        language = subscriber.language
+        letter = letters.announcement(
+            change,
+            list_url=list_link(public_url, language),
+            unsubscribe_link=subscription_link(public_url, subscriber_token(keyring, subscriber.id), language),
+            language=language,
+        )
         await queue_message(
             session,
-            to=email,
-            subject=subject,
-            body=f"{body}\n\nTo stop these messages, open this link and press Unsubscribe:\n"
-            f"{subscription_link(public_url, token)}",
+            to=decrypt_field(session, subscriber.email_encrypted, context=_email_context(subscriber.id)),
+            subject=letter.subject,
+            body=letter.body,
             purpose="subprocessors.change",
             now=now,
             dedupe_key=f"subprocessor-change:{change.id}:{subscriber.id}",
         )
     return len(confirmed)
-
-
-def _announcement_text(change: SubProcessorChange, public_url: str) -> tuple[str, str]:
-    name = str(change.content.get("name", change.key))
-    list_url = f"{public_url.rstrip('/')}/privacy/subprocessors"
-    if change.kind == "announced":
-        subject = f"New sub-processor from {change.effective_on}: {name}"
-        first = (
-            f"From {change.effective_on} we will use a new sub-processor: {name}, for "
-            f"{change.content.get('service')} ({change.content.get('purpose')}), processing data in "
-            f"{', '.join(change.content.get('processing_locations', []))}.\n\n"
-            f"If you object to this change, you can tell us until {change.effective_on} on {list_url}."
-        )
-    else:
-        subject = f"Sub-processor leaving on {change.effective_on}: {name}"
-        first = f"From {change.effective_on} we will no longer use {name} ({change.content.get('service')})."
-    summary = f"\n\n{change.summary}" if change.summary else ""
-    return subject, f"{first}{summary}\n\nThe full list and its history: {list_url}"
 
 
 async def object_to(session: AsyncSession, *, key: str, objection: ObjectionIn, now: datetime) -> Objection:

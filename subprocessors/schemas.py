@@ -9,6 +9,8 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from privacy.countries import ADEQUATE_COUNTRIES, EEA
+from privacy.i18n import N_
+from privacy.register.schemas import PublishedLanguage
 from privacy.schemas import AwareTime, CountryCode, Day, Email, Flag, Key, Schema, ShortText, Text, TextList
 
 
@@ -26,11 +28,11 @@ class TransferMechanism(StrEnum):
 
 
 TRANSFER_LABELS = {
-    TransferMechanism.NOT_NEEDED: "none needed (processing within the EEA)",
-    TransferMechanism.ADEQUACY: "adequacy decision (Art. 45)",
-    TransferMechanism.SCCS_2021_914: "Standard Contractual Clauses (Decision (EU) 2021/914)",
-    TransferMechanism.BINDING_CORPORATE_RULES: "binding corporate rules (Art. 47)",
-    TransferMechanism.EU_US_DPF: "EU-US Data Privacy Framework (Decision (EU) 2023/1795)",
+    TransferMechanism.NOT_NEEDED: N_("none needed (processing within the EEA)"),
+    TransferMechanism.ADEQUACY: N_("adequacy decision (Art. 45)"),
+    TransferMechanism.SCCS_2021_914: N_("Standard Contractual Clauses (Decision (EU) 2021/914)"),
+    TransferMechanism.BINDING_CORPORATE_RULES: N_("binding corporate rules (Art. 47)"),
+    TransferMechanism.EU_US_DPF: N_("EU-US Data Privacy Framework (Decision (EU) 2023/1795)"),
 }
 
 
@@ -119,6 +121,9 @@ class AnnouncementIn(Schema):
 
 class SubscriptionIn(Schema):
     email: Email
+    language: PublishedLanguage | None = Field(
+        default=None, description="the language of the emails; by default the organisation's default language"
+    )
 
 
 class TokenIn(Schema):

@@ -33,7 +33,7 @@ def test_visitor_reads_the_list_subscribes_and_confirms_from_the_email(
 
     visitor = page.context.browser.new_context(base_url=live_server.url).new_page()  # type: ignore[union-attr]
     visitor.goto("/privacy/subprocessors")
-    expect(visitor.get_by_role("row", name=re.compile("Hetzner Online GmbH"))).to_contain_text("DE, FI")
+    expect(visitor.get_by_role("row", name=re.compile("Hetzner Online GmbH"))).to_contain_text("Germany, Finland")
     expect(visitor.get_by_role("row", name=re.compile("Zendesk"))).to_contain_text("Standard Contractual Clauses")
     assert_accessible(visitor)
     visitor.get_by_label("Email").fill("reader@customer.example")

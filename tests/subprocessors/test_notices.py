@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from babel.dates import format_date
+
 from tests.mail_fixtures import Mailbox, body_of
 from tests.subprocessors.conftest import Client, new_subprocessor
 
@@ -46,13 +48,15 @@ async def test_only_confirmed_subscribers_hear_of_an_announcement_and_one_click_
     announced = await web.post(
         "/api/v1/admin/subprocessors/plausible/announce", json={"summary": "Replaces our own counter"}, headers=admin
     )
-    effective = (date.today() + timedelta(days=30)).isoformat()
-    assert announced.json()["effective_on"] == effective
+    effective_on = date.today() + timedelta(days=30)
+    assert announced.json()["effective_on"] == effective_on.isoformat()
+    effective = format_date(effective_on, format="long", locale="en")  # as people write it: "January 4, 2027"
     await deliver()  # type: ignore[operator]
     await deliver()  # type: ignore[operator]  (a second pass sends nothing twice)
     notices = mailbox.to(SUBSCRIBER)[1:]
     assert len(notices) == 1 and effective in notices[0]["Subject"] and "Plausible Insights" in notices[0]["Subject"]
     assert "Replaces our own counter" in body_of(notices[0]) and "object" in body_of(notices[0])
+    assert "in Germany and Estonia" in body_of(notices[0]), "subscribed without a language: the default's words"
     assert len(mailbox.to("never@confirms.example")) == 1, "an unconfirmed address gets the confirmation only"
 
     oldest_link = link_token(mailbox, SUBSCRIBER, 0)  # the confirmation message's link: it still unsubscribes
