@@ -53,6 +53,7 @@ async def current_content(session: AsyncSession, *, today: date) -> dict[str, An
                 "service": entry.service,
                 "locations": entry.processing_locations,
                 "transfer_mechanism": entry.transfer_mechanism,
+                "selectable": entry.customer_selectable,
             }
             for entry in in_use
         ],

@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 
 from privacy.settings import Settings
 from tests.conftest import app_with_demo, client_of
-from tests.privacy.notice.test_notice import CONTROLLER_ACTIVITIES, publish, words
+from tests.privacy.notice.test_notice import CONTROLLER_ACTIVITIES, IN_USE, publish, words
 
 Client = AsyncTestClient[Litestar]
 
@@ -77,3 +77,14 @@ async def test_french_sets_a_non_breaking_space_before_colons_and_dates_in_words
     assert re.findall(r".{20} :", page) == []
     today = format_date(date.today(), format="long", locale="fr")
     assert f"Dernière mise à jour\u00a0: {today}" in " ".join(page.split(" "))
+
+
+async def test_a_sub_processor_the_customer_selects_is_marked_so(web: Client) -> None:
+    page = words((await web.get("/privacy", params={"lang": "en"})).text)
+
+    def line_of(entry: dict[str, str]) -> str:
+        start = page.index(f"{entry['name']}:") + len(entry["name"])
+        return page[start : page.index(")", start) + len("), only where you select them")]
+
+    assert all(line_of(s).endswith(", only where you select them") for s in IN_USE if s.get("customer_selectable"))
+    assert not any("select them" in line_of(s) for s in IN_USE if not s.get("customer_selectable"))
