@@ -27,6 +27,7 @@ from babel.support import Translations
 from babel.units import format_unit
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 LANGUAGES = ("en", "fr", "de", "nl", "es")  # ISO 639-1; English is the language of the message ids
 SOURCE_LANGUAGE = "en"
@@ -120,9 +121,9 @@ def _localised_filter(context: Context, text: str | dict[str, Any]) -> str:
 
 
 @pass_context
-def _colon_filter(context: Context, label: str) -> str:
+def _colon_filter(context: Context, label: str) -> Markup:
     """ "Address:"; French sets a non-breaking space before a colon (typographie française)."""
-    return f"{label}\u00a0:" if context.get("language") == "fr" else f"{label}:"
+    return escape(label) + ("\u00a0:" if context.get("language") == "fr" else ":")
 
 
 @pass_context

@@ -123,10 +123,10 @@ async def register_system(
 @pytest.fixture
 def settings(migrated_settings: Settings) -> Iterator[Settings]:
     yield migrated_settings
-    run_async(_empty_tables(migrated_settings.effective_database_url))
+    run_async(empty_tables(migrated_settings.effective_database_url))
 
 
-async def _empty_tables(url: str) -> None:
+async def empty_tables(url: str) -> None:
     engine = create_async_engine(url)
     # The browser tests' live server keeps doing background work (retention sweeps, mail) while a
     # test ends: on PostgreSQL the TRUNCATE can meet it in a deadlock or wait on its locks; it is

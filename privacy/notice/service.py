@@ -64,7 +64,7 @@ async def current_content(session: AsyncSession, *, today: date) -> dict[str, An
             if activity.retention
         ],
         "retention_rules": [
-            _retention_rule(row.content, {activity.key: activity.name for activity in activities}, labels)
+            _retention_rule(row.content, {activity.key: activity for activity in activities}, labels)
             for row in await retention_service.list_rules(session)
             if row.content.get("enabled", True)
         ],
@@ -84,19 +84,30 @@ OTHER_RECORDS = N_("Records in our other systems")
 
 
 def _retention_rule(
-    rule: dict[str, Any], activities: dict[str, str], labels: dict[str, dict[str, Any]]
+    rule: dict[str, Any], activities: dict[str, Any], labels: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
     """A retention rule as the notice tells it: what it removes (the activity's name, the data
     category, or what the toolkit's store holds, as a catalogue message), how long after what."""
     store = rule.get("store") or {}
     described = toolkit_stores().get(store.get("name") or "") if store.get("kind") == "toolkit" else None
+    translations: dict[str, dict[str, Any]] = {}
     if rule.get("activity") in activities:
-        what, message = activities[rule["activity"]], False
+        activity = activities[rule["activity"]]
+        what, message = activity.name, False
+        translations = {
+            language: {"what": words["name"]} for language, words in _words(activity).items() if "name" in words
+        }
     elif rule.get("category"):
         what, message = register.category(rule["category"], labels)["label"], True
     else:
         what, message = (described[1].description if described else OTHER_RECORDS), True
-    return {"what": what, "what_is_message": message, "period": rule["period"], "event": rule.get("event", "collected")}
+    return {
+        "what": what,
+        "what_is_message": message,
+        "translations": translations,
+        "period": rule["period"],
+        "event": rule.get("event", "collected"),
+    }
 
 
 def _purpose(activity: Any, labels: register.Labels) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page
 
 from privacy.settings import Settings
 from tests.browser_fixtures import LiveServer
-from tests.conftest import _empty_tables, environment_for, privacy_command, run_async
+from tests.conftest import empty_tables, environment_for, privacy_command, run_async
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(tempfile.gettempdir()) / "shots"  # outside the repository: for a person to look at
@@ -68,10 +68,11 @@ def visitor(browser: Browser, migrated_settings: Settings, live_server: LiveServ
     context = browser.new_context(base_url=live_server.url)
     yield context.new_page()
     context.close()
-    run_async(_empty_tables(migrated_settings.effective_database_url))
+    run_async(empty_tables(migrated_settings.effective_database_url))
 
 
-def open_page(page: Page, name: str, language: str) -> Page:
+def open_page(page: Page, name: str, language: str, *, width: int = 1280) -> Page:
+    page.set_viewport_size({"width": width, "height": 900})
     answer = page.goto(f"{PAGES[name]}?lang={language}")
     assert answer and answer.status == 200, f"{name} in {language}"
     return page
@@ -117,13 +118,11 @@ def test_no_public_page_shows_markup_as_text(visitor: Page, name: str, language:
 @pytest.mark.parametrize("language", list(PLACES))
 @pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
 def test_each_request_type_sits_beside_its_label(visitor: Page, language: str, width: int) -> None:
-    visitor.set_viewport_size({"width": width, "height": 900})
-    page = open_page(visitor, "requests", language)
+    page = open_page(visitor, "requests", language, width=width)
     radios = page.locator("fieldset#type input[type=radio]").all()
     assert len(radios) >= 4, "the request types"
     for radio in radios:
         place = radio.evaluate(BESIDE_ITS_LABEL)
         assert abs(place["radio"] - place["line"]) <= 4, f"{place['label']!r}: on the line of its label's first line"
         assert 0 <= place["gap"] <= 40, f"{place['label']!r}: the label follows its box ({place['gap']:.0f} px)"
-    page.screenshot(path=SHOTS / f"requests-{language}-{width}.png", full_page=True)
-    visitor.set_viewport_size({"width": 1280, "height": 720})
+    page.screenshot(path=SHOTS / f"requests-{language}-{width}px.png", full_page=True)
