@@ -169,10 +169,12 @@ def problem_response(
     request: Request[Any, Any, Any], problem: Problem, headers: Mapping[str, str] | None = None
 ) -> Response[Any]:
     if request.url.path.startswith("/console") and "text/html" in request.headers.get("accept", ""):
-        template = "console/login.html" if problem.status == 401 else "console/error.html"
+        signing_in = problem.status == 401
+        # A first visit is asked to sign in, not told off; a session that ended is told why.
+        shown = problem if not signing_in or _carries_credentials(request.scope) else None
         return Template(
-            template_name=template,
-            context={"problem": problem, "next": request.url.path},
+            template_name="console/login.html" if signing_in else "console/error.html",
+            context={"problem": shown, "next": request.url.path},
             status_code=problem.status,
             headers=dict(headers or {}),
         )

@@ -90,6 +90,12 @@ async def test_anonymous_console_visit_gets_the_login_form(client: Client) -> No
     response = await client.get("/console/audit", headers={"accept": "text/html"})
     assert response.status_code == 401
     assert 'action="/console/login"' in response.text
+    assert 'role="alert"' not in response.text, "a first visit is asked to sign in, not shown an error"
+
+    ended = await client.get(
+        "/console/audit", headers={"accept": "text/html", "cookie": "privacy_session=expired-or-forged"}
+    )
+    assert ended.status_code == 401 and 'role="alert"' in ended.text
 
 
 async def test_tokens_are_stored_only_as_hashes_and_record_their_use(
