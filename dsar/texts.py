@@ -1,12 +1,20 @@
-"""The privacy centre's fixed wording: English message ids marked for the catalogues
-(`privacy/locales`), read in the person's language from them."""
+"""The privacy centre's fixed wording, and what it says of an error: English message ids marked
+for the catalogues (`privacy/locales`), read in the person's language from them."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from privacy.i18n import LANGUAGES, N_, gettext
+from babel.dates import format_date
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from privacy.errors import NotFound, PrivacyError, TooManyRequests, error_path
+from privacy.i18n import N_, gettext
 
 # Keyed as the templates read it (`t.title`, `t.types.access`).
 WORDING: dict[str, Any] = {
@@ -90,6 +98,15 @@ WORDING: dict[str, Any] = {
     "download": N_("Download the answer"),
     "available_until": N_("available until"),
     "history": N_("What has happened"),
+    "events": {
+        "received": N_("We received your request"),
+        "verified": N_("You confirmed your email address"),
+        "extended": N_("We extended the time to answer"),
+        "refused": N_("We refused the request"),
+        "completed": N_("We answered the request"),
+        "package_ready": N_("Our answer is ready to download"),
+    },
+    "problems": N_("Please correct the following"),
 }
 
 
@@ -106,12 +123,161 @@ def _translated(wording: dict[str, Any], language: str) -> dict[str, Any]:
     }
 
 
-def language_of(requested: str | None, accept_language: str | None) -> str:
-    """The page's language: asked for explicitly, else the browser's first one we have, else English."""
-    if requested in LANGUAGES:
-        return requested
-    for part in (accept_language or "").split(","):
-        code = part.split(";")[0].strip()[:2].lower()
-        if code in LANGUAGES:
-            return code
-    return "en"
+def day_in_words(day: date | datetime, *, language: str) -> str:
+    """A date as the person reads it: "5 December 2026", "5 décembre 2026" (CLDR, via Babel)."""
+    return format_date(day.date() if isinstance(day, datetime) else day, format="long", locale=language)
+
+
+# What went wrong, as the person reads it. The service's own words are for developers and in English.
+
+POST_MORTEM = WORDING["post_mortem"]
+# The form's field for each part of what a request carries (the API's names), and its label.
+FIELDS: dict[str, tuple[str, str]] = {
+    "type": ("type", WORDING["type"]),
+    "email": ("email", WORDING["email"]),
+    "name": ("name", WORDING["name"]),
+    "details": ("details", WORDING["details"]),
+    "corrections": ("corrections", WORDING["corrections"]),
+    "restriction_ground": ("restriction_ground", WORDING["restriction_ground"]),
+    "objection": ("objection", WORDING["objection_scope"]),
+    "directive": ("trusted_person", POST_MORTEM["directive"]),
+    "directive.trusted_person": ("trusted_person", POST_MORTEM["trusted_person"]),
+    "directive.trusted_email": ("trusted_email", POST_MORTEM["trusted_email"]),
+    "directive.wish": ("wish", POST_MORTEM["wish"]),
+    "directive.instructions": ("instructions", POST_MORTEM["instructions"]),
+    "death": ("deceased_email", POST_MORTEM["death"]),
+    "death.email": ("deceased_email", POST_MORTEM["deceased_email"]),
+    "death.name": ("deceased_name", POST_MORTEM["deceased_name"]),
+    "death.died_on": ("died_on", POST_MORTEM["died_on"]),
+    "death.relationship": ("relationship", POST_MORTEM["relationship"]),
+    "death.evidence": ("evidence", POST_MORTEM["evidence"]),
+    "code": ("code", WORDING["code"]),
+}
+
+NEEDED = N_("This is needed.")
+AN_EMAIL = N_("Enter an email address, such as name@example.org.")
+GENERIC = N_("Please check what you entered and try again.")
+# By pydantic's error type; `%(n)s` is the limit it names.
+INPUT_PROBLEMS = {
+    "missing": NEEDED,
+    "string_type": NEEDED,  # an empty field arrives as nothing
+    "string_too_short": NEEDED,
+    "string_too_long": N_("This is too long: %(n)s characters at most."),
+    "too_long": N_("There are too many lines: %(n)s at most."),
+    "enum": N_("Choose one of the options offered."),
+    "date_type": N_("Enter a date."),
+    "date_from_datetime_parsing": N_("Enter a date."),
+}
+# A value not in the form its field takes, by the form's field.
+PATTERN_PROBLEMS = {
+    "email": AN_EMAIL,
+    "trusted_email": AN_EMAIL,
+    "deceased_email": AN_EMAIL,
+    "code": N_("Enter the six digits of the code."),
+}
+# By the service's words, a number in them written {n}; with the field they concern where the
+# service names none.
+SERVICE_PROBLEMS: dict[str, tuple[str, str]] = {
+    "corrections go with a rectification request": (
+        "corrections",
+        N_("Corrections go with a request to correct your data: choose that request, or leave this empty."),
+    ),
+    "a restriction request, and only one, gives its ground (restriction_ground)": (
+        "restriction_ground",
+        N_("Say why you ask to restrict the use of your data."),
+    ),
+    "a revocation carries no new directives": (
+        "",
+        N_("To revoke your directives, leave the other fields about directives empty."),
+    ),
+    "directives name the trusted person, their email and the wish": (
+        "",
+        N_("Name the person who carries out your directives, their email address and what should happen to your data."),
+    ),
+    "directives carried out as written need the instructions": (
+        "directive.instructions",
+        N_("Write the instructions to follow."),
+    ),
+    "the date of death is in the future": ("death.died_on", N_("The date of death cannot be in the future.")),
+    "not offered here": ("", N_("This is not offered here.")),
+    "your own email address": ("", N_("This is your own email address: give that of the other person.")),
+    "not an activity one can object to": ("", N_("You cannot object to this activity.")),
+    "wrong code; {n} attempts left": ("", N_("This is the wrong code. Tries left: %(n)s.")),
+    "no code was sent for this request; ask for one": ("", N_("No code was sent for this request: ask for one.")),
+    "too many wrong codes; ask for a new code": ("", N_("Too many wrong codes: ask for a new code.")),
+    "this code has expired; ask for a new code": ("", N_("This code has expired: ask for a new code.")),
+    "no more codes can be sent for this request; please submit it again": (
+        "",
+        N_("We can send no more codes for this request: please send your request again."),
+    ),
+    "a code was sent a moment ago; please wait before asking again": (
+        "",
+        N_("A code was sent a moment ago: please wait a minute before asking for another."),
+    ),
+    "a death has been notified for this email address: its directives can no longer change": (
+        "",
+        N_("A death has been notified for this email address: its directives can no longer change."),
+    ),
+    "other directives were being recorded at the same moment: please try again": (
+        "",
+        N_("Other directives were being recorded at the same moment: please try again."),
+    ),
+}
+# Anything else, by the kind of error.
+KIND_PROBLEMS: list[tuple[type[PrivacyError], str]] = [
+    (TooManyRequests, N_("Too many tries: please wait a few minutes and try again.")),
+    (NotFound, N_("We know of no request with this reference.")),
+]
+NUMBER = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with what the person sent, in their language: the form's field it concerns
+    (its id and label; none for the whole form) and what to do."""
+
+    field: str
+    label: str
+    message: str
+
+
+def problems_in(error: Exception, language: str) -> list[Problem]:
+    if isinstance(error, ValidationError):
+        return [_input_problem(item, language) for item in error.errors()]
+    if isinstance(error, PrivacyError):
+        said = [(item.path, item.message) for item in error.errors] or [("", error.detail)]
+        return [_service_problem(path, words, error, language) for path, words in said]
+    return [_problem("", GENERIC, language)]
+
+
+def _input_problem(item: ErrorDetails, language: str) -> Problem:
+    path = error_path(item["loc"])
+    if item["type"] == "value_error":
+        return _service_problem(path, str(item["msg"]).removeprefix("Value error, "), None, language)
+    if item["type"] == "string_pattern_mismatch":
+        return _problem(path, PATTERN_PROBLEMS.get(_field(path)[0], GENERIC), language)
+    limit = item.get("ctx", {}).get("max_length", "")
+    return _problem(path, INPUT_PROBLEMS.get(item["type"], GENERIC), language, n=str(limit))
+
+
+def _service_problem(path: str, words: str, error: PrivacyError | None, language: str) -> Problem:
+    known = SERVICE_PROBLEMS.get(NUMBER.sub("{n}", words))
+    if known is None:
+        message = next((message for kind, message in KIND_PROBLEMS if isinstance(error, kind)), GENERIC)
+        return _problem(path, message, language)
+    where, message = known
+    return _problem(path or where, message, language, n=next(iter(NUMBER.findall(words)), ""))
+
+
+def _problem(path: str, message: str, language: str, **values: str) -> Problem:
+    field, label = _field(path)
+    return Problem(field, gettext(language, label) if label else "", gettext(language, message) % values)
+
+
+def _field(path: str) -> tuple[str, str]:
+    """The form's field a path names (`corrections[2].value`: the corrections), and its label."""
+    parts = re.sub(r"\[\d+\]", "", path).split(".")
+    for end in range(len(parts), 0, -1):
+        if found := FIELDS.get(".".join(parts[:end])):
+            return found
+    return "", ""

@@ -45,7 +45,7 @@ def test_person_asks_for_their_data_proves_the_email_and_downloads_it(
 
     person.goto("/privacy/requests?lang=de")
     expect(person.get_by_role("heading", name="Ihre personenbezogenen Daten")).to_be_visible()
-    person.get_by_role("link", name="EN").click()
+    person.get_by_role("link", name="English").click()
     expect(person.get_by_role("heading", name="Your personal data")).to_be_visible()
     assert_accessible(person)
 

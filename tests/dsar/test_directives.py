@@ -261,4 +261,5 @@ async def test_the_privacy_centre_form_says_what_is_wrong_with_a_notice_in_the_p
     fields |= {"relationship": "heir", "evidence": "Acte de décès"}
     sent = await person.post("/privacy/requests?lang=fr", data={"_csrf_token": csrf_of(form.text), **fields})
     assert sent.status_code == 422 and sent.headers["content-type"].startswith("text/html")
-    assert "your own email address" in sent.text and "Acte de décès" in sent.text, "the form keeps what was typed"
+    assert "votre propre adresse e-mail" in sent.text, "said in the language of the page"
+    assert "Acte de décès" in sent.text, "the form keeps what was typed"

@@ -170,7 +170,7 @@ async def test_a_french_request_gets_its_code_its_letters_and_its_certificate_in
     await background()
     await background()
     ready = mailbox.to(ADA)[-1]
-    assert str(make_header(decode_header(ready["Subject"]))) == f"Demande {reference} : votre réponse est prête"
+    assert str(make_header(decode_header(ready["Subject"]))) == f"Demande {reference}\u00a0: votre réponse est prête"
     text = " ".join(pdf_text((await download(person, granted)).content).split())
     assert text.startswith("Certificat d'effacement")
     assert f"certifie avoir donné suite à la demande d'effacement {reference}" in text
