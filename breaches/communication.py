@@ -13,7 +13,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from babel.dates import format_date
 from babel.lists import format_list
 from pydantic import ValidationError
 from sqlalchemy import func, select
@@ -26,7 +25,7 @@ from dsar import service as requests
 from privacy.actors import Actor
 from privacy.audit import record_change
 from privacy.errors import Conflict
-from privacy.i18n import N_, gettext
+from privacy.i18n import N_, day_in_words, gettext, say
 from privacy.keys import keyring_of
 from privacy.mail import MAX_ATTEMPTS, queue_message
 from privacy.models import OutboxMessage
@@ -142,36 +141,30 @@ ACCOUNTS = (
 )
 
 
-def _say(language: str, message: str, **values: str) -> str:
-    """`message` in the person's language, its %(placeholders)s filled."""
-    return gettext(language, message) % values if values else gettext(language, message)
-
-
-def _day(moment: datetime, language: str) -> str:
-    """A day in words, as the team recorded it (in its own time zone): "5 décembre 2026"."""
-    return format_date(moment.date(), format="long", locale=language)
-
-
 def to_person(breach: BreachIn, *, organisation: OrganisationProfile, language: str) -> Letter:
     """The letter to a person affected, in `language`."""
     sections = [
-        _say(language, INTRO),
-        _say(language, N_("What happened: %(text)s"), text=breach.summary),
+        say(language, INTRO),
+        say(language, N_("What happened: %(text)s"), text=breach.summary),
         _when(breach, language),
         *_what_it_touched(breach, organisation=organisation, language=language),
-        *(_say(language, heading, text=text) for key, heading in ACCOUNTS if (text := getattr(breach, key))),
+        *(say(language, heading, text=text) for key, heading in ACCOUNTS if (text := getattr(breach, key))),
         _contact(organisation, language),
-        _say(language, N_("You may also lodge a complaint with a data protection supervisory authority.")),
+        say(language, N_("You may also lodge a complaint with a data protection supervisory authority.")),
     ]
-    return Letter(_say(language, SUBJECT, organisation=organisation.legal_name), "\n\n".join(sections))
+    return Letter(say(language, SUBJECT, organisation=organisation.legal_name), "\n\n".join(sections))
 
 
 def _when(breach: BreachIn, language: str) -> str:
-    sentences = [_say(language, N_("We became aware of it on %(day)s."), day=_day(breach.aware_at, language))]
+    sentences = [say(language, N_("We became aware of it on %(day)s."), day=day_in_words(breach.aware_at, language))]
     if breach.started_at:
-        sentences.append(_say(language, N_("The incident began on %(day)s."), day=_day(breach.started_at, language)))
+        sentences.append(
+            say(language, N_("The incident began on %(day)s."), day=day_in_words(breach.started_at, language))
+        )
     if breach.ended_at:
-        sentences.append(_say(language, N_("The incident ended on %(day)s."), day=_day(breach.ended_at, language)))
+        sentences.append(
+            say(language, N_("The incident ended on %(day)s."), day=day_in_words(breach.ended_at, language))
+        )
     return " ".join(sentences)
 
 
@@ -179,12 +172,12 @@ def _what_it_touched(breach: BreachIn, *, organisation: OrganisationProfile, lan
     """The nature of the breach in plain words, and the kinds of data it concerned."""
     touched: list[str] = []
     if breach.nature:
-        natures = format_list([_say(language, NATURES[nature]) for nature in breach.nature], locale=language)
-        touched.append(_say(language, N_("What this means for your data: %(nature)s."), nature=natures))
+        natures = format_list([say(language, NATURES[nature]) for nature in breach.nature], locale=language)
+        touched.append(say(language, N_("What this means for your data: %(nature)s."), nature=natures))
     if breach.data_categories:
         # A starter category's label is a catalogue message; a custom one is the organisation's, per language.
         labels = [gettext(language, organisation.category_label(key, language)) for key in breach.data_categories]
-        touched.append(_say(language, N_("The data concerned:")) + "".join(f"\n- {label}" for label in labels))
+        touched.append(say(language, N_("The data concerned:")) + "".join(f"\n- {label}" for label in labels))
     return touched
 
 
@@ -193,4 +186,4 @@ def _contact(organisation: OrganisationProfile, language: str) -> str:
     dpo = organisation.dpo
     name = dpo.name if dpo else organisation.legal_name
     email = dpo.email if dpo and dpo.email else organisation.contact_email
-    return _say(language, N_("If you have questions, write to %(name)s: %(email)s."), name=name, email=email)
+    return say(language, N_("If you have questions, write to %(name)s: %(email)s."), name=name, email=email)

@@ -20,7 +20,7 @@ from consent.decisions import LoadedSetup
 from consent.exemption import COOKIE_MONTHS, DATA_MONTHS
 from consent.schemas import NECESSARY, Regime, Regimes
 from privacy.countries import EEA
-from privacy.i18n import N_, country_name, duration_words, gettext
+from privacy.i18n import N_, country_name, duration_words, gettext, say
 from privacy.public import public_context
 from privacy.web import DbSession
 
@@ -97,15 +97,15 @@ def regional_rule(current: LoadedSetup, language: str, labels: dict[str, str]) -
     """Where cookies that are not strictly necessary wait for consent and where they run until the
     visitor objects, and what a Global Privacy Control signal does there: sentences in `language`."""
     regimes = current.setup.regimes
-    say = functools.partial(_say, language)
+    said = functools.partial(say, language)
     if regimes.default is Regime.OPT_OUT:
         places = place_names(regimes, Regime.OPT_IN, language)
-        rule = [say(ASK_IN, places=places), say(SET_ELSEWHERE)] if places else [say(SET_EVERYWHERE)]
-        return [*rule, say(UNKNOWN_PLACE), *gpc_rule(current, language, labels)]
+        rule = [said(ASK_IN, places=places), said(SET_ELSEWHERE)] if places else [said(SET_EVERYWHERE)]
+        return [*rule, said(UNKNOWN_PLACE), *gpc_rule(current, language, labels)]
     places = place_names(regimes, Regime.OPT_OUT, language)
     if not places:
-        return [say(ASK_EVERYWHERE)]
-    return [say(SET_IN, places=places), say(ASK_ELSEWHERE), *gpc_rule(current, language, labels)]
+        return [said(ASK_EVERYWHERE)]
+    return [said(SET_IN, places=places), said(ASK_ELSEWHERE), *gpc_rule(current, language, labels)]
 
 
 def gpc_rule(current: LoadedSetup, language: str, labels: dict[str, str]) -> list[str]:
@@ -116,8 +116,8 @@ def gpc_rule(current: LoadedSetup, language: str, labels: dict[str, str]) -> lis
     if not following:
         return []
     if following == optional:
-        return [_say(language, GPC_ALL)]
-    return [_say(language, GPC_SOME, categories=format_list([labels[key] for key in following], locale=language))]
+        return [say(language, GPC_ALL)]
+    return [say(language, GPC_SOME, categories=format_list([labels[key] for key in following], locale=language))]
 
 
 def place_names(regimes: Regimes, regime: Regime, language: str) -> str:
@@ -154,7 +154,7 @@ def _country_place(country: str, exceptions: list[str], language: str) -> str:
     if not exceptions:
         return name
     regions = sorted((region_name(code, language) for code in exceptions), key=_sort_key)
-    return _say(language, EXCEPT, place=name, exceptions=format_list(regions, locale=language))
+    return say(language, EXCEPT, place=name, exceptions=format_list(regions, locale=language))
 
 
 def region_name(code: str, language: str) -> str:
@@ -178,8 +178,3 @@ def _region_catalogue(language: str) -> NullTranslations:
 def _sort_key(name: str) -> str:
     """Österreich among the O's."""
     return unicodedata.normalize("NFKD", name).casefold()
-
-
-def _say(language: str, message: str, **values: str) -> str:
-    text = gettext(language, message)
-    return text % values if values else text

@@ -13,11 +13,12 @@ from pydantic import ValidationError
 
 from dsar import follow_up, intake
 from dsar.schemas import CodeIn, RequestIn
-from dsar.texts import day_in_words, problems_in, texts_in
+from dsar.texts import problems_in, texts_in
 from dsar.web import CODE_RESENDS, CODE_TRIES, REQUEST_COOKIE, REQUEST_INTAKE, person_token
 from privacy.console import Form, error_status, key_and_value, textarea_lines
 from privacy.db import utcnow
 from privacy.errors import Invalid, PrivacyError, TooManyRequests, Unauthorized
+from privacy.i18n import day_in_words
 from privacy.public import public_context
 from privacy.register import service as register
 from privacy.register.schemas import ActivityOut

@@ -7,10 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from babel.dates import format_date
-
 from dsar.schemas import DirectiveIn, DirectiveWish, RefusalIn, RefusalReason
-from privacy.i18n import N_, gettext
+from privacy.i18n import N_, day_in_words, say
 
 
 @dataclass(frozen=True)
@@ -19,24 +17,14 @@ class Letter:
     body: str
 
 
-def _say(language: str, message: str, **values: str) -> str:
-    """`message` in the person's language, its %(placeholders)s filled."""
-    return gettext(language, message) % values if values else gettext(language, message)
-
-
-def _day(day: date | datetime, language: str) -> str:
-    """A date as the person writes it: "5 December 2026", "5 décembre 2026" (CLDR, via Babel)."""
-    return format_date(day.date() if isinstance(day, datetime) else day, format="long", locale=language)
-
-
 ANSWER = N_("Request %(reference)s: our answer")
 YOUR_AUTHORITY = N_("the data protection supervisory authority of your country")
 
 
 def verification_code(reference: str, code: str, language: str) -> Letter:
     return Letter(
-        _say(language, N_("Your code for request %(reference)s"), reference=reference),
-        _say(
+        say(language, N_("Your code for request %(reference)s"), reference=reference),
+        say(
             language,
             N_(
                 "Your code is %(code)s. It is valid for 15 minutes.\n\nIf you did not ask us about your personal "
@@ -49,8 +37,8 @@ def verification_code(reference: str, code: str, language: str) -> Letter:
 
 def extension(reference: str, reason: str, new_deadline: date, language: str) -> Letter:
     return Letter(
-        _say(language, N_("Request %(reference)s: we need more time"), reference=reference),
-        _say(
+        say(language, N_("Request %(reference)s: we need more time"), reference=reference),
+        say(
             language,
             N_(
                 "We are extending the time to answer your request %(reference)s by two further months, as "
@@ -58,7 +46,7 @@ def extension(reference: str, reason: str, new_deadline: date, language: str) ->
                 "%(deadline)s at the latest.\n\nWhy: %(reason)s"
             ),
             reference=reference,
-            deadline=_day(new_deadline, language),
+            deadline=day_in_words(new_deadline, language),
             reason=reason,
         ),
     )
@@ -77,8 +65,8 @@ REFUSAL_REASONS = {
 
 def refusal(reference: str, refusal: RefusalIn, authority: str | None, language: str) -> Letter:
     return Letter(
-        _say(language, ANSWER, reference=reference),
-        _say(
+        say(language, ANSWER, reference=reference),
+        say(
             language,
             N_(
                 "We cannot act on your request %(reference)s: %(reason)s.\n\n%(explanation)s\n\nYou have the "
@@ -86,24 +74,24 @@ def refusal(reference: str, refusal: RefusalIn, authority: str | None, language:
                 "remedy (Art. 12(4) GDPR)."
             ),
             reference=reference,
-            reason=_say(language, REFUSAL_REASONS[refusal.reason]),
+            reason=say(language, REFUSAL_REASONS[refusal.reason]),
             explanation=refusal.explanation,
-            authority=authority or _say(language, YOUR_AUTHORITY),
+            authority=authority or say(language, YOUR_AUTHORITY),
         ),
     )
 
 
 def package_ready(reference: str, until: datetime, link: str, language: str) -> Letter:
     return Letter(
-        _say(language, N_("Request %(reference)s: your answer is ready"), reference=reference),
-        _say(
+        say(language, N_("Request %(reference)s: your answer is ready"), reference=reference),
+        say(
             language,
             N_(
                 "The answer to your request %(reference)s is ready. Download it here until %(until)s: "
                 "%(link)s\n\nYou will need the code-verified access to your request."
             ),
             reference=reference,
-            until=_day(until, language),
+            until=day_in_words(until, language),
             link=link,
         ),
     )
@@ -127,12 +115,12 @@ def decisions_answered(
 ) -> Letter:
     """The decisions on a rectification (what was corrected where) or an objection (what stops,
     what continues and why), and the right to complain where one went against the person."""
-    body = _say(language, DECISIONS[type], reference=reference) + "\n\n"
-    nothing = _say(language, N_("we hold no personal data about you that it concerns"))
+    body = say(language, DECISIONS[type], reference=reference) + "\n\n"
+    nothing = say(language, N_("we hold no personal data about you that it concerns"))
     body += "\n".join(f"- {line}" for line in lines) or f"- {nothing}"
     if contested:
-        body += "\n\n" + _say(language, CONTESTED, authority=authority or _say(language, YOUR_AUTHORITY))
-    return Letter(_say(language, ANSWER, reference=reference), body)
+        body += "\n\n" + say(language, CONTESTED, authority=authority or say(language, YOUR_AUTHORITY))
+    return Letter(say(language, ANSWER, reference=reference), body)
 
 
 DIRECTIVE_WISHES = {
@@ -146,8 +134,8 @@ def directives_kept(reference: str, directive: DirectiveIn, language: str) -> Le
     """The person's directives about their data after their death, as we will carry them out."""
     if directive.revoke:
         return Letter(
-            _say(language, N_("Request %(reference)s: your directives are revoked"), reference=reference),
-            _say(
+            say(language, N_("Request %(reference)s: your directives are revoked"), reference=reference),
+            say(
                 language,
                 N_(
                     "Your directives about your personal data after your death are revoked. Without directives, "
@@ -156,29 +144,29 @@ def directives_kept(reference: str, directive: DirectiveIn, language: str) -> Le
                 ),
             ),
         )
-    body = _say(
+    body = say(
         language,
         N_(
             "We have recorded your directives about your personal data after your death. When %(person)s "
             "tells us of your death, with evidence, we will %(wish)s."
         ),
         person=directive.trusted_person or "",
-        wish=_say(language, DIRECTIVE_WISHES[directive.wish]) if directive.wish else "",
+        wish=say(language, DIRECTIVE_WISHES[directive.wish]) if directive.wish else "",
     )
     if directive.instructions:
-        body += "\n\n" + _say(language, N_("Your instructions: %(text)s"), text=directive.instructions)
-    body += "\n\n" + _say(
+        body += "\n\n" + say(language, N_("Your instructions: %(text)s"), text=directive.instructions)
+    body += "\n\n" + say(
         language,
         N_("You can change or revoke them at any time from our request page; new directives replace these."),
     )
-    return Letter(_say(language, N_("Request %(reference)s: your directives are recorded"), reference=reference), body)
+    return Letter(say(language, N_("Request %(reference)s: your directives are recorded"), reference=reference), body)
 
 
 def restriction_lifting(reference: str, *, lift_at: datetime, reason: str, language: str) -> Letter:
     """Art. 18(3): told before the restriction is lifted, with the reason and time to react."""
     return Letter(
-        _say(language, N_("Request %(reference)s: we will lift the restriction on your data"), reference=reference),
-        _say(
+        say(language, N_("Request %(reference)s: we will lift the restriction on your data"), reference=reference),
+        say(
             language,
             N_(
                 "The use of your personal data has been restricted since your request %(reference)s. We will "
@@ -187,7 +175,7 @@ def restriction_lifting(reference: str, *, lift_at: datetime, reason: str, langu
                 "(Art. 77 GDPR)."
             ),
             reference=reference,
-            day=_day(lift_at, language),
+            day=day_in_words(lift_at, language),
             reason=reason,
         ),
     )

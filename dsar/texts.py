@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from babel.dates import format_date
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -121,11 +119,6 @@ def _translated(wording: dict[str, Any], language: str) -> dict[str, Any]:
         key: _translated(inner, language) if isinstance(inner, dict) else gettext(language, inner)
         for key, inner in wording.items()
     }
-
-
-def day_in_words(day: date | datetime, *, language: str) -> str:
-    """A date as the person reads it: "5 December 2026", "5 décembre 2026" (CLDR, via Babel)."""
-    return format_date(day.date() if isinstance(day, datetime) else day, format="long", locale=language)
 
 
 # What went wrong, as the person reads it. The service's own words are for developers and in English.

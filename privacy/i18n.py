@@ -61,6 +61,18 @@ def gettext(language: str, message: str) -> str:
     return translations(language).gettext(message) if language in LANGUAGES else message
 
 
+def say(language: str, message: str, **values: str) -> str:
+    """`message` in `language`, its %(placeholders)s filled."""
+    text = gettext(language, message)
+    return text % values if values else text
+
+
+def day_in_words(day: date | datetime | str, language: str) -> str:
+    """A day (or its ISO 8601 text) as people write it: "5 December 2026", "5 décembre 2026"."""
+    shown = date.fromisoformat(day[:10]) if isinstance(day, str) else day.date() if isinstance(day, datetime) else day
+    return format_date(shown, format="long", locale=language if language in LANGUAGES else SOURCE_LANGUAGE)
+
+
 def language_name(language: str, *, in_language: str) -> str:
     """ "French", "Französisch", "français": from the CLDR data Babel carries."""
     return Locale.parse(language).get_display_name(in_language) or language
@@ -128,9 +140,7 @@ def _colon_filter(context: Context, label: str) -> Markup:
 
 @pass_context
 def _day_filter(context: Context, day: date | datetime | str) -> str:
-    """A day (or its ISO 8601 text) in the reader's words: "5 December 2026", "5 décembre 2026"."""
-    shown = date.fromisoformat(day[:10]) if isinstance(day, str) else day.date() if isinstance(day, datetime) else day
-    return format_date(shown, format="long", locale=str(context.get("language") or SOURCE_LANGUAGE))
+    return day_in_words(day, str(context.get("language") or SOURCE_LANGUAGE))
 
 
 @pass_context

@@ -5,12 +5,10 @@ summary) is quoted as written."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
-from babel.dates import format_date
 from babel.lists import format_list
 
-from privacy.i18n import N_, country_name, gettext
+from privacy.i18n import N_, country_name, day_in_words, say
 from subprocessors.models import SubProcessorChange
 
 # The subscription page's buttons, which the emails name.
@@ -22,16 +20,6 @@ UNSUBSCRIBE = N_("Unsubscribe")
 class Letter:
     subject: str
     body: str
-
-
-def say(language: str, message: str, **values: str) -> str:
-    """`message` in `language`, its %(placeholders)s filled."""
-    return gettext(language, message) % values if values else gettext(language, message)
-
-
-def long_date(day: date, language: str) -> str:
-    """A date as people write it: "1 March 2027", "1 mars 2027" (CLDR, via Babel)."""
-    return format_date(day, format="long", locale=language)
 
 
 def countries(codes: list[str], language: str) -> str:
@@ -63,7 +51,7 @@ def announcement(change: SubProcessorChange, *, list_url: str, unsubscribe_link:
         "service": str(content.get("service", "")),
         "purpose": str(content.get("purpose", "")),
         "places": countries(list(content.get("processing_locations", [])), language),
-        "day": long_date(change.effective_on, language) if change.effective_on else "",
+        "day": day_in_words(change.effective_on, language) if change.effective_on else "",
         "link": list_url,
     }
     if change.kind == "announced":

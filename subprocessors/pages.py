@@ -17,11 +17,11 @@ from privacy.actors import Permission
 from privacy.console import Form, console_page, error_status, submit_form
 from privacy.db import utcnow
 from privacy.errors import FieldError, NotFound, PrivacyError
-from privacy.i18n import N_
+from privacy.i18n import N_, day_in_words
 from privacy.public import public_context
 from privacy.register import service as register
 from privacy.web import DbSession, current_actor
-from subprocessors import letters, notices, service
+from subprocessors import notices, service
 from subprocessors.limits import OBJECTIONS, SUBSCRIPTIONS
 from subprocessors.schemas import TRANSFER_LABELS, AnnouncementIn, ObjectionIn, SubscriptionIn, TokenIn
 
@@ -69,7 +69,7 @@ async def _shared(request: Request[Any, Any, Any], db_session: DbSession, lang: 
     organisation = shared["organisation"]
     return {
         **shared,
-        "day": partial(letters.long_date, language=shared["language"]),
+        "day": partial(day_in_words, language=shared["language"]),
         "category": partial(register.category, labels=register.category_labels(organisation) if organisation else {}),
         "transfer_labels": TRANSFER_LABELS,
         "kinds": KIND_WORDS,
