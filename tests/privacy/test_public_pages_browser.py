@@ -121,7 +121,9 @@ def test_each_request_type_sits_beside_its_label(visitor: Page, language: str, w
     page = open_page(visitor, "requests", language, width=width)
     radios = page.locator("fieldset#type input[type=radio]").all()
     assert len(radios) >= 4, "the request types"
-    for radio in radios:
+    ticks = page.locator("form input[type=checkbox]").all()  # restriction meanwhile, objections
+    assert ticks
+    for radio in [*radios, *ticks]:
         place = radio.evaluate(BESIDE_ITS_LABEL)
         assert abs(place["radio"] - place["line"]) <= 4, f"{place['label']!r}: on the line of its label's first line"
         assert 0 <= place["gap"] <= 40, f"{place['label']!r}: the label follows its box ({place['gap']:.0f} px)"
