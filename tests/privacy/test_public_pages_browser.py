@@ -51,9 +51,9 @@ MARKUP = re.compile(r"</?[a-z]+[\s>/]|&#?\w+;")
 BESIDE_ITS_LABEL = """(radio) => {
   const label = document.querySelector(`label[for="${radio.id}"]`), words = document.createRange();
   words.selectNodeContents(label);
-  const line = words.getClientRects()[0], box = radio.getBoundingClientRect();
+  const lines = Array.from(words.getClientRects()), line = lines[0], box = radio.getBoundingClientRect();
   return {label: label.innerText, radio: box.top + box.height / 2, line: line.top + line.height / 2,
-          gap: line.left - box.right};
+          gap: line.left - box.right, under: Math.min(...lines.map((each) => each.left)) < box.right};
 }"""
 CODE_TEXT = 'Array.from(document.querySelectorAll("code"), (code) => code.innerText)'
 CASES = [(name, language) for name in PAGES for language in PLACES]
@@ -127,4 +127,5 @@ def test_each_request_type_sits_beside_its_label(visitor: Page, language: str, w
         place = radio.evaluate(BESIDE_ITS_LABEL)
         assert abs(place["radio"] - place["line"]) <= 4, f"{place['label']!r}: on the line of its label's first line"
         assert 0 <= place["gap"] <= 40, f"{place['label']!r}: the label follows its box ({place['gap']:.0f} px)"
+        assert not place["under"], f"{place['label']!r}: a long label wraps beside its box, not under it"
     page.screenshot(path=SHOTS / f"requests-{language}-{width}px.png", full_page=True)
