@@ -4,12 +4,8 @@ words from the set-up's regimes (as `decisions.regime_for` applies them)."""
 
 from __future__ import annotations
 
-import functools
-import unicodedata
-from gettext import NullTranslations, translation
 from typing import Annotated, Any
 
-import pycountry
 from babel.lists import format_list
 from litestar import Request, get
 from litestar.params import QueryParameter
@@ -18,10 +14,10 @@ from litestar.response import Template
 from consent import decisions
 from consent.decisions import LoadedSetup
 from consent.exemption import COOKIE_MONTHS, DATA_MONTHS
-from consent.schemas import NECESSARY, Regime, Regimes
-from privacy.countries import EEA
-from privacy.i18n import N_, country_name, duration_words, gettext, say
+from consent.rule_words import cookie_rule, rule_in_words
+from privacy.i18n import country_name, duration_words
 from privacy.public import public_context
+from privacy.register import service as register
 from privacy.web import DbSession
 
 SiteKey = Annotated[
@@ -29,30 +25,6 @@ SiteKey = Annotated[
     QueryParameter(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$", max_length=100, description="a site; the first by default"),
 ]
 Language = Annotated[str | None, QueryParameter(pattern=r"^[a-z]{2}$")]
-
-ASK_IN = N_(
-    "In the following countries and regions, we ask before setting any cookie that is not strictly necessary: "
-    "%(places)s."
-)
-SET_ELSEWHERE = N_("Elsewhere, these cookies are set unless you object.")
-SET_EVERYWHERE = N_("Cookies that are not strictly necessary are set unless you object.")
-UNKNOWN_PLACE = N_("When we cannot tell where you are, we ask first.")
-SET_IN = N_(
-    "In the following countries and regions, cookies that are not strictly necessary are set unless you object: "
-    "%(places)s."
-)
-ASK_ELSEWHERE = N_("Everywhere else, we ask before setting them.")
-ASK_EVERYWHERE = N_("We ask before setting any cookie that is not strictly necessary, wherever you are.")
-GPC_ALL = N_(
-    "Where these cookies are set unless you object, they are not set when your browser sends a "
-    "Global Privacy Control signal."
-)
-GPC_SOME = N_(
-    "Where these cookies are set unless you object, those in the following categories are not set when your "
-    "browser sends a Global Privacy Control signal: %(categories)s."
-)
-EXCEPT = N_("%(place)s (except %(exceptions)s)")
-EEA_NAME = N_("European Economic Area")
 
 
 @get(
@@ -69,7 +41,9 @@ async def cookie_policy(
     # site named must exist.
     if site is not None:
         decisions.site_of(current, site)
-    shared = await public_context(request, db_session, lang=lang, published=list(current.setup.texts))
+    shared = public_context(
+        request, await register.get_organisation(db_session), lang=lang, published=list(current.setup.texts)
+    )
     return Template(template_name="consent/cookies.html", context={**shared, **policy(current, shared["language"])})
 
 
@@ -89,92 +63,5 @@ def policy(current: LoadedSetup, language: str) -> dict[str, Any]:
             "cookies": duration_words(f"P{COOKIE_MONTHS}M", language),
             "data": duration_words(f"P{DATA_MONTHS}M", language),
         },
-        "regional_rule": regional_rule(current, language, {c["key"]: c["label"] for c in categories}),
+        "regional_rule": rule_in_words(cookie_rule(current), language, {c["key"]: c["label"] for c in categories}),
     }
-
-
-def regional_rule(current: LoadedSetup, language: str, labels: dict[str, str]) -> list[str]:
-    """Where cookies that are not strictly necessary wait for consent and where they run until the
-    visitor objects, and what a Global Privacy Control signal does there: sentences in `language`."""
-    regimes = current.setup.regimes
-    said = functools.partial(say, language)
-    if regimes.default is Regime.OPT_OUT:
-        places = place_names(regimes, Regime.OPT_IN, language)
-        rule = [said(ASK_IN, places=places), said(SET_ELSEWHERE)] if places else [said(SET_EVERYWHERE)]
-        return [*rule, said(UNKNOWN_PLACE), *gpc_rule(current, language, labels)]
-    places = place_names(regimes, Regime.OPT_OUT, language)
-    if not places:
-        return [said(ASK_EVERYWHERE)]
-    return [said(SET_IN, places=places), said(ASK_ELSEWHERE), *gpc_rule(current, language, labels)]
-
-
-def gpc_rule(current: LoadedSetup, language: str, labels: dict[str, str]) -> list[str]:
-    """In the opt-out regime a Global Privacy Control signal is an objection to the categories
-    declared to follow it (`decisions.decide`); in the opt-in regime nothing runs unasked anyway."""
-    optional = [key for key in current.categories if key != NECESSARY]
-    following = [key for key in optional if key in current.declared.gpc_opt_out]
-    if not following:
-        return []
-    if following == optional:
-        return [say(language, GPC_ALL)]
-    return [say(language, GPC_SOME, categories=format_list([labels[key] for key in following], locale=language))]
-
-
-def place_names(regimes: Regimes, regime: Regime, language: str) -> str:
-    """The places under `regime` (the one the default is not), in words: the countries listed,
-    each with the regions listed under the default taken out, and the regions listed on their
-    own; the European Economic Area named as one when it is listed whole. Empty when none."""
-    countries, regions = _listed(regimes, regime)
-    _, other_regions = _listed(regimes, regimes.default)
-    exceptions = {country: [r for r in other_regions if r.startswith(f"{country}-")] for country in countries}
-    whole = {country for country in countries if not exceptions[country]}
-    grouped = EEA.issubset(whole)
-    names = [
-        _country_place(country, exceptions[country], language)
-        for country in countries
-        if not (grouped and country in EEA)
-    ]
-    names += [
-        f"{region_name(region, language)} ({country_name(region[:2], language)})"
-        for region in regions
-        if region[:2] not in countries
-    ]
-    ordered = ([gettext(language, EEA_NAME)] if grouped else []) + sorted(names, key=_sort_key)
-    return format_list(ordered, locale=language) if ordered else ""
-
-
-def _listed(regimes: Regimes, regime: Regime) -> tuple[list[str], list[str]]:
-    if regime is Regime.OPT_IN:
-        return regimes.opt_in, regimes.opt_in_regions
-    return regimes.opt_out, regimes.opt_out_regions
-
-
-def _country_place(country: str, exceptions: list[str], language: str) -> str:
-    name = country_name(country, language)
-    if not exceptions:
-        return name
-    regions = sorted((region_name(code, language) for code in exceptions), key=_sort_key)
-    return say(language, EXCEPT, place=name, exceptions=format_list(regions, locale=language))
-
-
-def region_name(code: str, language: str) -> str:
-    """An ISO 3166-2 code as people read it, in their language: US-CA is "California", "Kalifornien"."""
-    name = _subdivision_names().get(code)
-    if name is None:  # a well-formed code no country has: it can only be shown as written
-        return code
-    return _region_catalogue(language).gettext(name)
-
-
-@functools.cache
-def _subdivision_names() -> dict[str, str]:
-    return {str(subdivision.code): str(subdivision.name) for subdivision in pycountry.subdivisions}
-
-
-@functools.cache
-def _region_catalogue(language: str) -> NullTranslations:
-    return translation("iso3166-2", pycountry.LOCALES_DIR, languages=[language], fallback=True)
-
-
-def _sort_key(name: str) -> str:
-    """Österreich among the O's."""
-    return unicodedata.normalize("NFKD", name).casefold()

@@ -34,7 +34,7 @@ def _retry_after(error: Exception) -> dict[str, str] | None:
 async def _shared(request: Request[Any, Any, Any], db_session: DbSession) -> dict[str, Any]:
     """The layout's variables and the wording, in the language negotiated from `?lang=` and the
     browser's among the organisation's languages; the pages' forms carry it on in `?lang=`."""
-    shared = await public_context(request, db_session, lang=request.query_params.get("lang"))
+    shared = public_context(request, await register.get_organisation(db_session), lang=request.query_params.get("lang"))
     language = shared["language"]
     return {
         **shared,

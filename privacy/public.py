@@ -2,22 +2,19 @@
 privacy centre): the organisation's name, logo and accent colour, the navigation between the
 pages, and the language, negotiated among the languages the organisation publishes.
 
-Pages extend `public.html` and add `public_context(...)` to their own context."""
+Pages extend `public.html` and add `public_context(...)` to their own context; the accent colour
+comes from `/privacy/brand.css` (the register's)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from litestar import Request, Response, get
-from litestar.datastructures import CacheControlHeader
-from litestar.types import ControllerRouterHandler
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar import Request
 
 from privacy.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, Negotiated, language_name, negotiate
-from privacy.register import service as register
-from privacy.web import DbSession
 
 
 @dataclass(frozen=True)
@@ -34,13 +31,26 @@ PLACES = (
 )
 
 
-async def public_context(
-    request: Request[Any, Any, Any], session: AsyncSession, *, lang: str | None, published: list[str] | None = None
+class Publisher(Protocol):
+    """The organisation, as far as the layout needs it (the register's `OrganisationProfile`)."""
+
+    @property
+    def languages(self) -> Sequence[str]: ...
+
+    @property
+    def default_language(self) -> str: ...
+
+
+def public_context(
+    request: Request[Any, Any, Any],
+    organisation: Publisher | None,
+    *,
+    lang: str | None,
+    published: list[str] | None = None,
 ) -> dict[str, Any]:
     """The layout's variables. `lang` is `?lang=`; `published` narrows the organisation's
     languages to those a page has (the cookie policy's set-up may have fewer)."""
-    organisation = await register.get_organisation(session)
-    offered = organisation.languages if organisation else list(LANGUAGES)
+    offered = list(organisation.languages) if organisation else list(LANGUAGES)
     if published is not None:
         offered = [code for code in offered if code in published] or published
     default = organisation.default_language if organisation else SOURCE_LANGUAGE
@@ -65,15 +75,3 @@ def _with_language(request: Request[Any, Any, Any], language: str) -> str:
     """This page's address in `language`, its other query parameters kept."""
     query = [(key, value) for key, value in request.query_params.items() if key != "lang"]
     return f"{request.url.path}?{urlencode([*query, ('lang', language)])}"
-
-
-@get("/privacy/brand.css", include_in_schema=False, cache_control=CacheControlHeader(max_age=300))
-async def brand_css(db_session: DbSession) -> Response[str]:
-    """The organisation's accent colour, from its own address: the pages' security policy allows
-    no inline styles."""
-    organisation = await register.get_organisation(db_session)
-    colour = organisation.accent_colour if organisation and organisation.accent_colour else None
-    return Response(f":root {{ --accent: {colour}; }}\n" if colour else "", media_type="text/css")
-
-
-BRAND_ROUTES: list[ControllerRouterHandler] = [brand_css]

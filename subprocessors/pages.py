@@ -65,7 +65,7 @@ def _problems(error: Exception, field_ids: dict[str, str]) -> list[Problem]:
 
 async def _shared(request: Request[Any, Any, Any], db_session: DbSession, lang: str | None) -> dict[str, Any]:
     """The layout's variables and what puts this domain's values in the page's language."""
-    shared = await public_context(request, db_session, lang=lang)
+    shared = public_context(request, await register.get_organisation(db_session), lang=lang)
     organisation = shared["organisation"]
     return {
         **shared,
@@ -152,7 +152,7 @@ async def subscription_page(
     request: Request[Any, Any, Any], db_session: DbSession, token: Token = "", lang: Language = None
 ) -> Template:
     # Opening the link changes nothing (mail scanners open links too): the person presses a button.
-    shared = await public_context(request, db_session, lang=lang)
+    shared = public_context(request, await register.get_organisation(db_session), lang=lang)
     return _subscription_page(shared, token=token, done=None)
 
 
@@ -160,7 +160,7 @@ async def subscription_page(
 async def subscription_action(
     request: Request[Any, Any, Any], db_session: DbSession, data: Form, lang: Language = None
 ) -> Template:
-    shared = await public_context(request, db_session, lang=lang)
+    shared = public_context(request, await register.get_organisation(db_session), lang=lang)
     try:
         token = TokenIn.model_validate({"token": data.get("token", "")}).token
         if data.get("action") == "unsubscribe":

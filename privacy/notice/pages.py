@@ -11,11 +11,12 @@ from litestar.params import QueryParameter
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
+from consent import service as consent_service
 from privacy.errors import NotFound
 from privacy.notice import service as notice
 from privacy.notice.texts import CONTACT_TITLES, EVENTS, OTHER_EVENT, RIGHTS
 from privacy.pdf import render_pdf
-from privacy.public import BRAND_ROUTES, public_context
+from privacy.public import public_context
 from privacy.register import service as register
 from privacy.templating import jinja_environment
 from privacy.web import DbSession
@@ -40,14 +41,28 @@ async def _context(
 ) -> dict[str, Any]:
     shown = await notice.get_version(db_session, version=version)
     history = await notice.list_versions(db_session)
+    shared = public_context(request, await register.get_organisation(db_session), lang=lang)
     return {
-        **await public_context(request, db_session, lang=lang),
+        **shared,
         **WORDING,
+        "cookie_rule": _cookie_rule(shown.content, shared["language"]),
         "version": shown,
         "history": history,
         "is_latest": shown.version == history[0].version,
         "post_mortem": await register.post_mortem_directives_offered(db_session, settings=request.app.state.settings),
     }
+
+
+def _cookie_rule(content: dict[str, Any], language: str) -> list[str]:
+    """The published version's rule of where consent is asked first, in the page's language
+    (versions published before the notice stated it have none)."""
+    if not content.get("cookie_rule"):
+        return []
+    labels = {
+        category["key"]: category["labels"].get(language) or next(iter(category["labels"].values()), category["key"])
+        for category in content.get("cookies", [])
+    }
+    return consent_service.rule_in_words(content["cookie_rule"], language, labels)
 
 
 @get("/privacy", include_in_schema=False)
@@ -60,7 +75,7 @@ async def notice_page(
         return Template(
             template_name="notice/unpublished.html",
             status_code=404,
-            context=await public_context(request, db_session, lang=lang),
+            context=public_context(request, await register.get_organisation(db_session), lang=lang),
         )
     return Template(template_name="notice/notice.html", context={**context, "pdf": False})
 
@@ -79,4 +94,4 @@ async def notice_pdf(
     )
 
 
-PUBLIC_PAGES: list[ControllerRouterHandler] = [notice_page, notice_pdf, *BRAND_ROUTES]
+PUBLIC_PAGES: list[ControllerRouterHandler] = [notice_page, notice_pdf]

@@ -70,6 +70,7 @@ async def current_content(session: AsyncSession, *, today: date) -> dict[str, An
         ],
         "backups": await _backups(session, today),
         "cookies": await _cookies(session),
+        "cookie_rule": await _cookie_rule(session),
         "statements": (await load_statements(session)).model_dump(mode="json"),
         "automated_decisions": [
             {"name": activity.name, "logic": activity.automated_decisions.logic or ""}
@@ -159,6 +160,12 @@ async def _backups(session: AsyncSession, today: date) -> dict[str, Any]:
         "stores": [{"country": store.country, "encrypted": store.encrypted} for store in stores],
         "longest": max(kept, key=lambda duration: today + isodate.parse_duration(duration), default=None),
     }
+
+
+async def _cookie_rule(session: AsyncSession) -> dict[str, Any] | None:
+    """Where consent is asked first, as the set-up has it when the notice is published."""
+    loaded = await consent_service.load_setup(session)
+    return consent_service.cookie_rule(loaded) if loaded else None
 
 
 async def _cookies(session: AsyncSession) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ def register_domain(annexes: Sequence[RecordAnnex]) -> Domain:
         templates=Path(__file__).parent / "templates",
         admin_routes=endpoints.admin_routes(annexes),
         console_routes=pages.CONSOLE_PAGES,
+        public_routes=pages.PUBLIC_PAGES,
         config=[
             ConfigSection(
                 "organisation", OrganisationProfile, service.apply_organisation_block, service.export_organisation_block

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
@@ -157,3 +158,15 @@ CONSOLE_PAGES: list[ControllerRouterHandler] = [
     organisation_page,
     save_organisation,
 ]
+
+
+@get("/privacy/brand.css", include_in_schema=False, cache_control=CacheControlHeader(max_age=300))
+async def brand_css(db_session: DbSession) -> Response[str]:
+    """The organisation's accent colour, from its own address: the pages' security policy allows
+    no inline styles."""
+    organisation = await register.get_organisation(db_session)
+    colour = organisation.accent_colour if organisation and organisation.accent_colour else None
+    return Response(f":root {{ --accent: {colour}; }}\n" if colour else "", media_type="text/css")
+
+
+PUBLIC_PAGES: list[ControllerRouterHandler] = [brand_css]

@@ -88,3 +88,14 @@ async def test_a_sub_processor_the_customer_selects_is_marked_so(web: Client) ->
 
     assert all(line_of(s).endswith(", only where you select them") for s in IN_USE if s.get("customer_selectable"))
     assert not any("select them" in line_of(s) for s in IN_USE if not s.get("customer_selectable"))
+
+
+async def test_the_cookie_section_states_where_consent_is_asked_first_as_published(web: Client) -> None:
+    english = words((await web.get("/privacy", params={"lang": "en"})).text)
+    assert (
+        "we ask before setting any cookie that is not strictly necessary: European Economic Area, Switzerland, "
+        "and United Kingdom. Elsewhere, these cookies are set unless you object."
+    ) in english
+    assert "not set when your browser sends a Global Privacy Control signal: Advertising." in english
+    german = words((await web.get("/privacy", params={"lang": "de"})).text)
+    assert "Europäischer Wirtschaftsraum" in german and "Schweiz" in german
