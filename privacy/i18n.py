@@ -68,7 +68,7 @@ def say(language: str, message: str, **values: str) -> str:
 
 
 def day_in_words(day: date | datetime | str, language: str) -> str:
-    """A day (or its ISO 8601 text) as people write it: "5 December 2026", "5 décembre 2026"."""
+    """A day (or its ISO 8601 text) as people write it: "December 5, 2026", "5 décembre 2026"."""
     shown = date.fromisoformat(day[:10]) if isinstance(day, str) else day.date() if isinstance(day, datetime) else day
     return format_date(shown, format="long", locale=language if language in LANGUAGES else SOURCE_LANGUAGE)
 

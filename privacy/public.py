@@ -7,14 +7,16 @@ comes from `/privacy/brand.css` (the register's)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from litestar import Request
+from litestar.response import Template
 
-from privacy.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, Negotiated, language_name, negotiate
+from privacy.errors import Problem
+from privacy.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, Negotiated, duration_words, language_name, negotiate, say
 
 
 @dataclass(frozen=True)
@@ -75,3 +77,30 @@ def _with_language(request: Request[Any, Any, Any], language: str) -> str:
     """This page's address in `language`, its other query parameters kept."""
     query = [(key, value) for key, value in request.query_params.items() if key != "lang"]
     return f"{request.url.path}?{urlencode([*query, ('lang', language)])}"
+
+
+# What a visitor is told when a public page cannot answer; the problem's own detail is for programs.
+PROBLEMS = {
+    404: N_("This page does not exist. The links above lead to our privacy pages."),
+    429: N_("Too many requests came from your connection. Please try again in %(wait)s."),
+}
+OTHER_PROBLEM = N_("Your request could not be handled. Please go back and check what you entered.")
+OUR_PROBLEM = N_("Something went wrong on our side. Please try again later.")
+
+
+def problem_page(request: Request[Any, Any, Any], problem: Problem, headers: Mapping[str, str]) -> Template:
+    """A public page's refusal as a page in the visitor's language (no organisation is read here:
+    the languages offered are the toolkit's)."""
+    shared = public_context(request, None, lang=request.query_params.get("lang"))
+    language = shared["language"]
+    message = PROBLEMS.get(problem.status, OUR_PROBLEM if problem.status >= 500 else OTHER_PROBLEM)
+    wait = duration_words(f"PT{headers.get('retry-after', '60')}S", language)
+    return Template(
+        template_name="public_problem.html",
+        status_code=problem.status,
+        headers=dict(headers),
+        context={
+            **shared,
+            "message": say(language, message, wait=wait) if "%(wait)s" in message else say(language, message),
+        },
+    )

@@ -22,6 +22,7 @@ from privacy import auth
 from privacy.actors import Actor, Permission
 from privacy.db import utcnow
 from privacy.errors import FieldError, Forbidden, PrivacyError, Problem, TooManyRequests, Unauthorized
+from privacy.public import problem_page
 
 logger = logging.getLogger("privacy.web")
 
@@ -178,6 +179,8 @@ def problem_response(
             status_code=problem.status,
             headers=dict(headers or {}),
         )
+    if request.url.path.startswith("/privacy") and "text/html" in request.headers.get("accept", ""):
+        return problem_page(request, problem, headers or {})
     return Response(
         content=problem.as_dict(),
         status_code=problem.status,
