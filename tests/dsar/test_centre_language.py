@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dsar.models import DataRequest
+from dsar.texts import SERVICE_PROBLEMS
 from tests.dsar.conftest import ADA
 from tests.dsar.test_pages import csrf_of
 from tests.mail_fixtures import Mailbox, body_of
@@ -163,3 +165,16 @@ async def test_codes_asked_for_too_soon_or_tried_wrong_too_often_are_refused_in_
     locked = await person.post(action_of(code_form, "/verify"), data={"_csrf_token": token, "code": not_it})
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) >= 1
     assert "Trop de codes erronés\u00a0: demandez un nouveau code." in text_of(locked.text)
+
+
+def test_every_service_message_the_centre_translates_is_one_the_service_still_says() -> None:
+    """The centre recognises the services' refusals by their words: a refusal reworded in the
+    service and not here would reach the person as a generic message."""
+    sources = " ".join(
+        path.read_text()
+        for package in ("dsar", "privacy")
+        for path in Path(package).rglob("*.py")
+        if path != Path("dsar/texts.py")
+    )
+    patterns = {words: re.escape(words).replace(r"\{n\}", r"\{\w+\}") for words in SERVICE_PROBLEMS}
+    assert [words for words, pattern in patterns.items() if not re.search(pattern, sources)] == []
